@@ -1,0 +1,25 @@
+/** Jest runs in ESM mode (see package.json "test"): @kubernetes/client-node is ESM-only. */
+const base = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+};
+
+export default {
+  maxWorkers: 2,
+  testTimeout: 60_000,
+  projects: [
+    // Unit tests and the bot end to end over HTTP, with real redis-servers and the Slack emulator.
+    { ...base, displayName: 'app', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/test/env/'] },
+    // Suites on the real Kubernetes control plane and Fabric CAs that global setup starts once.
+    {
+      ...base,
+      displayName: 'env',
+      roots: ['<rootDir>/test/env'],
+      testMatch: ['**/*.test.ts'],
+      globalSetup: '<rootDir>/test/env/global-setup.ts',
+      globalTeardown: '<rootDir>/test/env/global-teardown.ts',
+    },
+  ],
+};

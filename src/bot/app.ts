@@ -1,0 +1,139 @@
+import bolt from '@slack/bolt';
+import type { CustomRoute } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
+import type { Env } from '../config/env.js';
+import type { Config } from '../config/model.js';
+import { Approvals } from '../jobs/approvals.js';
+import type { AuditLog } from '../jobs/audit.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { Platform } from '../jobs/services.js';
+import type { Logger } from '../log.js';
+import type { CommandSpec } from './commands/types.js';
+import type { BotContext } from './context.js';
+import { registerActions } from './handlers/actions.js';
+import { registerCommands } from './handlers/commands.js';
+import { Membership } from './membership.js';
+import { countRateLimits, SLACK_RETRY_POLICY, slackApiUrl } from './slack-client.js';
+import { slackLogger } from './slack-logger.js';
+
+const { App, HTTPReceiver } = bolt;
+
+export interface BotDeps {
+  env: Env;
+  config: Config;
+  jobs: JobQueue;
+  audit: AuditLog;
+  approvals: Approvals;
+  platform: Platform;
+  log: Logger;
+  commands: readonly CommandSpec[];
+  /** Extra HTTP routes served beside /slack/events (health, metrics). */
+  routes: CustomRoute[];
+}
+
+export interface Bot {
+  client: WebClient;
+  /** True when Slack reaches the bot over Socket Mode rather than HTTP. */
+  socketMode: boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A request no listener takes (not a Slack payload) is answered 404 well inside Slack's 3 s. */
+const UNHANDLED_REQUEST_MS = 1500;
+/** Slack allows five minutes of clock difference either way; Bolt checks only the past. */
+const MAX_CLOCK_SKEW_SEC = 5 * 60;
+/** Slack's payloads are small; this is far above any of them. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Checks Bolt leaves out, before Bolt sees the request: timestamps in the future, oversized
+ * bodies, and interaction payloads that are JSON but not an object (Bolt would crash on those).
+ * The body read here is handed to Bolt as already buffered, which Bolt supports.
+ */
+function guardedReceiver(receiver: InstanceType<typeof HTTPReceiver>): InstanceType<typeof HTTPReceiver> {
+  const inner = receiver.requestListener;
+  receiver.requestListener = (req, res) => {
+    const refuse = (status: number): void => void res.writeHead(status).end();
+    const timestamp = Number(req.headers['x-slack-request-timestamp']);
+    if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SEC) return refuse(401);
+    if (req.method !== 'POST') return inner(req, res);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        refuse(413);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > MAX_BODY_BYTES) return;
+      const rawBody = Buffer.concat(chunks);
+      const payload = new URLSearchParams(rawBody.toString('utf8')).get('payload');
+      if (payload !== null && !isJsonObject(payload)) return refuse(400);
+      Object.assign(req, { rawBody });
+      return inner(req, res);
+    });
+  };
+  return receiver;
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return true; // Bolt answers malformed JSON with 400 itself
+  }
+}
+
+/** The Bolt app: HTTP receiver at POST /slack/events (signatures verified), or Socket Mode with an app token. */
+export function createBot(deps: BotDeps): Bot {
+  const { env, config, log } = deps;
+  const logger = slackLogger(log);
+  const url = slackApiUrl(env);
+  const clientOptions = { retryConfig: SLACK_RETRY_POLICY, ...(url === undefined ? {} : { slackApiUrl: url }) };
+  const socketMode = env.SLACK_APP_TOKEN !== undefined;
+  const app = socketMode
+    ? new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, logger, clientOptions, installerOptions: { clientOptions } })
+    : new App({
+        token: env.SLACK_BOT_TOKEN,
+        logger,
+        clientOptions,
+        receiver: guardedReceiver(new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET ?? '', endpoints: '/slack/events', customRoutes: deps.routes, logger, unhandledRequestTimeoutMillis: UNHANDLED_REQUEST_MS })),
+      });
+
+  countRateLimits(app.client);
+  const bot: BotContext = {
+    config,
+    jobs: deps.jobs,
+    audit: deps.audit,
+    approvals: deps.approvals,
+    platform: deps.platform,
+    log,
+    membership: new Membership(config, app.client, log),
+    client: app.client,
+    commandName: config.slack.command,
+    commands: deps.commands,
+  };
+  registerCommands(app, bot);
+  registerActions(app, bot);
+  app.error(async (err) => {
+    log.error({ err }, 'unhandled Slack listener error');
+  });
+
+  return {
+    client: app.client,
+    socketMode,
+    async start() {
+      if (socketMode) await app.start();
+      else await app.start(env.PORT);
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import { chaincodeName, chaincodeVersion, objectName } from './arg-types.js';
+import { endorsementPolicyProblem } from '../../jobs/handlers/chaincode-deploy.js';
+import { renderUsageError } from '../render/help.js';
+import { ephemeral, submitted, type CommandSpec } from './types.js';
+
+export const chaincodeDeploy: CommandSpec = {
+  path: ['chaincode', 'deploy'],
+  summary: 'Deploy a chaincode as a service on the network’s channel: server, package, install, approvals, commit',
+  args: [
+    { name: 'NAME', type: chaincodeName },
+    { name: 'VERSION', type: chaincodeVersion },
+  ],
+  flags: [
+    { name: 'image', value: { placeholder: 'IMAGE', type: { kind: 'string', pattern: /^[a-z0-9][a-z0-9./:@_-]{0,254}$/, hint: 'a container image' } }, help: 'the chaincode server image (default NAME:VERSION)' },
+    { name: 'address', value: { placeholder: 'HOST:PORT', type: { kind: 'string', pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/, hint: 'host:port' } }, help: 'where peers dial the server (default: its Service)' },
+    { name: 'policy', value: { placeholder: 'POLICY', type: { kind: 'string', pattern: /^[A-Za-z0-9'().,\s_-]{1,1024}$/, hint: "a signature policy such as \"AND('Org1MSP.peer','Org2MSP.peer')\"" } }, help: 'endorsement policy (default: the channel’s Endorsement policy)' },
+    { name: 'collections', value: { placeholder: 'CONFIGMAP', type: objectName('ConfigMap') }, help: 'private data collections: a ConfigMap with collections.json' },
+  ],
+  access: 'operator',
+  approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
+  async run(ctx, args) {
+    const policy = args.optionalString('policy');
+    const problem = policy === undefined ? undefined : endorsementPolicyProblem(policy);
+    if (problem !== undefined) return ephemeral(renderUsageError(`--policy: ${problem}`, [`${ctx.services.commandName} chaincode deploy NAME VERSION --policy "AND('Org1MSP.peer','Org2MSP.peer')"`]));
+    const params = {
+      ...(policy === undefined ? {} : { policy }),
+      ...(args.has('collections') ? { collections: args.string('collections') } : {}),
+      name: args.string('NAME'),
+      version: args.string('VERSION'),
+      ...(args.has('image') ? { image: args.string('image') } : {}),
+      ...(args.has('address') ? { address: args.string('address') } : {}),
+    };
+    return submitted(await ctx.submit('chaincode.deploy', params), `deploy ${params.name} ${params.version}`);
+  },
+};

@@ -1,0 +1,50 @@
+import { renderJobStatus } from '../render/job-status.js';
+import { renderJobList } from '../render/jobs.js';
+import { section } from '../render/text.js';
+import { ephemeral, type CommandSpec } from './types.js';
+
+const jobId = { kind: 'string', pattern: /^[a-z0-9-]{4,64}$/, hint: 'a job id' } as const;
+
+export const jobs: CommandSpec = {
+  path: ['jobs'],
+  summary: 'List the latest jobs',
+  flags: [{ name: 'limit', value: { placeholder: 'N', type: { kind: 'int', min: 1, max: 50 } }, help: 'how many (default 10)' }],
+  access: 'viewer',
+  async run(ctx, args) {
+    return ephemeral(renderJobList(await ctx.services.jobs.list(args.optionalInt('limit') ?? 10)));
+  },
+};
+
+export const job: CommandSpec = {
+  path: ['job'],
+  summary: 'Show one job: its steps, outcome and timing',
+  args: [{ name: 'ID', type: jobId }],
+  access: 'viewer',
+  async run(ctx, args) {
+    const id = args.string('ID');
+    const view = await ctx.services.jobs.get(id);
+    if (view === undefined) return ephemeral({ text: `No job \`${id}\`.`, blocks: [section(`No job \`${id}\`. \`${ctx.services.commandName} jobs\` lists the latest.`)] });
+    const rendered = renderJobStatus(view);
+    // The copy shown to one person carries no Cancel button: that lives on the channel's status message.
+    return ephemeral({ text: rendered.text, blocks: rendered.blocks?.filter((b) => b.type !== 'actions') });
+  },
+};
+
+export const cancel: CommandSpec = {
+  path: ['cancel'],
+  summary: 'Cancel a queued or running job (steps already done stay done)',
+  args: [{ name: 'ID', type: jobId }],
+  access: 'operator',
+  async run(ctx, args) {
+    const id = args.string('ID');
+    const outcome = await ctx.services.jobs.cancel(id, ctx.userId);
+    await ctx.services.audit.append({ actor: ctx.userId, action: 'job.cancel', target: id, result: outcome === 'not-found' || outcome === 'already-finished' ? 'refused' : 'ok', channel: ctx.channelId, detail: outcome });
+    const text = {
+      removed: `Job \`${id}\` was still queued; it is cancelled.`,
+      cancelling: `Job \`${id}\` is running; it stops at its next step.`,
+      'not-found': `No job \`${id}\`.`,
+      'already-finished': `Job \`${id}\` has already finished.`,
+    }[outcome];
+    return ephemeral({ text, blocks: [section(text)] });
+  },
+};

@@ -1,0 +1,18 @@
+import { submitted, type CommandSpec } from './types.js';
+
+export const ping: CommandSpec = {
+  path: ['ping'],
+  summary: 'Check the pipeline end to end: queue a job and report queue and worker latency',
+  flags: [
+    {
+      name: 'hold',
+      value: { placeholder: 'SECONDS', type: { kind: 'int', min: 1, max: 600 } },
+      help: 'keep the job running this long (to watch progress, or test a restart)',
+    },
+  ],
+  access: 'viewer',
+  async run(ctx, args) {
+    const hold = args.optionalInt('hold');
+    return submitted(await ctx.submit('ping', hold === undefined ? {} : { holdMs: hold * 1000 }), 'ping');
+  },
+};

@@ -1,0 +1,31 @@
+import { orgName } from './arg-types.js';
+import { networkStatus } from '../../jobs/queries.js';
+import { renderStatus } from '../render/status.js';
+import { ephemeral, type CommandSpec } from './types.js';
+
+const org = { name: 'org', value: { placeholder: 'ORG', type: orgName }, help: 'only this organisation' } as const;
+const page = { name: 'page', value: { placeholder: 'N', type: { kind: 'int', min: 1, max: 1000 } }, help: 'which page of pods' } as const;
+
+const behind = { name: 'behind', value: { placeholder: 'N', type: { kind: 'int', min: 0, max: 1_000_000 } }, help: 'flag peers more than N blocks behind (default 5)' } as const;
+
+export const status: CommandSpec = {
+  path: ['status'],
+  summary: 'Pods of the network (readiness, restarts, age) and each peer’s ledger height per channel',
+  flags: [org, page, behind],
+  access: 'viewer',
+  async run(ctx, args) {
+    const result = await networkStatus(ctx.services.platform, ctx.network?.name, { org: args.optionalString('org'), withLedgers: true });
+    return ephemeral(renderStatus(result, { withMetrics: false, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} status`, behindLimit: args.optionalInt('behind') ?? 5 }));
+  },
+};
+
+export const metrics: CommandSpec = {
+  path: ['metrics'],
+  summary: 'CPU and memory of the network\'s pods, from metrics.k8s.io',
+  flags: [org, page],
+  access: 'viewer',
+  async run(ctx, args) {
+    const result = await networkStatus(ctx.services.platform, ctx.network?.name, { org: args.optionalString('org'), withMetrics: true });
+    return ephemeral(renderStatus(result, { withMetrics: true, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} metrics` }));
+  },
+};

@@ -1,0 +1,59 @@
+import type { WebClient } from '@slack/web-api';
+import { roleRank, type Config, type NetworkConfig } from '../config/model.js';
+import type { Logger } from '../log.js';
+import type { Member } from './commands/types.js';
+
+const USERGROUP_TTL_MS = 5 * 60_000;
+const FAILED_LOOKUP_TTL_MS = 30_000;
+
+/** Who is who: the channel → network binding, and Slack users and user groups → org and role. */
+export class Membership {
+  private readonly groupCache = new Map<string, { users: Set<string>; until: number }>();
+
+  constructor(
+    private readonly config: Config,
+    private readonly client: WebClient,
+    private readonly log: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  networkFor(channelId: string): NetworkConfig | undefined {
+    return this.config.networks.find((n) => n.channels.includes(channelId) || n.alertChannel === channelId);
+  }
+
+  /** The member's strongest role in the network; user groups are resolved through Slack and cached. */
+  async memberOf(userId: string, network: string): Promise<Member | undefined> {
+    const all = await this.membershipsOf(userId, network);
+    return all.reduce<Member | undefined>((best, m) => (best === undefined || roleRank[m.role] > roleRank[best.role] ? m : best), undefined);
+  }
+
+  /** Every organisation the person belongs to in the network, each with their strongest role there. */
+  async membershipsOf(userId: string, network: string): Promise<Member[]> {
+    const byOrg = new Map<string, Member>();
+    for (const m of this.config.members) {
+      if (m.network !== network) continue;
+      const matches = m.user !== undefined ? m.user === userId : m.usergroup !== undefined && (await this.groupMembers(m.usergroup)).has(userId);
+      const current = byOrg.get(m.org);
+      if (matches && (current === undefined || roleRank[m.role] > roleRank[current.role])) byOrg.set(m.org, { org: m.org, role: m.role });
+    }
+    return [...byOrg.values()];
+  }
+
+  private async groupMembers(usergroup: string): Promise<Set<string>> {
+    const cached = this.groupCache.get(usergroup);
+    if (cached !== undefined && cached.until > this.now()) return cached.users;
+    try {
+      const res = await this.client.usergroups.users.list({ usergroup });
+      const users = new Set(res.users ?? []);
+      this.groupCache.set(usergroup, { users, until: this.now() + USERGROUP_TTL_MS });
+      return users;
+    } catch (err) {
+      // One unreadable group must not lock out members listed by user; it grants nothing
+      // (or what it granted last time) until it can be read again.
+      this.log.warn({ err, usergroup }, 'cannot read Slack user group; its members get no role from it for now');
+      const users = cached?.users ?? new Set<string>();
+      this.groupCache.set(usergroup, { users, until: this.now() + FAILED_LOOKUP_TTL_MS });
+      return users;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import type { KnownBlock } from '@slack/types';
+import { describeRule, type ApprovalRequest } from '../../jobs/approvals.js';
+import type { JobView } from '../../jobs/types.js';
+import { stateLabel, stepLine } from './job-status.js';
+import { context, escapeMrkdwn, formatTime, section, truncate, type Rendered } from './text.js';
+
+export const APPROVE_ACTION = 'approval_approve';
+export const REJECT_ACTION = 'approval_reject';
+
+const stateLine: Record<ApprovalRequest['state'], string> = {
+  open: ':hourglass_flowing_sand: Waiting for approval',
+  approved: ':white_check_mark: Approved',
+  rejected: ':x: Rejected',
+  expired: ':alarm_clock: Expired without enough approvals',
+};
+
+/** The approval card: what is asked, by whom, one line per organisation, and the buttons while open. */
+/** `job`: the approved job as it ended, whose steps the card then lists. */
+export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendered {
+  const orgLines = req.policy.orgs.map((org) => {
+    const v = req.votes.find((x) => x.org === org);
+    if (v === undefined) return `:white_circle: *${escapeMrkdwn(org)}* — waiting for an ${req.policy.approverRole}`;
+    const icon = v.decision === 'approve' ? ':white_check_mark:' : ':x:';
+    return `${icon} *${escapeMrkdwn(org)}* — ${v.decision === 'approve' ? 'approved' : 'rejected'} by <@${v.user}> ${formatTime(v.at)}`;
+  });
+  const outcome =
+    req.state === 'approved' && req.jobId !== undefined ? `${stateLine.approved}: job \`${req.jobId}\` queued` : stateLine[req.state];
+  const blocks: KnownBlock[] = [
+    section(`*Approval needed:* \`${escapeMrkdwn(truncate(req.command, 300))}\``),
+    context(`Requested by <@${req.requester.userId}>${req.requester.org !== undefined ? ` (${escapeMrkdwn(req.requester.org)})` : ''}`, `Request \`${req.id}\``, `Expires ${formatTime(req.expiresAt)}`),
+    section(`Needs ${describeRule(req.policy.rule, req.policy.orgs.length)} of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`),
+    ...(req.fabric === undefined
+      ? []
+      : [context(`Fabric commit readiness: ${Object.entries(req.fabric).map(([msp, ok]) => `${escapeMrkdwn(msp)} ${ok ? ':white_check_mark: approved' : ':white_circle: not yet'}`).join(' · ')}`)]),
+    section(`*${outcome}*`),
+    ...(job === undefined ? [] : [section(`Job \`${escapeMrkdwn(job.id)}\` ${stateLabel[job.state]}:\n${truncate(job.steps.map(stepLine).join('\n'), 2800)}`)]),
+  ];
+  if (req.state === 'open') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'approval_actions',
+      elements: [
+        { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value: req.id },
+        { type: 'button', action_id: REJECT_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Reject' }, value: req.id },
+      ],
+    });
+  }
+  return { text: `Approval ${req.state}: ${truncate(req.command, 300)}`, blocks };
+}
+
+export function renderApprovalList(requests: readonly ApprovalRequest[]): Rendered {
+  if (requests.length === 0) return { text: 'No approvals are waiting.', blocks: [section('No approvals are waiting.')] };
+  const lines = requests.map((r) => `• \`${r.id}\` \`${escapeMrkdwn(truncate(r.command, 120))}\` by <@${r.requester.userId}> — ${r.votes.filter((v) => v.decision === 'approve').length}/${r.needed} approvals, expires ${formatTime(r.expiresAt)}`);
+  return { text: requests.map((r) => `${r.id} ${r.command}`).join('\n'), blocks: [section(`*${requests.length} waiting for approval*`), section(lines.join('\n'))] };
+}

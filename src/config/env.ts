@@ -1,0 +1,50 @@
+import { z } from 'zod';
+
+const optionalNonEmpty = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+export const envSchema = z
+  .object({
+    ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    SLACK_SIGNING_SECRET: optionalNonEmpty,
+    SLACK_BOT_TOKEN: optionalNonEmpty.pipe(
+      z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
+    ),
+    SLACK_APP_TOKEN: optionalNonEmpty.pipe(
+      z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+    ),
+    SLACK_API_URL: optionalNonEmpty.pipe(z.url().optional()),
+    REDIS_URL: optionalNonEmpty.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    KUBECONFIG: optionalNonEmpty,
+    FABRIC_CHATOPS_CONFIG: optionalNonEmpty,
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** How long a worker holds a job before another may take it over after a crash. */
+    WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** Minimum gap between two chat.update calls on one status message. */
+    STATUS_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+    ALERT_RECHECK_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** How often workers look for certificates about to expire (default every 6 hours). */
+    CERT_SCAN_MS: z.coerce.number().int().min(1000).default(6 * 3600_000),
+    /** Interface the local console listens on (only without Slack credentials). */
+    CONSOLE_HOST: z.string().trim().min(1).default('127.0.0.1'),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ROLE === 'worker') return;
+    const noSlackAtAll = env.SLACK_BOT_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined && env.SLACK_APP_TOKEN === undefined && env.SLACK_API_URL === undefined;
+    if (env.ROLE === 'all' && noSlackAtAll) return; // the local console stands in for Slack
+    if (env.SLACK_BOT_TOKEN === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_BOT_TOKEN'], message: 'required (the bot token, xoxb-…); or unset every SLACK_ variable and use ROLE=all for the local console' });
+    }
+    if (env.SLACK_APP_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_SIGNING_SECRET'],
+        message: 'required for the HTTP receiver (or set SLACK_APP_TOKEN for Socket Mode)',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;

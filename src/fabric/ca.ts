@@ -1,0 +1,231 @@
+import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import FabricCAServices from 'fabric-ca-client';
+import { User } from 'fabric-common';
+import jsrsasign from 'jsrsasign';
+
+/** Where an organisation's Fabric CA answers, and the root its TLS certificate chains to. */
+export interface CaEndpoint {
+  url: string;
+  caName?: string;
+  tlsRootPem: string;
+}
+
+/** An identity allowed to register and revoke at the CA (hf.Registrar.*, hf.Revoker). */
+export interface RegistrarIdentity {
+  mspId: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface Enrollment {
+  certPem: string;
+  keyPem: string;
+  caChainPem: string;
+}
+
+export type IdentityType = 'peer' | 'orderer' | 'client' | 'admin';
+
+export class CaError extends Error {
+  constructor(
+    message: string,
+    readonly code?: number,
+  ) {
+    super(message);
+    this.name = 'CaError';
+  }
+}
+
+/** Fabric CA's error code for "is already registered". */
+const ALREADY_REGISTERED = 74;
+/** How Fabric CA says it has no such identity (the registry's lookup error, passed through). */
+const isUnknownIdentity = (e: CaError): boolean => /failed to get user|no rows in result set|not found/i.test(e.message);
+
+export interface IdentityAttribute {
+  name: string;
+  value: string;
+  /** Copied into the enrollment certificate by default. */
+  ecert?: boolean;
+}
+
+export interface RegisterRequest {
+  id: string;
+  type: IdentityType;
+  affiliation?: string;
+  /** -1 (the default) for no limit. */
+  maxEnrollments?: number;
+  attrs?: IdentityAttribute[];
+}
+
+export interface RegisteredIdentity {
+  id: string;
+  type: string;
+  affiliation: string;
+  maxEnrollments: number;
+  attrs: IdentityAttribute[];
+}
+
+function caError(err: unknown, what: string): CaError {
+  const text = err instanceof Error ? err.message : String(err);
+  const code = /code: (\d+)/.exec(text)?.[1];
+  const message = /message: ([^\]]+)/.exec(text)?.[1]?.trim();
+  return new CaError(`${what}: ${message ?? text}`, code === undefined ? undefined : Number(code));
+}
+
+/**
+ * A CSR made here, with the key never leaving this process: subject CN = the enrollment id, and
+ * for TLS the hosts as subjectAltNames (the CA copies them into the certificate).
+ */
+function newCsr(enrollmentId: string, hosts: string[]): { csr: string; keyPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const pubPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const san = hosts.map((h) => (/^[\d.]+$/.test(h) || h.includes(':') ? { ip: h } : { dns: h }));
+  const csr = jsrsasign.KJUR.asn1.csr.CSRUtil.newCSRPEM({
+    subject: { str: `/CN=${enrollmentId}` },
+    sbjpubkey: pubPem,
+    sigalg: 'SHA256withECDSA',
+    sbjprvkey: keyPem,
+    ...(san.length === 0 ? {} : { extreq: [{ extname: 'subjectAltName', array: san }] }),
+  });
+  return { csr, keyPem };
+}
+
+/** Registration, enrollment and revocation at one organisation's Fabric CA, over TLS. */
+export class FabricCaClient {
+  private readonly services: FabricCAServices;
+
+  constructor(readonly endpoint: CaEndpoint) {
+    this.services = new FabricCAServices(endpoint.url, { trustedRoots: [endpoint.tlsRootPem] as unknown as Buffer, verify: true }, endpoint.caName ?? '');
+  }
+
+  private async asUser(registrar: RegistrarIdentity, name = 'registrar'): Promise<User> {
+    const user = new User(name);
+    const suite = User.newCryptoSuite();
+    user.setCryptoSuite(suite);
+    await user.setEnrollment(await suite.createKeyFromRaw(registrar.keyPem), registrar.certPem, registrar.mspId);
+    return user;
+  }
+
+  /**
+   * Registers the identity and returns its enrollment secret. Registering one that already
+   * exists gives it a new secret instead, so a retried job can still enroll it.
+   */
+  async register(registrar: RegistrarIdentity, req: RegisterRequest): Promise<string> {
+    const user = await this.asUser(registrar);
+    const secret = jsrsasign.KJUR.crypto.Util.getRandomHexOfNbytes(16);
+    const attrs = (req.attrs ?? []).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true }));
+    try {
+      return await this.services.register({ enrollmentID: req.id, enrollmentSecret: secret, role: req.type, affiliation: req.affiliation ?? '', maxEnrollments: req.maxEnrollments ?? -1, attrs }, user);
+    } catch (err) {
+      const e = caError(err, `registering ${req.id}`);
+      if (e.code !== ALREADY_REGISTERED) throw e;
+      try {
+        await this.services.newIdentityService().update(req.id, { enrollmentID: req.id, affiliation: req.affiliation ?? '', enrollmentSecret: secret, maxEnrollments: req.maxEnrollments ?? -1, attrs }, user);
+      } catch (updateErr) {
+        throw caError(updateErr, `resetting the secret of ${req.id}`);
+      }
+      return secret;
+    }
+  }
+
+  /** The identity as the CA has it registered; undefined when the CA does not know it. */
+  async identity(registrar: RegistrarIdentity, id: string): Promise<RegisteredIdentity | undefined> {
+    const user = await this.asUser(registrar);
+    let res: { success?: boolean; result?: { id: string; type: string; affiliation: string; max_enrollments: number; attrs?: { name: string; value: string; ecert?: boolean }[] }; errors?: { code: number; message: string }[] };
+    try {
+      res = (await this.services.newIdentityService().getOne(id, user)) as typeof res;
+    } catch (err) {
+      const e = caError(err, `reading ${id}`);
+      if (isUnknownIdentity(e)) return undefined;
+      throw e;
+    }
+    if (res.success === false || res.result === undefined) {
+      const e = new CaError(`reading ${id}: ${res.errors?.map((x) => x.message).join('; ') ?? 'no result'}`, res.errors?.[0]?.code);
+      if (isUnknownIdentity(e)) return undefined;
+      throw e;
+    }
+    const r = res.result;
+    return { id: r.id, type: r.type, affiliation: r.affiliation, maxEnrollments: r.max_enrollments, attrs: (r.attrs ?? []).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true })) };
+  }
+
+  /** Enrolls with a key made here; `profile: 'tls'` with `hosts` for a TLS certificate. */
+  async enroll(req: { id: string; secret: string; profile?: 'tls'; hosts?: string[] }): Promise<Enrollment> {
+    const { csr, keyPem } = newCsr(req.id, req.hosts ?? []);
+    try {
+      const res = await this.services.enroll({ enrollmentID: req.id, enrollmentSecret: req.secret, csr, ...(req.profile === undefined ? {} : { profile: req.profile }) });
+      return { certPem: res.certificate, keyPem, caChainPem: res.rootCertificate };
+    } catch (err) {
+      throw caError(err, `enrolling ${req.id}`);
+    }
+  }
+
+  /**
+   * Renews an enrolled identity's certificate (reenroll), signed by the identity itself, with a
+   * new key made here. Fails for a revoked identity.
+   */
+  async reenroll(current: RegistrarIdentity & { id: string }): Promise<Enrollment> {
+    const user = await this.asUser(current, current.id);
+    try {
+      const res = await this.services.reenroll(user, []);
+      return { certPem: res.certificate, keyPem: res.key.toBytes(), caChainPem: res.rootCertificate };
+    } catch (err) {
+      throw caError(err, `renewing ${current.id}`);
+    }
+  }
+
+  /** The identity's certificates the CA issued that are neither revoked nor expired. */
+  async certificates(registrar: RegistrarIdentity, id: string): Promise<{ serial: string; issuedAt: number; pem: string }[]> {
+    const user = await this.asUser(registrar);
+    let res: { result?: { certs?: { PEM: string }[] } };
+    try {
+      // The package's type declarations omit the certificate service it ships.
+      const service = (this.services as unknown as { newCertificateService(): { getCertificates(req: Record<string, unknown>, registrar: User): Promise<unknown> } }).newCertificateService();
+      res = (await service.getCertificates({ id, notrevoked: true, notexpired: true }, user)) as typeof res;
+    } catch (err) {
+      throw caError(err, `listing the certificates of ${id}`);
+    }
+    return (res.result?.certs ?? []).map((c) => {
+      const cert = new X509Certificate(c.PEM);
+      return { serial: cert.serialNumber.toLowerCase(), issuedAt: new Date(cert.validFrom).getTime(), pem: c.PEM };
+    });
+  }
+
+  /** Revokes one certificate by serial (hex) and the AKI of the CA that issued it. */
+  async revokeCertificate(registrar: RegistrarIdentity, id: string, pem: string, reason: string): Promise<void> {
+    const user = await this.asUser(registrar);
+    const cert = new jsrsasign.X509();
+    cert.readCertPEM(pem);
+    const aki = cert.getExtAuthorityKeyIdentifier()?.kid?.hex ?? '';
+    try {
+      await this.services.revoke({ enrollmentID: id, serial: cert.getSerialNumberHex(), aki, reason }, user);
+    } catch (err) {
+      throw caError(err, `revoking certificate ${cert.getSerialNumberHex()}`);
+    }
+  }
+
+  /** The CA's current certificate revocation list (PEM) and the serials on it (hex, lower case). */
+  async crl(registrar: RegistrarIdentity): Promise<{ pem: string; serials: string[] }> {
+    const user = await this.asUser(registrar);
+    let b64: string;
+    try {
+      b64 = (await this.services.generateCRL({}, user)) as string;
+    } catch (err) {
+      throw caError(err, 'generating the CRL');
+    }
+    const pem = Buffer.from(b64, 'base64').toString('utf8');
+    const list = new jsrsasign.X509CRL(pem).getRevCertArray() ?? [];
+    return { pem, serials: list.map((r) => r.sn.hex.toLowerCase().replace(/^0+/, '')) };
+  }
+
+  /** Revokes every certificate of the identity; returns the serials revoked. */
+  async revoke(registrar: RegistrarIdentity, req: { id: string; reason?: string }): Promise<string[]> {
+    const user = await this.asUser(registrar);
+    try {
+      const res = (await this.services.revoke({ enrollmentID: req.id, reason: req.reason ?? 'unspecified' }, user)) as { result?: { RevokedCerts?: { Serial: string }[] } };
+      return (res.result?.RevokedCerts ?? []).map((c) => c.Serial);
+    } catch (err) {
+      throw caError(err, `revoking ${req.id}`);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+import { createHash, createPrivateKey } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { connect, hash, signers, type Gateway, type Signer } from '@hyperledger/fabric-gateway';
+
+/** A peer the bot dials: its address and the CA root its TLS certificate chains to. */
+export interface PeerEndpoint {
+  address: string;
+  tlsRootPem: string;
+}
+
+/** An enrolled identity that signs Fabric requests (an org's MSP admin for lifecycle calls). */
+export interface FabricIdentity {
+  mspId: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export function grpcClient(peer: PeerEndpoint): grpc.Client {
+  return new grpc.Client(peer.address, grpc.credentials.createSsl(Buffer.from(peer.tlsRootPem)));
+}
+
+export function signerFor(id: FabricIdentity): Signer {
+  return signers.newPrivateKeySigner(createPrivateKey(id.keyPem));
+}
+
+export const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+
+/** A Fabric Gateway connection through one peer; close the client when done. */
+export function openGateway(peer: PeerEndpoint, id: FabricIdentity): { gateway: Gateway; client: grpc.Client } {
+  const client = grpcClient(peer);
+  const gateway = connect({
+    client,
+    identity: { mspId: id.mspId, credentials: Buffer.from(id.certPem) },
+    signer: signerFor(id),
+    hash: hash.sha256,
+    evaluateOptions: () => ({ deadline: Date.now() + 30_000 }),
+    endorseOptions: () => ({ deadline: Date.now() + 60_000 }),
+    submitOptions: () => ({ deadline: Date.now() + 30_000 }),
+    commitStatusOptions: () => ({ deadline: Date.now() + 120_000 }),
+  });
+  return { gateway, client };
+}
+
+/** Runs `f` with a gateway and always closes it. */
+export async function withGateway<T>(peer: PeerEndpoint, id: FabricIdentity, f: (g: Gateway) => Promise<T>): Promise<T> {
+  const { gateway, client } = openGateway(peer, id);
+  try {
+    return await f(gateway);
+  } finally {
+    gateway.close();
+    client.close();
+  }
+}

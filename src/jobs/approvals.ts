@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import type { Role } from '../config/model.js';
+import { KEY_PREFIX } from './redis.js';
+import type { JsonValue, Requester, StatusMessageRef } from './types.js';
+
+export type ApprovalRule = 'ANY' | 'ALL' | 'MAJORITY' | { atLeast: number };
+export type ApprovalState = 'open' | 'approved' | 'rejected' | 'expired';
+export type Decision = 'approve' | 'reject';
+
+export interface ApprovalPolicy {
+  /** Organisations whose vote counts. */
+  orgs: string[];
+  rule: ApprovalRule;
+  approverRole: Role;
+  allowSelfApproval: boolean;
+  expiresAfterMs: number;
+}
+
+export interface Vote {
+  org: string;
+  user: string;
+  decision: Decision;
+  at: number;
+}
+
+/** A change waiting for organisations to agree. Holds ids and parameters only, never secrets. */
+export interface ApprovalRequest {
+  id: string;
+  /** What runs once approved. */
+  jobType: string;
+  params: Record<string, JsonValue>;
+  command: string;
+  requester: Requester;
+  channel: string;
+  network?: string;
+  policy: ApprovalPolicy;
+  needed: number;
+  state: ApprovalState;
+  createdAt: number;
+  expiresAt: number;
+  closedAt?: number;
+  votes: Vote[];
+  card?: StatusMessageRef;
+  jobId?: string;
+  /** For chaincode: which orgs' approveformyorg Fabric has recorded (commit readiness). */
+  fabric?: Record<string, boolean>;
+}
+
+export type VoteOutcome = 'missing' | 'closed' | 'expired' | 'duplicate' | 'rejected' | 'approved' | 'recorded';
+
+/** How many approvals a rule needs among `orgCount` organisations. */
+export function approvalsNeeded(rule: ApprovalRule, orgCount: number): number {
+  if (orgCount <= 0) return 1;
+  if (rule === 'ANY') return 1;
+  if (rule === 'ALL') return orgCount;
+  if (rule === 'MAJORITY') return Math.floor(orgCount / 2) + 1;
+  return Math.min(Math.max(1, rule.atLeast), orgCount);
+}
+
+export function describeRule(rule: ApprovalRule, orgCount: number): string {
+  if (rule === 'ANY') return orgCount === 1 ? 'its approval' : 'any one of them';
+  if (rule === 'ALL') return 'all of them';
+  if (rule === 'MAJORITY') return `a majority (${approvalsNeeded(rule, orgCount)} of ${orgCount})`;
+  return `${approvalsNeeded(rule, orgCount)} of ${orgCount}`;
+}
+
+const voteScript = readFileSync(new URL('./scripts/vote.lua', import.meta.url), 'utf8');
+const requestKey = (id: string): string => `${KEY_PREFIX}:approval:${id}`;
+const votesKey = (id: string): string => `${KEY_PREFIX}:approval:${id}:votes`;
+const OPEN_INDEX = `${KEY_PREFIX}:approvals:open`;
+const RETAIN_MS = 30 * 24 * 3600 * 1000;
+
+/** Approval requests and their votes in Redis. */
+export class Approvals {
+  constructor(
+    private readonly redis: Redis,
+    private readonly now: () => number = Date.now,
+  ) {
+    redis.defineCommand('fcoVote', { numberOfKeys: 2, lua: voteScript });
+  }
+
+  /** Idempotent on id: Slack retrying the request returns the request already made. */
+  async create(req: Omit<ApprovalRequest, 'state' | 'createdAt' | 'expiresAt' | 'votes' | 'needed'>): Promise<{ request: ApprovalRequest; created: boolean }> {
+    const createdAt = this.now();
+    const expiresAt = createdAt + req.policy.expiresAfterMs;
+    const needed = approvalsNeeded(req.policy.rule, req.policy.orgs.length);
+    const body: Record<string, string> = {
+      state: 'open',
+      createdAt: String(createdAt),
+      expiresAt: String(expiresAt),
+      needed: String(needed),
+      data: JSON.stringify({ jobType: req.jobType, params: req.params, command: req.command, requester: req.requester, channel: req.channel, network: req.network, policy: req.policy }),
+    };
+    const created = (await this.redis.hsetnx(requestKey(req.id), 'state', 'open')) === 1;
+    if (created) {
+      await this.redis
+        .multi()
+        .hset(requestKey(req.id), body)
+        .pexpire(requestKey(req.id), req.policy.expiresAfterMs + RETAIN_MS)
+        .zadd(OPEN_INDEX, expiresAt, req.id)
+        .exec();
+    }
+    const request = await this.get(req.id);
+    if (request === undefined) throw new Error(`approval ${req.id} vanished while being created`);
+    return { request, created };
+  }
+
+  async get(id: string): Promise<ApprovalRequest | undefined> {
+    const [fields, votes] = await Promise.all([this.redis.hgetall(requestKey(id)), this.redis.hgetall(votesKey(id))]);
+    if (fields.state === undefined || fields.data === undefined) return undefined;
+    const data = JSON.parse(fields.data) as Pick<ApprovalRequest, 'jobType' | 'params' | 'command' | 'requester' | 'channel' | 'network' | 'policy'>;
+    let state = fields.state as ApprovalState;
+    const expiresAt = Number(fields.expiresAt);
+    if (state === 'open' && this.now() > expiresAt) state = 'expired';
+    return {
+      id,
+      ...data,
+      needed: Number(fields.needed),
+      state,
+      createdAt: Number(fields.createdAt),
+      expiresAt,
+      closedAt: fields.closedAt === undefined ? undefined : Number(fields.closedAt),
+      votes: Object.entries(votes)
+        .map(([org, raw]) => ({ org, ...(JSON.parse(raw) as Omit<Vote, 'org'>) }))
+        .sort((a, b) => a.at - b.at),
+      card: fields.card === undefined ? undefined : (JSON.parse(fields.card) as StatusMessageRef),
+      jobId: fields.jobId,
+      ...(fields.fabric === undefined ? {} : { fabric: JSON.parse(fields.fabric) as Record<string, boolean> }),
+    };
+  }
+
+  /** One vote per organisation, counted once however often it arrives; atomic across processes. */
+  async vote(id: string, org: string, user: string, decision: Decision): Promise<VoteOutcome> {
+    const cmd = (this.redis as unknown as { fcoVote(k1: string, k2: string, ...args: string[]): Promise<[string, string]> }).fcoVote;
+    const [outcome] = await cmd.call(this.redis, requestKey(id), votesKey(id), org, user, decision, String(this.now()));
+    if (outcome === 'approved' || outcome === 'rejected' || outcome === 'expired') await this.redis.zrem(OPEN_INDEX, id);
+    if (outcome === 'recorded' || outcome === 'approved' || outcome === 'rejected') await this.redis.pexpire(votesKey(id), RETAIN_MS);
+    return outcome as VoteOutcome;
+  }
+
+  async setCard(id: string, card: StatusMessageRef): Promise<void> {
+    await this.redis.hset(requestKey(id), 'card', JSON.stringify(card));
+  }
+
+  async setFabricReadiness(id: string, readiness: Record<string, boolean>): Promise<void> {
+    await this.redis.hset(requestKey(id), 'fabric', JSON.stringify(readiness));
+  }
+
+  async setJob(id: string, jobId: string): Promise<void> {
+    await this.redis.hset(requestKey(id), 'jobId', jobId);
+  }
+
+  /** Open requests, soonest to expire first; expired ones are dropped from the index. */
+  async open(): Promise<ApprovalRequest[]> {
+    await this.redis.zremrangebyscore(OPEN_INDEX, '-inf', String(this.now()));
+    const ids = await this.redis.zrange(OPEN_INDEX, '0', '99');
+    const all = await Promise.all(ids.map((id) => this.get(id)));
+    return all.filter((r): r is ApprovalRequest => r !== undefined && r.state === 'open');
+  }
+}

@@ -1,0 +1,30 @@
+import type { NetworkConfig, OrgConfig } from '../config/model.js';
+import type { FabricIdentity, PeerEndpoint } from '../fabric/connection.js';
+import type { Kube } from '../k8s/client.js';
+import { identitySecretName, readIdentity, readSecretData } from '../k8s/identities.js';
+import { PermanentError } from './errors.js';
+
+/** The Secret holding an org's MSP admin: networks[].orgs[].adminSecret, else <org>-id-admin. */
+export const adminSecretName = (network: NetworkConfig, org: OrgConfig): string => org.adminSecret ?? identitySecretName({ network: network.name, org: org.name, name: 'admin' });
+
+/**
+ * Where a peer pod of the org is dialled: its address annotation, else the configured endpoint
+ * at its ordinal (peers.endpoints lists ordinals 0, 1, … in order), else the StatefulSet's DNS name.
+ */
+export function peerPodAddress(network: NetworkConfig, org: OrgConfig, pod: { name: string; peerAddress?: string }): string {
+  const ordinal = Number(/-(\d+)$/.exec(pod.name)?.[1] ?? -1);
+  return pod.peerAddress ?? org.peers.endpoints[ordinal] ?? `${pod.name}.${org.peers.service}.${network.namespace}.svc:7051`;
+}
+
+/** An org's admin identity and the peers it acts on, from the config and its Secrets. */
+export async function orgPeersAccess(kube: Kube, network: NetworkConfig, org: OrgConfig): Promise<{ admin: FabricIdentity; peers: PeerEndpoint[] }> {
+  if (org.peers.endpoints.length === 0) throw new PermanentError(`org ${org.name} lists no peers.endpoints in the configuration`);
+  const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
+  if (tlsSecret === undefined) throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to trust its peers' TLS certificates`);
+  const tlsRootPem = (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
+  if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${tlsSecret} with ca.crt is missing`);
+  const secret = adminSecretName(network, org);
+  const id = await readIdentity(kube, network.namespace, secret);
+  if (id === undefined) throw new PermanentError(`org ${org.name} has no admin identity in Secret ${network.namespace}/${secret}`);
+  return { admin: { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem }, peers: org.peers.endpoints.map((address) => ({ address, tlsRootPem })) };
+}

@@ -1,0 +1,158 @@
+import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
+import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installPackage, type ChaincodeDefinition } from '../../fabric/lifecycle.js';
+import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../k8s/chaincode.js';
+import { parseCollections, type CollectionConfig } from '../../fabric/collections.js';
+import { parseSignaturePolicy, PolicyError } from '../../fabric/policy.js';
+import type { Kube } from '../../k8s/client.js';
+import { PermanentError } from '../errors.js';
+import { orgPeersAccess } from '../fabric-access.js';
+import { networkNamed } from '../services.js';
+import { Approvals } from '../approvals.js';
+import type { JobContext, JobHandler } from '../worker.js';
+
+/** What a deploy request acts on: the channel, every org's admin and peers, the package. */
+async function deployTarget(ctx: JobContext) {
+  const name = String(ctx.request.params.name);
+  const version = String(ctx.request.params.version);
+  const network = networkNamed(ctx.platform.config, ctx.request.network);
+  const channel = String(ctx.request.params.channel ?? network.fabricChannels[0] ?? '');
+  if (channel === '') throw new PermanentError(`network ${network.name} lists no fabricChannels`);
+  const [owner] = network.orgs;
+  if (owner === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
+  const kube = ctx.platform.kube();
+  const orgs = await Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) })));
+  const address = String(ctx.request.params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace));
+  const pkg = ccaasPackage(`${name}_${version}`, address);
+  const signaturePolicy = ctx.request.params.policy === undefined ? undefined : String(ctx.request.params.policy);
+  const collections = ctx.request.params.collections === undefined ? undefined : await collectionsFrom(kube, network.namespace, String(ctx.request.params.collections));
+  return { name, version, network, channel, owner, kube, orgs, first: orgs[0] as (typeof orgs)[number], address, pkg, signaturePolicy, collections };
+}
+
+/** Why an endorsement policy given to a deploy cannot be used, or undefined when it can. */
+export function endorsementPolicyProblem(policy: string): string | undefined {
+  try {
+    parseSignaturePolicy(policy);
+    return undefined;
+  } catch (err) {
+    if (err instanceof PolicyError) return err.message;
+    throw err;
+  }
+}
+
+/** The collections a deploy names by ConfigMap; a missing or unreadable one fails the job at once. */
+async function collectionsFrom(kube: Kube, namespace: string, configMap: string): Promise<CollectionConfig[]> {
+  const text = await readCollectionsConfig(kube, namespace, configMap);
+  if (text === undefined) throw new PermanentError(`ConfigMap ${namespace}/${configMap} with key ${COLLECTIONS_KEY} does not exist`);
+  try {
+    return parseCollections(text);
+  } catch (err) {
+    if (err instanceof PolicyError) throw new PermanentError(`ConfigMap ${namespace}/${configMap}: ${err.message}`);
+    throw err;
+  }
+}
+
+/** The definition every org approves and the commit names; all of it must be identical each time. */
+const definitionOf = (t: DeployTarget, sequence: number): ChaincodeDefinition => ({
+  channel: t.channel,
+  name: t.name,
+  version: t.version,
+  sequence,
+  ...(t.signaturePolicy === undefined ? {} : { signaturePolicy: t.signaturePolicy }),
+  ...(t.collections === undefined ? {} : { collections: t.collections }),
+});
+
+type DeployTarget = Awaited<ReturnType<typeof deployTarget>>;
+type OrgAccess = DeployTarget['orgs'][number];
+
+const readinessText = (r: Record<string, boolean>): string => Object.entries(r).map(([m, ok]) => `${m} ${ok ? '✓' : '✗'}`).join(', ');
+
+/** The org's approveformyorg as a step; an approval already given counts as done. */
+function approveStep(ctx: JobContext, o: OrgAccess, def: ChaincodeDefinition, packageId: string): Promise<void> {
+  return ctx.step(`Approve for ${o.org.name}`, async (note) => {
+    const r = await withGateway(o.peers[0] as PeerEndpoint, o.admin, (g) => approveForMyOrg(g, def, packageId, o.org.mspId));
+    await note(`${o.org.mspId}: ${r === 'approved' ? 'approved' : 'had already approved'} sequence ${def.sequence}`);
+  });
+}
+
+/** The sequence this version gets: the committed one for the same version, else the next. */
+async function sequenceFor(ctx: JobContext, t: DeployTarget): Promise<number> {
+  return ctx.step('Read the committed definition', async (note) => {
+    const current = await withGateway(t.first.peers[0] as PeerEndpoint, t.first.admin, (g) => committedDefinition(g, t.channel, t.name));
+    if (current === undefined) {
+      await note(`${t.name} is new on ${t.channel}: sequence 1`);
+      return 1;
+    }
+    const next = current.version === t.version ? current.sequence : current.sequence + 1;
+    await note(`committed: version ${current.version}, sequence ${current.sequence}; ${current.version === t.version ? 'same version' : `upgrade to sequence ${next}`}`);
+    return next;
+  });
+}
+
+/**
+ * One org's approval of a chaincode deploy request, run when its admin clicks Approve: that
+ * org's approveformyorg, then Fabric's commit readiness shown on the approval card.
+ */
+export const chaincodeApproveForOrg: JobHandler = async (ctx) => {
+  const t = await deployTarget(ctx);
+  const orgName = String(ctx.request.params.org);
+  const approvalId = String(ctx.request.params.approvalId);
+  const o = t.orgs.find((x) => x.org.name === orgName);
+  if (o === undefined) throw new PermanentError(`network ${t.network.name} has no org ${orgName}`);
+  const sequence = await sequenceFor(ctx, t);
+  const def = definitionOf(t, sequence);
+  await approveStep(ctx, o, def, t.pkg.packageId);
+  const readiness = await ctx.step('Read commit readiness', async (note) => {
+    const r = await withGateway(o.peers[0] as PeerEndpoint, o.admin, (g) => commitReadiness(g, def));
+    await note(readinessText(r));
+    return r;
+  });
+  await new Approvals(ctx.redis).setFabricReadiness(approvalId, readiness);
+  await ctx.approvalChanged(approvalId);
+  return { summary: `${o.org.mspId} approved ${t.name} ${t.version} (sequence ${sequence})`, fields: [{ label: 'Package', value: t.pkg.packageId }] };
+};
+
+/**
+ * Deploys a chaincode-as-a-service across every org of the network, each step idempotent: the
+ * workload, the package, install on every peer, each org's approval with its admin, commit.
+ */
+export const chaincodeDeploy: JobHandler = async (ctx) => {
+  const t = await deployTarget(ctx);
+  const { name, version, network, channel, owner, kube, orgs, first, address, pkg } = t;
+  const image = String(ctx.request.params.image ?? `${name}:${version}`);
+  const sequence = await sequenceFor(ctx, t);
+  const def = definitionOf(t, sequence);
+
+  await ctx.step('Run the chaincode server', async (note) => {
+    await applyChaincodeWorkload(kube, network.namespace, { network: network.name, org: owner.name, name, image, packageId: pkg.packageId });
+    await note(`Deployment and Service for ${pkg.packageId}; peers dial ${address}`);
+  });
+  await ctx.step('Install the package on every peer', async (note) => {
+    for (const o of orgs) {
+      for (const peer of o.peers) {
+        const r = await installPackage(peer, o.admin, pkg.bytes);
+        if (r.packageId !== pkg.packageId) throw new PermanentError(`${peer.address} computed package id ${r.packageId}, expected ${pkg.packageId}`);
+        await note(`${o.org.name} ${peer.address}: ${r.alreadyInstalled ? 'already installed' : 'installed'}`);
+      }
+    }
+  });
+  // After a Slack approval, Fabric approvals are given for the orgs that approved, and no other.
+  const approvedBy = ctx.request.params.approvedByOrgs;
+  const approving = Array.isArray(approvedBy) ? orgs.filter((o) => approvedBy.includes(o.org.name)) : orgs;
+  for (const o of approving) await approveStep(ctx, o, def, pkg.packageId);
+  await ctx.step('Commit the definition', async (note) => {
+    const peer = first.peers[0] as PeerEndpoint;
+    await note(`readiness: ${readinessText(await withGateway(peer, first.admin, (g) => commitReadiness(g, def)))}`);
+    const r = await withGateway(peer, first.admin, (g) => commitDefinition(g, def, orgs.map((o) => o.org.mspId)));
+    await note(r === 'committed' ? `committed sequence ${sequence}` : 'already committed');
+  });
+  return {
+    summary: `${name} ${version} committed on ${channel} at sequence ${sequence}`,
+    fields: [
+      { label: 'Package', value: pkg.packageId },
+      { label: 'Chaincode address', value: address },
+      { label: 'Orgs', value: orgs.map((o) => o.org.mspId).join(', ') },
+      ...(def.signaturePolicy === undefined ? [] : [{ label: 'Endorsement policy', value: def.signaturePolicy }]),
+      ...(def.collections === undefined ? [] : [{ label: 'Private data collections', value: def.collections.map((c) => c.name).join(', ') }]),
+    ],
+  };
+};

@@ -1,0 +1,152 @@
+import { X509Certificate } from 'node:crypto';
+import { identitySecretName, readIdentity, saveIdentity } from '../../k8s/identities.js';
+import { currentReplicas, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../k8s/peers.js';
+import type { NetworkConfig, OrgConfig } from '../../config/model.js';
+import { genesisBlock, joinPeer, ledgerHeight } from '../../fabric/channel.js';
+import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
+import { installedPackageBytes, installedPackages, installPackage } from '../../fabric/lifecycle.js';
+import type { Kube } from '../../k8s/client.js';
+import { PEER_ADDRESS_ANNOTATION } from '../../k8s/labels.js';
+import { caAccess, revokeLeftovers } from '../ca-access.js';
+import { orgPeersAccess, peerPodAddress } from '../fabric-access.js';
+import { PermanentError } from '../errors.js';
+import { networkNamed, orgNamed } from '../services.js';
+import { sleep, type JobContext, type JobHandler } from '../worker.js';
+
+const DEFAULT_TIMEOUT_S = 300;
+
+/** Scale an organisation's peer StatefulSet and wait until every peer is Ready. */
+export const peersScale: JobHandler = async (ctx) => {
+  const org = String(ctx.request.params.org);
+  const replicas = Number(ctx.request.params.replicas);
+  const timeoutMs = Number(ctx.request.params.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
+  if (!Number.isInteger(replicas) || replicas < 1) throw new PermanentError(`a peer StatefulSet needs at least 1 replica, not ${replicas}`);
+  const network = networkNamed(ctx.platform.config, ctx.request.network);
+  const orgConfig = orgNamed(network, org);
+  const { statefulSet, service } = orgConfig.peers;
+  const kube = ctx.platform.kube();
+
+  const from = await ctx.step('Read the current size', async (note) => {
+    const n = await currentReplicas(kube, network.namespace, statefulSet);
+    await note(`${statefulSet}: ${n} replica${n === 1 ? '' : 's'}`);
+    return n;
+  });
+  const added = replicas > from ? podNamesForOrdinals(statefulSet, from, replicas) : [];
+  const removed = replicas < from ? podNamesForOrdinals(statefulSet, replicas, from).reverse() : [];
+  // Each new peer gets its own identity from the org's CA before its pod exists: the pod reads
+  // the Secret <org>-id-<pod> (see manifests/fabric-org). Peers enrolled earlier keep theirs.
+  const ENROLL = 'Enroll identities for the new peers';
+  await ctx.step(ENROLL, async (note) => {
+    if (added.length === 0) {
+      await note('no new peers');
+      return;
+    }
+    const { ca, registrar } = await caAccess(kube, network, orgConfig);
+    for (const pod of added) {
+      const ref = { network: network.name, org, name: pod };
+      if ((await readIdentity(kube, network.namespace, identitySecretName(ref))) !== undefined) {
+        await note(`${pod}: already enrolled`);
+        continue;
+      }
+      const secret = await ca.register(registrar, { id: pod, type: 'peer' });
+      const signing = await ca.enroll({ id: pod, secret });
+      const hosts = ['127.0.0.1', 'localhost', pod, `${pod}.${service}.${network.namespace}.svc`, `${pod}.${service}.${network.namespace}.svc.cluster.local`];
+      const tls = await ca.enroll({ id: pod, secret, profile: 'tls', hosts });
+      await saveIdentity(kube, network.namespace, ref, { mspId: orgConfig.mspId, certPem: signing.certPem, keyPem: signing.keyPem, caChainPem: signing.caChainPem, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, tlsCaPem: tls.caChainPem });
+      await note(`${pod}: enrolled (certificate serial ${new X509Certificate(signing.certPem).serialNumber})`);
+      const interrupted = ctx.interruptedAt(ENROLL);
+      if (interrupted !== undefined) {
+        const revoked = await revokeLeftovers(ca, registrar, pod, interrupted, [signing.certPem, tls.certPem]);
+        if (revoked.length > 0) await note(`${pod}: enrolled; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
+      }
+    }
+  });
+  await ctx.step('Scale the StatefulSet', async (note) => {
+    if (from === replicas) {
+      await note(`already at ${replicas}`);
+      return;
+    }
+    await setReplicas(kube, network.namespace, statefulSet, replicas);
+    await note(`${from} → ${replicas}${removed.length > 0 ? `; removing ${removed.join(', ')}` : ''}`);
+  });
+  const waitedMs = await ctx.step('Wait until every peer is Ready', async (note) =>
+    waitForReplicas(kube, network.namespace, statefulSet, replicas, {
+      timeoutMs,
+      signal: ctx.signal,
+      onProgress: (p) => note(`${p.ready} of ${p.desired} ready (${p.current} pods)`),
+    }),
+  );
+  if (added.length > 0 && orgConfig.peers.endpoints.length > 0 && network.fabricChannels.length > 0) {
+    await joinNewPeers(ctx, { kube, network, org: orgConfig, pods: added, deadline: Date.now() + timeoutMs });
+  }
+  return {
+    summary: from === replicas ? `${org} already had ${replicas} peers, all Ready` : `${org} peers scaled from ${from} to ${replicas}, all Ready`,
+    fields: [
+      { label: 'StatefulSet', value: `${network.namespace}/${statefulSet}` },
+      { label: 'Replicas', value: `${from} → ${replicas}` },
+      ...(added.length > 0 ? [{ label: 'Added', value: added.join(', ') }] : []),
+      ...(removed.length > 0 ? [{ label: 'Removed', value: removed.join(', ') }] : []),
+      { label: 'Waited for readiness', value: `${Math.round(Number(waitedMs) / 100) / 10} s` },
+    ],
+  };
+};
+
+/** Retries `f` until it succeeds or the deadline passes: a new peer takes a moment to listen. */
+async function untilDeadline<T>(deadline: number, f: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await f();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await sleep(1000);
+    }
+  }
+}
+
+async function peerAddress(kube: Kube, network: NetworkConfig, org: OrgConfig, pod: string): Promise<string> {
+  const p = await kube.core.readNamespacedPod({ name: pod, namespace: network.namespace });
+  return peerPodAddress(network, org, { name: pod, peerAddress: p.metadata?.annotations?.[PEER_ADDRESS_ANNOTATION] });
+}
+
+/**
+ * New peers join every channel of the network (block 0 read from an existing peer), get the
+ * chaincode packages that peer has installed, and are waited for until they reach its height.
+ */
+async function joinNewPeers(ctx: JobContext, o: { kube: Kube; network: NetworkConfig; org: OrgConfig; pods: string[]; deadline: number }): Promise<void> {
+  const { admin, peers } = await orgPeersAccess(o.kube, o.network, o.org);
+  const reference = peers[0] as PeerEndpoint;
+  const target = async (pod: string): Promise<PeerEndpoint> => ({ address: await peerAddress(o.kube, o.network, o.org, pod), tlsRootPem: reference.tlsRootPem });
+  await ctx.step('Join the new peers to the channels', async (note) => {
+    for (const channel of o.network.fabricChannels) {
+      const block = await withGateway(reference, admin, (g) => genesisBlock(g, channel));
+      for (const pod of o.pods) {
+        const r = await untilDeadline(o.deadline, async () => joinPeer(await target(pod), admin, block));
+        await note(`${pod}: ${r === 'joined' ? 'joined' : 'already on'} ${channel}`);
+      }
+    }
+  });
+  await ctx.step('Install the chaincodes the org runs', async (note) => {
+    const packages = await installedPackages(reference, admin);
+    if (packages.length === 0) await note('none installed on the org’s peers');
+    for (const packageId of packages) {
+      const bytes = await installedPackageBytes(reference, admin, packageId);
+      for (const pod of o.pods) {
+        const r = await untilDeadline(o.deadline, async () => installPackage(await target(pod), admin, bytes));
+        await note(`${pod}: ${packageId.split(':')[0] ?? packageId} ${r.alreadyInstalled ? 'already installed' : 'installed'}`);
+      }
+    }
+  });
+  await ctx.step('Wait until the new peers catch up', async (note) => {
+    for (const channel of o.network.fabricChannels) {
+      for (const pod of o.pods) {
+        const peer = await target(pod);
+        const heights = await untilDeadline(o.deadline, async () => {
+          const [mine, theirs] = await Promise.all([ledgerHeight(peer, admin, channel), ledgerHeight(reference, admin, channel)]);
+          if (mine < theirs) throw new Error(`${pod} is at ${mine} of ${theirs} blocks on ${channel}`);
+          return mine;
+        });
+        await note(`${pod}: ${heights} blocks on ${channel}, as its siblings`);
+      }
+    }
+  });
+}

@@ -1,0 +1,34 @@
+import { sleep, type JobHandler } from '../worker.js';
+
+/**
+ * Exercises the whole pipeline: how long the job waited in the queue, how long Redis
+ * takes to answer the worker, and (with holdMs) a step long enough to interrupt.
+ */
+export const ping: JobHandler = async (ctx) => {
+  const queueLatencyMs = await ctx.step('Picked up by a worker', async () => Math.max(0, ctx.startedAt - ctx.queuedAt));
+  const redisRttMs = await ctx.step('Redis round trip', async () => {
+    const t0 = performance.now();
+    await ctx.redis.ping();
+    return Math.round((performance.now() - t0) * 100) / 100;
+  });
+  const holdMs = typeof ctx.request.params.holdMs === 'number' ? ctx.request.params.holdMs : 0;
+  if (holdMs > 0) {
+    await ctx.step(`Hold ${holdMs} ms`, async (note) => {
+      const slices = Math.max(1, Math.ceil(holdMs / 1000));
+      for (let i = 1; i <= slices; i++) {
+        await sleep(holdMs / slices, ctx.signal);
+        await note(`${i}/${slices}`);
+      }
+    });
+  }
+  const workerMs = Date.now() - ctx.startedAt;
+  return {
+    summary: `Pong: queue latency ${queueLatencyMs} ms, worker ${workerMs} ms`,
+    fields: [
+      { label: 'Queue latency', value: `${queueLatencyMs} ms` },
+      { label: 'Redis round trip', value: `${redisRttMs} ms` },
+      { label: 'Worker time', value: `${workerMs} ms` },
+      { label: 'Attempt', value: String(ctx.attempt) },
+    ],
+  };
+};

@@ -1,0 +1,170 @@
+import { X509Certificate } from 'node:crypto';
+import { identitySecretName, listIdentityCertificates, readIdentity, readSecretData, registrationSecretName } from '../k8s/identities.js';
+import type { RegisteredIdentity } from '../fabric/ca.js';
+import { caAccess } from './ca-access.js';
+import { fabricPods, type PodStatus } from '../k8s/status.js';
+import type { NetworkConfig } from '../config/model.js';
+import { ledgerHeight } from '../fabric/channel.js';
+import type { PeerEndpoint } from '../fabric/connection.js';
+import { orgPeersAccess, peerPodAddress } from './fabric-access.js';
+import { networkNamed, orgNamed, type Platform } from './services.js';
+
+export interface NetworkStatus {
+  network: string;
+  namespace: string;
+  pods: PodStatus[];
+  /** One row per peer pod and channel, when asked for. */
+  ledgers?: LedgerHeight[];
+}
+
+export interface LedgerHeight {
+  channel: string;
+  org: string;
+  pod: string;
+  height?: number;
+  /** Why the height is unknown. */
+  error?: string;
+  /** Blocks below the highest peer of the channel. */
+  behind?: number;
+}
+
+const LEDGER_QUERY_TIMEOUT_MS = 4000;
+
+/** Read-only views answered straight away, without a job. */
+export async function networkStatus(platform: Platform, networkName: string | undefined, opts: { org?: string; withMetrics?: boolean; withLedgers?: boolean } = {}): Promise<NetworkStatus> {
+  const network = networkNamed(platform.config, networkName);
+  if (opts.org !== undefined) orgNamed(network, opts.org);
+  const pods = await fabricPods(platform.kube(), network.namespace, opts);
+  const ledgers = opts.withLedgers === true ? await ledgerHeights(platform, network, pods) : undefined;
+  return { network: network.name, namespace: network.namespace, pods, ...(ledgers === undefined ? {} : { ledgers }) };
+}
+
+/**
+ * Each running peer pod's height on each of the network's channels (qscc GetChainInfo asked of
+ * that peer, as its org's admin), all at once, each bounded by a short timeout.
+ */
+async function ledgerHeights(platform: Platform, network: NetworkConfig, pods: PodStatus[]): Promise<LedgerHeight[]> {
+  const peers = pods.filter((p) => p.component === 'peer' && p.phase === 'Running' && p.org !== undefined);
+  const byOrg = new Map<string, PodStatus[]>();
+  for (const p of peers) byOrg.set(p.org as string, [...(byOrg.get(p.org as string) ?? []), p]);
+  const rows = (
+    await Promise.all(
+      [...byOrg.entries()].map(async ([orgName, orgPods]): Promise<LedgerHeight[]> => {
+        const org = network.orgs.find((o) => o.name === orgName);
+        if (org === undefined) return [];
+        let access: Awaited<ReturnType<typeof orgPeersAccess>>;
+        try {
+          access = await orgPeersAccess(platform.kube(), network, org);
+        } catch (err) {
+          return orgPods.flatMap((p) => network.fabricChannels.map((channel) => ({ channel, org: orgName, pod: p.name, error: errorText(err) })));
+        }
+        const tlsRootPem = (access.peers[0] as PeerEndpoint).tlsRootPem;
+        return Promise.all(
+          orgPods.flatMap((p) =>
+            network.fabricChannels.map(async (channel): Promise<LedgerHeight> => {
+              const target = { address: peerPodAddress(network, org, p), tlsRootPem };
+              try {
+                return { channel, org: orgName, pod: p.name, height: await ledgerHeight(target, access.admin, channel, LEDGER_QUERY_TIMEOUT_MS) };
+              } catch (err) {
+                return { channel, org: orgName, pod: p.name, error: errorText(err) };
+              }
+            }),
+          ),
+        );
+      }),
+    )
+  ).flat();
+  const top = new Map<string, number>();
+  for (const r of rows) if (r.height !== undefined) top.set(r.channel, Math.max(top.get(r.channel) ?? 0, r.height));
+  return rows.map((r) => (r.height === undefined ? r : { ...r, behind: (top.get(r.channel) ?? r.height) - r.height }));
+}
+
+const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
+
+export interface IdentityCertificate {
+  secret: string;
+  org: string;
+  name: string;
+  /** When the certificate stops being valid; undefined when it cannot be read. */
+  expiresAt?: number;
+  daysLeft?: number;
+  /** Hex, lower case; undefined when the certificate cannot be read. */
+  serial?: string;
+}
+
+/**
+ * The network's stored identities with their certificates' expiry, unreadable ones first, then
+ * soonest to expire: one list call over the identity Secrets, keys never read.
+ */
+export async function identityCertificates(platform: Platform, networkName: string | undefined, now = Date.now()): Promise<IdentityCertificate[]> {
+  const network = networkNamed(platform.config, networkName);
+  const certs = await listIdentityCertificates(platform.kube(), network.namespace, network.name);
+  return certs
+    .map((c): IdentityCertificate => {
+      try {
+        const cert = new X509Certificate(c.certPem);
+        const expiresAt = new Date(cert.validTo).getTime();
+        return { secret: c.secret, org: c.org, name: c.name, expiresAt, daysLeft: Math.floor((expiresAt - now) / 86_400_000), serial: cert.serialNumber.toLowerCase() };
+      } catch {
+        return { secret: c.secret, org: c.org, name: c.name };
+      }
+    })
+    .sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0));
+}
+
+/** Identities whose certificate expires within `days`, or cannot be read. */
+export async function expiringIdentities(platform: Platform, networkName: string | undefined, days: number, now = Date.now()): Promise<IdentityCertificate[]> {
+  const horizon = now + days * 86_400_000;
+  return (await identityCertificates(platform, networkName, now)).filter((e) => e.expiresAt === undefined || e.expiresAt <= horizon);
+}
+
+export interface StoredCertificate {
+  secret: string;
+  subject: string;
+  issuer: string;
+  serial: string;
+  validFrom: string;
+  validTo: string;
+  subjectAltNames?: string;
+  hasTls: boolean;
+}
+
+export interface IdentityDetails {
+  org: string;
+  name: string;
+  /** As the org's CA has it; undefined when the CA does not know the name. */
+  registered?: RegisteredIdentity;
+  /** The enrolled certificate in its Secret, when there is one. Keys are never read out. */
+  stored?: StoredCertificate;
+  /** The Secret holding an enrollment secret not used yet, when `cert register` made one. */
+  registrationSecret?: string;
+}
+
+/** One identity: what the CA has registered and what the cluster stores, side by side. */
+export async function identityDetails(platform: Platform, networkName: string | undefined, orgName: string, name: string): Promise<IdentityDetails> {
+  const network = networkNamed(platform.config, networkName);
+  const org = orgNamed(network, orgName);
+  const kube = platform.kube();
+  const ref = { network: network.name, org: org.name, name };
+  const { ca, registrar } = await caAccess(kube, network, org);
+  const [registered, identity, registration] = await Promise.all([
+    ca.identity(registrar, name),
+    readIdentity(kube, network.namespace, identitySecretName(ref)),
+    readSecretData(kube, network.namespace, registrationSecretName(ref)),
+  ]);
+  let stored: StoredCertificate | undefined;
+  if (identity !== undefined) {
+    const cert = new X509Certificate(identity.certPem);
+    stored = {
+      secret: identitySecretName(ref),
+      subject: cert.subject.replace(/\n/g, ', '),
+      issuer: cert.issuer.replace(/\n/g, ', '),
+      serial: cert.serialNumber.toLowerCase(),
+      validFrom: new Date(cert.validFrom).toISOString(),
+      validTo: new Date(cert.validTo).toISOString(),
+      ...(cert.subjectAltName === undefined ? {} : { subjectAltNames: cert.subjectAltName }),
+      hasTls: identity.tlsCertPem !== undefined,
+    };
+  }
+  return { org: org.name, name, ...(registered === undefined ? {} : { registered }), ...(stored === undefined ? {} : { stored }), ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }) };
+}

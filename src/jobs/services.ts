@@ -1,0 +1,48 @@
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config, NetworkConfig, OrgConfig } from '../config/model.js';
+import { connectKube, type Kube } from '../k8s/client.js';
+import { PermanentError } from './errors.js';
+
+/** What jobs and queries act on, created once per process. */
+export interface Platform {
+  config: Config;
+  /** The Kubernetes clients; throws a PermanentError naming the fix when none is configured. */
+  kube(): Kube;
+}
+
+export function createPlatform(config: Config, kubeconfigPath: string | undefined): Platform {
+  let kube: Kube | undefined;
+  return {
+    config,
+    kube() {
+      if (kube === undefined) {
+        // Without any of these the client would quietly dial http://localhost:8080.
+        if (kubeconfigPath === undefined && process.env.KUBERNETES_SERVICE_HOST === undefined && !existsSync(path.join(os.homedir(), '.kube', 'config'))) {
+          throw new PermanentError('Kubernetes is not configured: set KUBECONFIG, or run the worker in a cluster');
+        }
+        try {
+          kube = connectKube(kubeconfigPath);
+        } catch (err) {
+          throw new PermanentError(`Kubernetes is not configured (${err instanceof Error ? err.message : String(err)}): set KUBECONFIG, or run the worker in a cluster`);
+        }
+      }
+      return kube;
+    },
+  };
+}
+
+export function networkNamed(config: Config, name: string | undefined): NetworkConfig {
+  const network = config.networks.find((n) => n.name === name);
+  if (network === undefined) throw new PermanentError(`no network named ${name ?? '(none)'} in the configuration`);
+  return network;
+}
+
+export function orgNamed(network: NetworkConfig, org: string): OrgConfig {
+  const found = network.orgs.find((o) => o.name === org);
+  if (found === undefined) {
+    throw new PermanentError(`network ${network.name} has no org ${org}; its orgs are ${network.orgs.map((o) => o.name).join(', ') || '(none)'}`);
+  }
+  return found;
+}

@@ -1,0 +1,281 @@
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log.js';
+import { ServiceUnavailableError } from '../outage.js';
+import { jobDuration, jobsTotal } from '../metrics.js';
+import type { AuditLog } from './audit.js';
+import type { Platform } from './services.js';
+import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
+import { QUEUE_NAME, cancelKey, toView } from './queue.js';
+import { KEY_PREFIX } from './redis.js';
+import type { JobData, JobProgress, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord } from './types.js';
+
+/** Where a job's visible state goes: the bot renders it as a Slack message updated in place. */
+export interface JobReporter {
+  /** Returns the message the status lives in (posted on first call). `final` calls must be delivered before returning. */
+  publish(view: JobView, message: StatusMessageRef | undefined, final: boolean): Promise<StatusMessageRef | undefined>;
+  /** An approval request changed (for instance Fabric's readiness): show it again. */
+  approvalChanged?(approvalId: string): Promise<void>;
+}
+
+export interface JobContext {
+  readonly id: string;
+  readonly request: JobRequest;
+  readonly attempt: number;
+  readonly queuedAt: number;
+  readonly startedAt: number;
+  /** Aborted when the job is cancelled or the worker shuts down. */
+  readonly signal: AbortSignal;
+  readonly log: Logger;
+  readonly redis: Redis;
+  /** Configuration and the Kubernetes and Fabric clients the job acts through. */
+  readonly platform: Platform;
+  /**
+   * Runs one named step and records it. A step finished by an earlier attempt
+   * (a crashed worker, a retry) is not run again: its recorded result is returned.
+   */
+  step<T extends JsonValue | void>(name: string, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T>;
+  /** Tells the reporter an approval request changed, so its card is shown again. */
+  approvalChanged(approvalId: string): Promise<void>;
+  /**
+   * When an earlier attempt started this step and did not finish it (a crash, an error): the
+   * time it started, so the step can find and undo what that attempt may have half done.
+   */
+  interruptedAt(step: string): number | undefined;
+}
+
+export type JobHandler = (ctx: JobContext) => Promise<JobResult>;
+
+export interface WorkerDeps {
+  redis: Redis;
+  handlers: Readonly<Record<string, JobHandler>>;
+  reporter: JobReporter;
+  audit: AuditLog;
+  platform: Platform;
+  log: Logger;
+  concurrency: number;
+  lockMs: number;
+}
+
+const CANCEL_POLL_MS = 1000;
+/** How long a step waits for an unavailable service (see ServiceUnavailableError) before it fails. */
+const OUTAGE_PATIENCE_MS = 5 * 60_000;
+const OUTAGE_MAX_PAUSE_MS = 5000;
+
+class JobRun implements JobContext {
+  readonly controller = new AbortController();
+  readonly progress: JobProgress;
+  private message: StatusMessageRef | undefined;
+
+  constructor(
+    private readonly job: Job<JobData, JobResult>,
+    private readonly deps: WorkerDeps,
+    readonly log: Logger,
+  ) {
+    const saved = job.progress as Partial<JobProgress> | number | undefined;
+    const steps = typeof saved === 'object' && saved !== null && Array.isArray(saved.steps) ? saved.steps : [];
+    // A step left "running" by a crashed attempt will run again.
+    this.progress = { steps: steps.filter((s) => s.state === 'done'), attempt: job.attemptsStarted };
+    this.interrupted = new Map(steps.filter((s) => s.state !== 'done').map((s) => [s.name, s.startedAt]));
+    this.message = job.data.statusMessage;
+  }
+
+  private readonly interrupted: Map<string, number>;
+
+  get id(): string {
+    return this.job.id ?? '?';
+  }
+
+  interruptedAt(step: string): number | undefined {
+    return this.interrupted.get(step);
+  }
+  get request(): JobRequest {
+    return this.job.data;
+  }
+  get attempt(): number {
+    return this.progress.attempt;
+  }
+  get queuedAt(): number {
+    return this.job.timestamp;
+  }
+  get startedAt(): number {
+    return this.job.processedOn ?? Date.now();
+  }
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+  get redis(): Redis {
+    return this.deps.redis;
+  }
+  get platform(): Platform {
+    return this.deps.platform;
+  }
+
+  async step<T extends JsonValue | void>(name: string, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T> {
+    const finished = this.progress.steps.find((s) => s.name === name && s.state === 'done');
+    if (finished !== undefined) return finished.result as T;
+    await this.throwIfCancelled();
+    const record: StepRecord = { name, state: 'running', startedAt: Date.now() };
+    this.progress.steps = this.progress.steps.filter((s) => s.name !== name);
+    this.progress.steps.push(record);
+    await this.save();
+    try {
+      const waits = new Map<string, number>();
+      const result = await this.waitingOutOutages(record, waits, () =>
+        run(async (detail) => {
+          record.detail = detail;
+          await this.save();
+        }),
+      );
+      record.state = 'done';
+      record.endedAt = Date.now();
+      if (result !== undefined) record.result = result as JsonValue;
+      const waited = [...waits].map(([service, ms]) => `waited ${Math.round(ms / 1000)} s for ${service}`).join(', ');
+      if (waited !== '') record.detail = record.detail === undefined ? waited : `${record.detail} (${waited})`;
+      await this.save();
+      return result;
+    } catch (err) {
+      record.state = 'failed';
+      record.endedAt = Date.now();
+      record.detail = errorMessage(err);
+      await this.save();
+      if (this.signal.aborted && !isCancelled(err)) {
+        const by = await this.deps.redis.get(cancelKey(this.id));
+        if (by !== null) throw new CancelledError(by);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Runs the step again while a service it needs is unavailable (steps are safe to repeat: a
+   * crashed worker's steps are), showing the wait on the step, for up to OUTAGE_PATIENCE_MS.
+   */
+  private async waitingOutOutages<T>(record: StepRecord, waits: Map<string, number>, attempt: () => Promise<T>): Promise<T> {
+    const since = Date.now();
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof ServiceUnavailableError) || Date.now() - since >= OUTAGE_PATIENCE_MS || this.signal.aborted) throw err;
+        const pause = Math.min(OUTAGE_MAX_PAUSE_MS, 500 * 2 ** (tries - 1));
+        this.log.warn({ service: err.service, detail: err.detail, tries }, 'a service is unavailable; the step will run again');
+        record.detail = `waiting for ${err.service} (${err.detail}), ${Math.round((Date.now() - since) / 1000)} s so far`;
+        await this.save();
+        await sleep(pause, this.signal);
+        waits.set(err.service, Date.now() - since);
+      }
+    }
+  }
+
+  async approvalChanged(approvalId: string): Promise<void> {
+    try {
+      await this.deps.reporter.approvalChanged?.(approvalId);
+    } catch (err) {
+      this.log.warn({ err, approvalId }, 'could not show the approval again');
+    }
+  }
+
+  async throwIfCancelled(): Promise<void> {
+    const by = await this.deps.redis.get(cancelKey(this.id));
+    if (by !== null) throw new CancelledError(by);
+  }
+
+  /** Persist progress, then show it. */
+  async save(view?: JobView, final = false): Promise<void> {
+    await this.job.updateProgress(this.progress);
+    await this.show(view ?? this.view('running'), final);
+  }
+
+  view(state: JobView['state'], extra: Partial<JobView> = {}): JobView {
+    return { ...toView(this.job, 'active'), state, steps: this.progress.steps, attempt: this.progress.attempt, ...extra };
+  }
+
+  async show(view: JobView, final: boolean): Promise<void> {
+    try {
+      const ref = await this.deps.reporter.publish(view, this.message, final);
+      if (ref !== undefined && (this.message === undefined || ref.ts !== this.message.ts)) {
+        this.message = ref;
+        await this.job.updateData({ ...this.job.data, statusMessage: ref });
+      }
+    } catch (err) {
+      // Reporting must not fail the work itself; the final publish is retried by the reporter.
+      this.log.warn({ err, jobId: this.id }, 'could not publish job status');
+    }
+  }
+}
+
+export function startWorker(deps: WorkerDeps): Worker<JobData, JobResult> {
+  const worker = new Worker<JobData, JobResult>(
+    QUEUE_NAME,
+    async (job, _token, bullSignal) => {
+      const handler = deps.handlers[job.name];
+      const log = deps.log.child({ jobId: job.id, jobType: job.name });
+      const run = new JobRun(job, deps, log);
+      const poll = setInterval(() => {
+        void deps.redis.exists(cancelKey(run.id)).then((n) => {
+          if (n > 0) run.controller.abort(new Error('cancelled'));
+        }, () => undefined);
+      }, CANCEL_POLL_MS);
+      const onBullAbort = (): void => run.controller.abort(new Error('worker shutting down'));
+      bullSignal?.addEventListener('abort', onBullAbort);
+      const started = Date.now();
+      try {
+        if (handler === undefined) throw new PermanentError(`no handler for job type ${job.name}`);
+        await run.throwIfCancelled();
+        log.info({ attempt: run.attempt }, 'job started');
+        await run.save();
+        await deps.audit.append({ actor: 'system', action: 'job.started', target: run.id, result: 'info', channel: job.data.channel, network: job.data.network, detail: `${job.name} attempt ${run.attempt}` });
+        const result = await handler(run);
+        // The audit trail records the outcome before the channel is told of it.
+        await deps.audit.append({ actor: 'system', action: 'job.succeeded', target: run.id, result: 'ok', channel: job.data.channel, network: job.data.network, detail: result.summary });
+        await run.show(run.view('succeeded', { result, finishedAt: Date.now() }), true);
+        jobsTotal.inc({ type: job.name, outcome: 'succeeded' });
+        jobDuration.observe({ type: job.name, outcome: 'succeeded' }, (Date.now() - started) / 1000);
+        return result;
+      } catch (err) {
+        const message = errorMessage(err);
+        const willRetry = !isPermanent(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+        const outcome = isCancelled(err) ? 'cancelled' : willRetry ? 'retrying' : 'failed';
+        await deps.audit.append({ actor: 'system', action: `job.${outcome}`, target: run.id, result: outcome === 'retrying' ? 'info' : 'error', channel: job.data.channel, network: job.data.network, detail: message });
+        await run.show(run.view(outcome, { error: message, finishedAt: willRetry ? undefined : Date.now() }), !willRetry);
+        jobsTotal.inc({ type: job.name, outcome: willRetry ? 'retried' : outcome });
+        if (!willRetry) jobDuration.observe({ type: job.name, outcome }, (Date.now() - started) / 1000);
+        throw err;
+      } finally {
+        clearInterval(poll);
+        bullSignal?.removeEventListener('abort', onBullAbort);
+      }
+    },
+    {
+      connection: deps.redis,
+      prefix: KEY_PREFIX,
+      concurrency: deps.concurrency,
+      lockDuration: deps.lockMs,
+      stalledInterval: Math.max(1000, Math.floor(deps.lockMs / 2)),
+      // A job whose worker died is taken up again; after 3 such losses it fails.
+      maxStalledCount: 3,
+    },
+  );
+  worker.on('error', (err) => deps.log.error({ err }, 'worker error'));
+  return worker;
+}
+
+/** A sleep that ends early, with the signal's reason, when the job is cancelled. */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted === true) {
+      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      return;
+    }
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = (): void => {
+      clearTimeout(t);
+      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+

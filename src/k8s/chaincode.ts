@@ -1,0 +1,115 @@
+import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { apiStatus, type Kube } from './client.js';
+import { FIELD_MANAGER, LABELS, PART_OF_FABRIC } from './labels.js';
+
+export interface ChaincodeWorkload {
+  network: string;
+  org: string;
+  name: string;
+  image: string;
+  /** The package id the peer gave the CCaaS package: the server must run with exactly this id. */
+  packageId: string;
+  port?: number;
+}
+
+const DEFAULT_PORT = 9999;
+
+export function chaincodeObjectName(w: Pick<ChaincodeWorkload, 'org' | 'name'>): string {
+  return `cc-${w.name}-${w.org}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+}
+
+/** The address peers dial, as written in the package's connection.json. */
+export function chaincodeAddress(w: Pick<ChaincodeWorkload, 'org' | 'name' | 'port'>, namespace: string): string {
+  return `${chaincodeObjectName(w)}.${namespace}.svc:${w.port ?? DEFAULT_PORT}`;
+}
+
+export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { deployment: V1Deployment; service: V1Service } {
+  const name = chaincodeObjectName(w);
+  const port = w.port ?? DEFAULT_PORT;
+  const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'chaincode', [LABELS.managedBy]: FIELD_MANAGER, [LABELS.network]: w.network, [LABELS.org]: w.org, [LABELS.chaincode]: w.name };
+  const selector = { [LABELS.chaincode]: w.name, [LABELS.org]: w.org };
+  return {
+    deployment: {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name, namespace, labels },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            containers: [
+              {
+                name: 'chaincode',
+                image: w.image,
+                ports: [{ name: 'chaincode', containerPort: port }],
+                env: [
+                  { name: 'CHAINCODE_SERVER_ADDRESS', value: `0.0.0.0:${port}` },
+                  { name: 'CHAINCODE_ID', value: w.packageId },
+                ],
+                readinessProbe: { tcpSocket: { port } },
+                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '512Mi' } },
+              },
+            ],
+          },
+        },
+      },
+    },
+    service: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name, namespace, labels },
+      spec: { selector, ports: [{ name: 'chaincode', port, targetPort: port }] },
+    },
+  };
+}
+
+const apply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
+
+/** Server-side apply under our field manager: applying the same workload twice changes nothing. */
+export async function applyChaincodeWorkload(kube: Kube, namespace: string, w: ChaincodeWorkload): Promise<{ deployment: string; service: string; address: string }> {
+  const { deployment, service } = chaincodeObjects(w, namespace);
+  const name = chaincodeObjectName(w);
+  await kube.apps.patchNamespacedDeployment({ name, namespace, body: deployment, fieldManager: FIELD_MANAGER, force: true }, apply);
+  await kube.core.patchNamespacedService({ name, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, apply);
+  return { deployment: name, service: name, address: chaincodeAddress(w, namespace) };
+}
+
+export async function waitForChaincodeReady(kube: Kube, namespace: string, w: Pick<ChaincodeWorkload, 'org' | 'name'>, timeoutMs: number): Promise<void> {
+  const name = chaincodeObjectName(w);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await kube.apps.readNamespacedDeployment({ name, namespace });
+    const want = d.spec?.replicas ?? 1;
+    if ((d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (d.status?.readyReplicas ?? 0) >= want && (d.status?.updatedReplicas ?? 0) >= want) return;
+    if (Date.now() > deadline) throw new Error(`chaincode ${name} is not ready after ${Math.round(timeoutMs / 1000)} s`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Removes the Deployment and Service; absent ones count as removed. */
+export async function removeChaincodeWorkload(kube: Kube, namespace: string, w: Pick<ChaincodeWorkload, 'org' | 'name'>): Promise<void> {
+  const name = chaincodeObjectName(w);
+  for (const remove of [() => kube.apps.deleteNamespacedDeployment({ name, namespace }), () => kube.core.deleteNamespacedService({ name, namespace })]) {
+    try {
+      await remove();
+    } catch (err) {
+      if (apiStatus(err) !== 404) throw err;
+    }
+  }
+}
+
+/** The key of a ConfigMap holding a chaincode's private data collections (the peer CLI's JSON). */
+export const COLLECTIONS_KEY = 'collections.json';
+
+/** The collections JSON kept in a ConfigMap; undefined when the ConfigMap or its key is missing. */
+export async function readCollectionsConfig(kube: Kube, namespace: string, configMap: string): Promise<string | undefined> {
+  try {
+    return (await kube.core.readNamespacedConfigMap({ name: configMap, namespace })).data?.[COLLECTIONS_KEY];
+  } catch (err) {
+    if (apiStatus(err) === 404) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,105 @@
+import { PatchStrategy, setHeaderOptions, type V1StatefulSet } from '@kubernetes/client-node';
+import type { Kube } from './client.js';
+
+export interface ScaleProgress {
+  desired: number;
+  ready: number;
+  current: number;
+}
+
+export interface ScaleResult {
+  from: number;
+  to: number;
+  /** Pods a scale-down removes: the highest ordinals. */
+  removed: string[];
+  added: string[];
+  waitedMs: number;
+}
+
+export class ScaleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScaleError';
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function podNamesForOrdinals(statefulSet: string, from: number, to: number): string[] {
+  const names: string[] = [];
+  for (let i = from; i < to; i++) names.push(`${statefulSet}-${i}`);
+  return names;
+}
+
+export async function currentReplicas(kube: Kube, namespace: string, statefulSet: string): Promise<number> {
+  const scale = await kube.apps.readNamespacedStatefulSetScale({ name: statefulSet, namespace });
+  return scale.spec?.replicas ?? 0;
+}
+
+/** Sets spec.replicas through the scale subresource (merge patch: a plain object body would go out as JSON-Patch). */
+export async function setReplicas(kube: Kube, namespace: string, statefulSet: string, replicas: number): Promise<void> {
+  if (!Number.isInteger(replicas) || replicas < 1) throw new ScaleError(`a peer StatefulSet needs at least 1 replica, not ${replicas}`);
+  await kube.apps.patchNamespacedStatefulSetScale(
+    { name: statefulSet, namespace, body: { spec: { replicas } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+function settled(sts: V1StatefulSet, replicas: number): boolean {
+  const status = sts.status;
+  const generation = sts.metadata?.generation ?? 0;
+  return (
+    (status?.observedGeneration ?? 0) >= generation &&
+    (status?.replicas ?? -1) === replicas &&
+    (status?.readyReplicas ?? 0) === replicas &&
+    (status?.availableReplicas ?? status?.readyReplicas ?? 0) >= replicas
+  );
+}
+
+/** Waits until the StatefulSet has exactly `replicas` pods, all Ready. */
+export async function waitForReplicas(
+  kube: Kube,
+  namespace: string,
+  statefulSet: string,
+  replicas: number,
+  opts: { timeoutMs: number; pollMs?: number; onProgress?: (p: ScaleProgress) => void | Promise<void>; signal?: AbortSignal },
+): Promise<number> {
+  const started = Date.now();
+  let last = '';
+  for (;;) {
+    if (opts.signal?.aborted === true) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
+    const sts = await kube.apps.readNamespacedStatefulSet({ name: statefulSet, namespace });
+    const progress = { desired: replicas, ready: sts.status?.readyReplicas ?? 0, current: sts.status?.replicas ?? 0 };
+    const key = JSON.stringify(progress);
+    if (key !== last) {
+      last = key;
+      await opts.onProgress?.(progress);
+    }
+    if (settled(sts, replicas)) return Date.now() - started;
+    if (Date.now() - started > opts.timeoutMs) {
+      throw new ScaleError(`${statefulSet} has ${progress.ready} of ${replicas} replicas ready after ${Math.round(opts.timeoutMs / 1000)} s`);
+    }
+    await sleep(opts.pollMs ?? 500);
+  }
+}
+
+/** Scale and wait; idempotent: scaling to the current size only waits for readiness. */
+export async function scalePeers(
+  kube: Kube,
+  namespace: string,
+  statefulSet: string,
+  replicas: number,
+  opts: { timeoutMs: number; onProgress?: (p: ScaleProgress) => void | Promise<void>; signal?: AbortSignal },
+): Promise<ScaleResult> {
+  if (!Number.isInteger(replicas) || replicas < 1) throw new ScaleError(`a peer StatefulSet needs at least 1 replica, not ${replicas}`);
+  const from = await currentReplicas(kube, namespace, statefulSet);
+  if (from !== replicas) await setReplicas(kube, namespace, statefulSet, replicas);
+  const waitedMs = await waitForReplicas(kube, namespace, statefulSet, replicas, opts);
+  return {
+    from,
+    to: replicas,
+    removed: replicas < from ? podNamesForOrdinals(statefulSet, replicas, from).reverse() : [],
+    added: replicas > from ? podNamesForOrdinals(statefulSet, from, replicas) : [],
+    waitedMs,
+  };
+}

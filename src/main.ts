@@ -1,0 +1,138 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Server } from 'node:http';
+import { createBot, type Bot } from './bot/app.js';
+import { createWebClient } from './bot/slack-client.js';
+import { commands } from './bot/commands/index.js';
+import { SlackAlertPublisher } from './bot/alert-publisher.js';
+import { SlackStatusPublisher } from './bot/status-publisher.js';
+import { ConfigError, loadConfig, loadEnv } from './config/load.js';
+import { AlertMonitor } from './jobs/alerts.js';
+import { CertExpiryWatch } from './jobs/cert-expiry.js';
+import { Approvals } from './jobs/approvals.js';
+import { AuditLog } from './jobs/audit.js';
+import { jobHandlers } from './jobs/handlers/index.js';
+import { JobQueue } from './jobs/queue.js';
+import { createPlatform } from './jobs/services.js';
+import { connectRedis } from './jobs/redis.js';
+import { startWorker } from './jobs/worker.js';
+import { createLogger } from './log.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './runtime/embedded-redis.js';
+import { opsRoutes, startOpsServer } from './runtime/ops-routes.js';
+import { startLocalConsole, wantsLocalConsole } from './runtime/local-console.js';
+import { usageOf } from './bot/grammar.js';
+import type { LocalConsole } from './console/console-server.js';
+
+async function main(argv: string[]): Promise<void> {
+  const checkOnly = argv.includes('--check-config');
+  let env;
+  let loaded;
+  try {
+    loaded = await loadConfig(process.env.FABRIC_CHATOPS_CONFIG?.trim() || undefined);
+    if (checkOnly) {
+      process.stdout.write(`${loaded.file}: ok (${loaded.config.networks.length} networks, ${loaded.config.members.length} members)\n`);
+      return;
+    }
+    env = loadEnv();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`fabric-chatops: invalid configuration\n${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { config } = loaded;
+  const log = createLogger({ level: env.LOG_LEVEL, name: `fabric-chatops-${env.ROLE}` });
+  let localConsole: LocalConsole | undefined;
+  if (wantsLocalConsole(env)) {
+    const help = commands.map((c) => usageOf(config.slack.command, c));
+    ({ console: localConsole, env } = await startLocalConsole(env, config, help));
+    log.info({ url: localConsole.url }, `no Slack credentials: the local console stands in for Slack; open ${localConsole.url}`);
+  }
+  if (loaded.isExample) log.warn({ file: loaded.file }, 'FABRIC_CHATOPS_CONFIG is not set: using the bundled example config');
+
+  let embedded: EmbeddedRedis | undefined;
+  let redisUrl = env.REDIS_URL;
+  if (redisUrl === undefined) {
+    embedded = await startEmbeddedRedis();
+    redisUrl = embedded.url;
+    log.info({ url: redisUrl, dataDir: embedded.dataDir }, 'REDIS_URL is not set: started a private redis-server (embedded default)');
+  }
+
+  const producerRedis: Redis = connectRedis(redisUrl, 'producer');
+  const workerRedis: Redis | undefined = env.ROLE === 'bot' ? undefined : connectRedis(redisUrl, 'worker');
+  for (const r of [producerRedis, workerRedis]) r?.on('error', (err) => log.warn({ err: err.message }, 'redis connection error'));
+  const audit = new AuditLog(producerRedis);
+  const jobs = new JobQueue(producerRedis, { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs });
+  const routes = opsRoutes(producerRedis);
+  const approvals = new Approvals(producerRedis);
+  const platform = createPlatform(config, env.KUBECONFIG);
+
+  let bot: Bot | undefined;
+  let opsServer: Server | undefined;
+  let worker: Worker | undefined;
+  let publisher: SlackStatusPublisher | undefined;
+  let alerts: AlertMonitor | undefined;
+  let certExpiry: CertExpiryWatch | undefined;
+
+  if (env.ROLE !== 'worker') {
+    bot = createBot({ env, config, jobs, audit, approvals, platform, log, commands, routes });
+    await bot.start();
+    log.info({ port: env.PORT, command: config.slack.command, mode: bot.socketMode ? 'socket' : 'http' }, 'bot listening');
+  }
+  if (bot === undefined || bot.socketMode) {
+    opsServer = await startOpsServer(env.PORT, routes);
+    log.info({ port: env.PORT }, 'health and metrics listening');
+  }
+  if (workerRedis !== undefined) {
+    const client = bot?.client ?? createWebClient(env, log);
+    publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
+    worker = startWorker({ redis: workerRedis, handlers: jobHandlers, reporter: publisher, audit, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS });
+    log.info({ concurrency: config.jobs.concurrency, types: Object.keys(jobHandlers) }, 'worker started');
+    // Every worker watches; Redis decides which one posts each alert.
+    if (env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined) {
+      const alertPublisher = new SlackAlertPublisher(client, config.slack.command);
+      alerts = new AlertMonitor(workerRedis, platform, alertPublisher, audit, log, { recheckMs: env.ALERT_RECHECK_MS });
+      await alerts.start().catch((err: unknown) => log.warn({ err }, 'pod alerts are off: cannot watch pods'));
+      certExpiry = new CertExpiryWatch(workerRedis, platform, alertPublisher, audit, log, env.CERT_SCAN_MS);
+      certExpiry.start();
+    } else if (config.networks.some((n) => n.alertChannel !== undefined)) {
+      log.warn('pod alerts are off: no KUBECONFIG and not running in a cluster');
+    }
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: no new requests; active jobs finish or return to the queue');
+    const steps: Array<[string, () => Promise<unknown>]> = [
+      ['bot', async () => bot?.stop()],
+      ['alerts', async () => alerts?.stop()],
+      ['certificate expiry watch', async () => certExpiry?.stop()],
+      ['worker', async () => worker?.close()],
+      ['status updates', async () => publisher?.flush()],
+      ['ops server', async () => new Promise((r) => (opsServer === undefined ? r(undefined) : opsServer.close(() => r(undefined))))],
+      ['queue', async () => jobs.close()],
+      ['redis', async () => Promise.all([producerRedis.quit(), workerRedis?.quit()])],
+      ['embedded redis', async () => embedded?.stop()],
+      ['local console', async () => localConsole?.stop()],
+    ];
+    for (const [name, step] of steps) {
+      try {
+        await step();
+      } catch (err) {
+        log.warn({ err, step: name }, 'shutdown step failed');
+      }
+    }
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`fabric-chatops: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

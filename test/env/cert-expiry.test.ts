@@ -1,0 +1,96 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse, stringify } from 'yaml';
+import { connectKube } from '../../src/k8s/client.js';
+import { readIdentity } from '../../src/k8s/identities.js';
+import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
+import { eventually, startApp, type AppProcess } from '../support/app-process.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { testEnvironment } from './support.js';
+
+/**
+ * The scheduled certificate expiry warning: two workers scan on a short timer; one announcement per
+ * certificate lands in the alert channel, and its Renew button renews through the org's CA.
+ */
+const env = testEnvironment();
+const kube = connectKube(env.kubeconfig);
+const SECRET = 'expiry-signing-secret';
+const TOKEN = 'xoxb-expiry-token';
+const ALERTS = 'C0ALERTS';
+const IDENTITY = 'expiry-watch';
+
+let redis: TestRedis;
+let slack: SlackEmulator;
+let bot: AppProcess;
+const apps: AppProcess[] = [];
+const work = mkdtempSync(path.join(os.tmpdir(), 'fco-expiry-'));
+
+beforeAll(async () => {
+  // The cluster's network under a name of its own, so the scan sees only identities this file
+  // stores; a window of 400 days makes a year-long CA certificate count as expiring.
+  const config = parse(readFileSync(env.botConfig, 'utf8')) as { networks: { name: string }[]; members: { network: string }[]; alerts?: unknown };
+  for (const n of config.networks) n.name = 'expirynet';
+  for (const m of config.members) m.network = 'expirynet';
+  config.alerts = { certExpiryDays: 400 };
+  const file = path.join(work, 'config.yaml');
+  writeFileSync(file, stringify(config));
+  redis = await startTestRedis();
+  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', ALERTS], users: ['U0ALICE', 'U0VIEWER'].map((id) => ({ id, name: id.toLowerCase() })) });
+  const common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: file, KUBECONFIG: env.kubeconfig, CERT_SCAN_MS: '1500' };
+  for (let i = 0; i < 2; i++) apps.push(await startApp({ ...common, ROLE: 'worker' }));
+  bot = await startApp({ ...common, ROLE: 'bot' });
+  apps.push(bot);
+});
+
+afterAll(async () => {
+  for (const a of apps) await a.stop();
+  await slack?.stop();
+  await redis?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const warnings = (): StoredMessage[] => slack.messages(ALERTS).filter((m) => (m.text ?? '').includes('expire') && JSON.stringify(m.blocks ?? []).includes(IDENTITY));
+const serialOf = async (): Promise<string> => new X509Certificate((await readIdentity(kube, env.namespace, `org1-id-${IDENTITY}`))?.certPem ?? '').serialNumber.toLowerCase();
+
+it('announces a certificate inside the window once, with a Renew button, however many workers scan', async () => {
+  const before = slack.messages().filter((m) => m.ephemeral).length;
+  await slack.sendSlashCommand(`${bot.url}/slack/events`, { text: `cert enroll org1 ${IDENTITY}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+  await eventually('the enroll answer', () => slack.messages().filter((m) => m.ephemeral).length > before);
+  const warning = await eventually('the expiry warning', () => warnings()[0], 60_000);
+  const serial = await serialOf();
+  const reads = JSON.stringify(warning.blocks);
+  expect(warning.text).toMatch(/certificates? in expirynet expires? within 400 days/);
+  expect(reads).toContain(`serial ${serial.slice(0, 16)}`);
+  expect(reads).toContain('"action_id":"alert_renew_cert"');
+  // Several scans later, still one announcement of that certificate.
+  await new Promise((r) => setTimeout(r, 5000));
+  expect(warnings().filter((m) => JSON.stringify(m.blocks).includes(serial.slice(0, 16)))).toHaveLength(1);
+}, 90_000);
+
+it('renews the certificate when an operator presses Renew: new serial, same Secret', async () => {
+  const before = await serialOf();
+  const warning = warnings()[0] as StoredMessage;
+  const res = await slack.clickButton(`${bot.url}/slack/events`, { userId: 'U0ALICE', channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value: `org1/${IDENTITY}` }, { secret: SECRET });
+  expect(res.status).toBe(200);
+  const done = await eventually('the renew job to finish', () => slack.messages(ALERTS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert renew org1 ${IDENTITY}`) && /succeeded|failed/.test(JSON.stringify(m.blocks))), 60_000);
+  expect(JSON.stringify(done.blocks)).toContain('succeeded');
+  expect(await serialOf()).not.toBe(before);
+}, 90_000);
+
+it('refuses the Renew button to a viewer, and renews nothing', async () => {
+  const before = await serialOf();
+  const warning = warnings()[0] as StoredMessage;
+  const answers = slack.messages().filter((m) => m.ephemeral && m.user === 'U0VIEWER').length;
+  await slack.clickButton(`${bot.url}/slack/events`, { userId: 'U0VIEWER', channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value: `org1/${IDENTITY}` }, { secret: SECRET });
+  const answer = await eventually('the refusal', () => slack.messages().filter((m) => m.ephemeral && m.user === 'U0VIEWER')[answers]);
+  expect(answer.text).toContain('needs the operator role');
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(await serialOf()).toBe(before);
+});
+
+it('broke no rule of Slack’s contract', () => {
+  expect(slack.problems).toEqual([]);
+});

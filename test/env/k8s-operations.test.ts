@@ -1,0 +1,142 @@
+import { describe, expect, it } from '@jest/globals';
+import { renderStatus } from '../../src/bot/render/status.js';
+import { applyChaincodeWorkload, chaincodeObjectName, removeChaincodeWorkload, waitForChaincodeReady } from '../../src/k8s/chaincode.js';
+import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
+import { identitySecretName, listIdentityCertificates, readIdentity, saveIdentity } from '../../src/k8s/identities.js';
+import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
+import { scalePeers, ScaleError, type ScaleProgress } from '../../src/k8s/peers.js';
+import { fabricPods } from '../../src/k8s/status.js';
+import { validateBlocks } from '../slack/block-kit.js';
+import { eventually } from '../support/app-process.js';
+import { testEnvironment } from './support.js';
+
+const env = testEnvironment();
+const kube = connectKube(env.kubeconfig);
+const ns = env.namespace;
+
+/** The same client, counting every API call it makes, by method name. */
+function counting(k: Kube): { kube: Kube; calls: string[] } {
+  const calls: string[] = [];
+  const wrap = <T extends object>(api: T): T =>
+    new Proxy(api, {
+      get(target, prop, receiver) {
+        const v = Reflect.get(target, prop, receiver) as unknown;
+        if (typeof v !== 'function') return v;
+        return (...args: unknown[]) => {
+          calls.push(String(prop));
+          return (v as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return { kube: { ...k, core: wrap(k.core), apps: wrap(k.apps), metrics: wrap(k.metrics), objects: wrap(k.objects) }, calls };
+}
+
+describe('peers scale on the real API server', () => {
+  it('scales 1 → 3 → 2, observing readyReplicas at each step, and names the pod removed', async () => {
+    const seen: ScaleProgress[] = [];
+    const up = await scalePeers(kube, ns, 'org2-peer', 3, { timeoutMs: 60_000, onProgress: (p) => void seen.push(p) });
+    expect(up).toMatchObject({ from: 1, to: 3, added: ['org2-peer-1', 'org2-peer-2'], removed: [] });
+    expect((await kube.apps.readNamespacedStatefulSet({ name: 'org2-peer', namespace: ns })).status?.readyReplicas).toBe(3);
+    expect(seen.at(-1)).toEqual({ desired: 3, ready: 3, current: 3 });
+
+    const down = await scalePeers(kube, ns, 'org2-peer', 2, { timeoutMs: 60_000 });
+    expect(down).toMatchObject({ from: 3, to: 2, removed: ['org2-peer-2'], added: [] });
+    expect((await kube.apps.readNamespacedStatefulSet({ name: 'org2-peer', namespace: ns })).status?.readyReplicas).toBe(2);
+    const names = (await fabricPods(kube, ns, { org: 'org2' })).filter((p) => p.component === 'peer').map((p) => p.name);
+    await eventually('the removed pod to go', async () => {
+      const now = (await fabricPods(kube, ns, { org: 'org2' })).filter((p) => p.component === 'peer').map((p) => p.name);
+      return now.length === 2 && !now.includes('org2-peer-2') ? now : undefined;
+    });
+    expect(names).toEqual(expect.arrayContaining(['org2-peer-0', 'org2-peer-1']));
+  });
+
+  it('refuses 0 and changes nothing', async () => {
+    await expect(scalePeers(kube, ns, 'org2-peer', 0, { timeoutMs: 1000 })).rejects.toThrow(ScaleError);
+    expect((await kube.apps.readNamespacedStatefulSetScale({ name: 'org2-peer', namespace: ns })).spec?.replicas).toBe(2);
+  });
+});
+
+describe('status and metrics for a large namespace', () => {
+  const big = 'fabric-load';
+
+  it('reads 200 pods and their metrics in at most 3 list calls, rendered within Block Kit limits', async () => {
+    await kube.core.createNamespace({ body: { metadata: { name: big } } });
+    const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'peer', [LABELS.org]: 'org9' };
+    await kube.apps.createNamespacedDeployment({
+      namespace: big,
+      body: {
+        metadata: { name: 'many-peers', labels },
+        spec: {
+          replicas: 200,
+          selector: { matchLabels: labels },
+          template: {
+            metadata: { labels, annotations: { 'kwok.x-k8s.io/usage-cpu': '120m', 'kwok.x-k8s.io/usage-memory': '300Mi' } },
+            spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] },
+          },
+        },
+      },
+    });
+    await eventually('200 ready pods', async () => (await kube.apps.readNamespacedDeployment({ name: 'many-peers', namespace: big })).status?.readyReplicas === 200, 120_000);
+
+    const counted = counting(kube);
+    const pods = await eventually(
+      'metrics for most of the 200 pods',
+      async () => {
+        counted.calls.length = 0;
+        const list = await fabricPods(counted.kube, big, { withMetrics: true });
+        return list.filter((p) => p.usage !== undefined).length >= 190 ? list : undefined;
+      },
+      90_000,
+    );
+    expect(pods).toHaveLength(200);
+    expect(counted.calls.length).toBeLessThanOrEqual(3);
+    const sample = pods.find((p) => p.usage !== undefined);
+    expect(sample?.usage?.[0]?.memoryBytes).toBe(300 * 1024 ** 2);
+
+    for (const page of [1, 2, 4]) {
+      const rendered = renderStatus({ network: 'load', namespace: big, pods }, { withMetrics: true, page, command: '/fabric metrics' });
+      expect(validateBlocks(rendered.blocks)).toEqual([]);
+      expect(JSON.stringify(rendered.blocks)).toContain('200 Fabric pods');
+    }
+    await kube.core.deleteNamespace({ name: big });
+  }, 240_000);
+});
+
+describe('chaincode workloads and identity Secrets', () => {
+  const workload = { network: env.network, org: 'org1', name: 'basic', image: 'example/basic-ccaas:1.0', packageId: 'basic_1.0:0123abcd' };
+
+  it('applies a chaincode Deployment and Service with server-side apply; the second apply changes nothing', async () => {
+    const first = await applyChaincodeWorkload(kube, ns, workload);
+    const name = chaincodeObjectName(workload);
+    const rv = async (): Promise<[string | undefined, string | undefined]> => [
+      (await kube.apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.resourceVersion,
+      (await kube.core.readNamespacedService({ name, namespace: ns })).metadata?.resourceVersion,
+    ];
+    await waitForChaincodeReady(kube, ns, workload, 60_000);
+    const before = await rv();
+    await applyChaincodeWorkload(kube, ns, workload);
+    expect(await rv()).toEqual(before);
+    const env0 = (await kube.apps.readNamespacedDeployment({ name, namespace: ns })).spec?.template.spec?.containers[0]?.env;
+    expect(env0).toEqual(expect.arrayContaining([{ name: 'CHAINCODE_ID', value: workload.packageId }, { name: 'CHAINCODE_SERVER_ADDRESS', value: '0.0.0.0:9999' }]));
+    expect(first.address).toBe(`${name}.${ns}.svc:9999`);
+
+    await removeChaincodeWorkload(kube, ns, workload);
+    const gone = await kube.apps.readNamespacedDeployment({ name, namespace: ns }).then(() => 200, (e: unknown) => apiStatus(e));
+    expect(gone).toBe(404);
+    await removeChaincodeWorkload(kube, ns, workload);
+  });
+
+  it('stores an enrolled identity as a labelled Secret, reads it back, and lists certificates without keys', async () => {
+    const ref = { network: env.network, org: 'org1', name: 'Admin@org1' };
+    const id = { mspId: 'Org1MSP', certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', keyPem: '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n' };
+    const name = await saveIdentity(kube, ns, ref, id);
+    expect(name).toBe(identitySecretName(ref));
+    const rv = (await kube.core.readNamespacedSecret({ name, namespace: ns })).metadata?.resourceVersion;
+    await saveIdentity(kube, ns, ref, id);
+    expect((await kube.core.readNamespacedSecret({ name, namespace: ns })).metadata?.resourceVersion).toBe(rv);
+    expect(await readIdentity(kube, ns, name)).toMatchObject(id);
+    const listed = await listIdentityCertificates(kube, ns, env.network);
+    expect(listed).toContainEqual({ secret: name, org: 'org1', name: 'Admin@org1', certPem: id.certPem });
+    expect(JSON.stringify(listed)).not.toContain('PRIVATE KEY');
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it, beforeAll } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Metrics } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { applyChaincodeWorkload, removeChaincodeWorkload } from '../../src/k8s/chaincode.js';
+import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
+import { readIdentity, saveIdentity } from '../../src/k8s/identities.js';
+import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
+import { scalePeers } from '../../src/k8s/peers.js';
+import { fabricPods } from '../../src/k8s/status.js';
+import { binary } from '../infra/env/binaries.js';
+import { testEnvironment } from './support.js';
+
+const env = testEnvironment();
+const admin = connectKube(env.kubeconfig);
+const kubectl = (args: string[], input?: string): Promise<{ stdout: string; stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const child = execFile(binary('kubectl'), [`--kubeconfig=${env.kubeconfig}`, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err === null ? resolve({ stdout, stderr }) : reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)),
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+
+const KUSTOMIZATIONS = ['base', 'overlays/demo', 'overlays/external-redis', 'fabric-org'];
+const MANAGED = 'fabric-demo';
+
+async function ensureNamespace(name: string): Promise<void> {
+  try {
+    await admin.core.createNamespace({ body: { metadata: { name } } });
+  } catch (err) {
+    if (apiStatus(err) !== 409) throw err;
+  }
+}
+
+/** A client that authenticates as the bot's ServiceAccount with a TokenRequest token. */
+async function asBot(): Promise<Kube> {
+  const tr = await admin.core.createNamespacedServiceAccountToken({ name: 'fabric-chatops', namespace: 'fabric-chatops', body: { spec: { expirationSeconds: 600 } } });
+  const cluster = admin.config.getCurrentCluster();
+  if (cluster === null) throw new Error('no cluster in kubeconfig');
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'bot', token: tr.status?.token }],
+    contexts: [{ name: 'bot', cluster: cluster.name, user: 'bot' }],
+    currentContext: 'bot',
+  });
+  return { config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), metrics: new Metrics(config), objects: KubernetesObjectApi.makeApiClient(config) };
+}
+
+describe('manifests/', () => {
+  it.each(KUSTOMIZATIONS)('%s passes a server-side dry run', async (dir) => {
+    const { stdout: rendered } = await kubectl(['kustomize', path.resolve('manifests', dir)]);
+    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+    expect(docs.length).toBeGreaterThan(0);
+    // A dry run cannot place objects in a namespace that does not exist yet, so those are made first.
+    for (const n of new Set(docs.flatMap((d) => [d.metadata.namespace, d.kind === 'Namespace' ? d.metadata.name : undefined]))) if (n !== undefined) await ensureNamespace(n);
+    const { stdout } = await kubectl(['apply', '--dry-run=server', '-f', '-'], rendered);
+    expect(stdout.trim().split('\n')).toHaveLength(docs.length);
+    expect(stdout).toContain('(server dry run)');
+  });
+});
+
+describe('the bot’s ServiceAccount, with the RBAC from manifests/overlays/demo', () => {
+  let bot: Kube;
+
+  beforeAll(async () => {
+    await ensureNamespace('fabric-chatops');
+    await ensureNamespace(MANAGED);
+    const { stdout: rendered } = await kubectl(['kustomize', path.resolve('manifests/overlays/demo')]);
+    await kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], rendered);
+    const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'peer', [LABELS.org]: 'org1' };
+    await admin.apps.createNamespacedStatefulSet({
+      namespace: MANAGED,
+      body: { metadata: { name: 'org1-peer', labels }, spec: { replicas: 1, serviceName: 'org1-peer', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } } },
+    });
+    bot = await asBot();
+  });
+
+  it('can do every operation the bot performs in a managed namespace', async () => {
+    expect((await scalePeers(bot, MANAGED, 'org1-peer', 2, { timeoutMs: 60_000 })).to).toBe(2);
+    expect((await fabricPods(bot, MANAGED, { withMetrics: true })).length).toBeGreaterThanOrEqual(2);
+    const cc = { network: 'demo', org: 'org1', name: 'basic', image: 'example/basic:1', packageId: 'basic_1:ab' };
+    await applyChaincodeWorkload(bot, MANAGED, cc);
+    await removeChaincodeWorkload(bot, MANAGED, cc);
+    const secret = await saveIdentity(bot, MANAGED, { network: 'demo', org: 'org1', name: 'peer1' }, { mspId: 'Org1MSP', certPem: 'cert', keyPem: 'key' });
+    expect((await readIdentity(bot, MANAGED, secret))?.certPem).toBe('cert');
+    // A peer pod: the chaincode pod may already be gone with its Deployment.
+    const pod = (await bot.core.listNamespacedPod({ namespace: MANAGED, labelSelector: `${LABELS.component}=peer` })).items[0]?.metadata?.name as string;
+    await bot.core.deleteNamespacedPod({ name: pod, namespace: MANAGED });
+  });
+
+  it('is denied Secrets in a namespace it is not bound to, and any cluster-scoped write', async () => {
+    const status = (p: Promise<unknown>): Promise<number | undefined> => p.then(() => 200, (e: unknown) => apiStatus(e));
+    expect(await status(bot.core.listNamespacedSecret({ namespace: env.namespace }))).toBe(403);
+    expect(await status(bot.core.readNamespacedSecret({ name: 'org1-ca-registrar', namespace: env.namespace }))).toBe(403);
+    expect(await status(bot.core.createNamespace({ body: { metadata: { name: 'not-allowed' } } }))).toBe(403);
+    expect(await status(bot.core.patchNode({ name: 'kwok-node-0', body: { metadata: { labels: { x: 'y' } } } }))).toBe(403);
+    expect(await status(bot.apps.deleteNamespacedStatefulSet({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
+  });
+});
+

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { connectKube, type Kube } from '../../src/k8s/client.js';
+import { startKubernetes, type KubeEnv } from '../infra/env/kube.js';
+import type { ManagedProcess } from '../infra/env/proc.js';
+import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
+import { eventually, startApp, type AppProcess } from '../support/app-process.js';
+import { startTestRedis, type TestRedis } from '../support/redis.js';
+
+/**
+ * The Kubernetes API server stopped for 20 seconds while a `peers scale` job runs: the job's
+ * step waits (and says so in the channel), then finishes once the server is back. The control
+ * plane is this file's own, so stopping it disturbs no other suite.
+ */
+const SECRET = 'kube-outage-signing-secret';
+const TOKEN = 'xoxb-kube-outage-token';
+const NAMESPACE = 'fabric-outage';
+const OUTAGE_MS = 20_000;
+
+let dir: string;
+let kubeEnv: KubeEnv;
+let apiserver: ManagedProcess;
+let kube: Kube;
+let redis: TestRedis;
+let slack: SlackEmulator;
+let app: AppProcess;
+
+beforeAll(async () => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'fco-outage-'));
+  // kwok cannot renew its nodes' leases while the API server is away; with the default grace
+  // period (40 s) the node controller then marks the nodes NotReady and the pods with them,
+  // and the scale waits on that instead of on the outage under test.
+  kubeEnv = await startKubernetes({ dir, logDir: dir, nodes: 1, controllerManagerArgs: ['--node-monitor-grace-period=5m'] });
+  apiserver = kubeEnv.processes.find((p) => p.name === 'kube-apiserver') as ManagedProcess;
+  kube = connectKube(kubeEnv.kubeconfigPath);
+  await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
+  const labels = { app: 'org1-peer' };
+  await kube.apps.createNamespacedStatefulSet({
+    namespace: NAMESPACE,
+    body: {
+      metadata: { name: 'org1-peer', namespace: NAMESPACE },
+      spec: { replicas: 3, serviceName: 'org1-peer', podManagementPolicy: 'Parallel', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } },
+    },
+  });
+  await eventually('3 peers Ready', async () => (await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE })).status?.readyReplicas === 3, 60_000);
+
+  // Scaling down enrolls nobody, so the CA named here is never called.
+  const config = path.join(dir, 'config.yaml');
+  writeFileSync(config, stringify({
+    networks: [{
+      name: 'outage', namespace: NAMESPACE, channels: ['C0OPS'],
+      orgs: [{ name: 'org1', mspId: 'Org1MSP', ca: { url: 'https://org1-ca.invalid:7054', caName: 'ca-org1', registrarSecret: 'org1-ca-registrar', tlsSecret: 'org1-ca-tls' }, peers: { statefulSet: 'org1-peer', service: 'org1-peer' } }],
+    }],
+    members: [{ user: 'U0ALICE', network: 'outage', org: 'org1', role: 'operator' }, { user: 'U0ADMIN1', network: 'outage', org: 'org1', role: 'admin' }],
+    jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
+  }));
+  redis = await startTestRedis();
+  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }] });
+  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: config, KUBECONFIG: kubeEnv.kubeconfigPath });
+}, 180_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await slack?.stop();
+  await redis?.stop();
+  for (const p of [...(kubeEnv?.processes ?? [])].reverse()) await p.stop();
+  if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+const reads = (m: StoredMessage | undefined): string => (m === undefined ? '' : JSON.stringify(m.blocks ?? []));
+
+it('waits out 20 s without the API server during a scale, says so, and completes', async () => {
+  const events = `${app.url}/slack/events`;
+  await slack.sendSlashCommand(events, { text: 'peers scale org1 1', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+  const card = await eventually('the approval card', () => slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed')));
+  const id = /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string;
+
+  await apiserver.stop();
+  const stoppedAt = Date.now();
+  await slack.clickButton(events, { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+  // The job's own status message (the approval card names the job too, once approved).
+  const statusMessages = (): StoredMessage[] => slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``));
+  const status = (): StoredMessage | undefined => statusMessages()[0];
+  const waiting = await eventually('the status to say it waits for the API server', () => (/waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(reads(status())) ? reads(status()) : undefined), OUTAGE_MS);
+  expect(waiting).not.toMatch(/succeeded|failed/);
+  await new Promise((r) => setTimeout(r, stoppedAt + OUTAGE_MS - Date.now()));
+  expect(reads(status())).not.toMatch(/succeeded|failed/);
+  apiserver.start();
+
+  const done = await eventually('the job to finish', () => (/succeeded|failed/.test(reads(status())) ? reads(status()) : undefined), 120_000);
+  expect(done).toContain('succeeded');
+  expect(done).toContain('3 → 1');
+  const waited = Number(/waited (\d+) s for the Kubernetes API server/.exec(done)?.[1]);
+  expect(waited).toBeGreaterThanOrEqual(OUTAGE_MS / 1000 - 2);
+  const sts = await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE });
+  expect(sts.spec?.replicas).toBe(1);
+  expect(statusMessages()).toHaveLength(1);
+  expect((await fetch(`${app.url}/healthz`)).ok).toBe(true);
+}, 240_000);

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Each tool is built inside a small wrapper module (a go.mod here pinning its version, with a
+# `tool` line per command) so the build is reproducible from the committed go.sum.
+#
+# Builds the upstream servers the tests run against, from the Go module proxy, into a cache
+# outside the repository keyed by version. A binary already in the cache is not rebuilt.
+#
+#   test/infra/build.sh            build everything
+#   test/infra/build.sh k8s etcd   build some groups (k8s etcd kwok metrics-server fabric-ca fabric)
+#
+# Prints the cache directory on its last line.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+cache="${FABRIC_CHATOPS_CACHE:-$HOME/.cache/fabric-chatops}"
+export GOFLAGS="${GOFLAGS:--trimpath}"
+# Keep Go from fetching another toolchain: every pin below builds with the machine's Go 1.26.
+export GOTOOLCHAIN=local
+
+# The version of MODULE that the wrapper module in DIR requires (its go.mod is the one pin).
+pinned() { awk -v m="$2" '($1 == m || ($1 == "require" && $2 == m)) { print ($1 == m ? $2 : $3); exit }' "$here/$1/go.mod"; }
+K8S_VERSION=$(pinned k8s k8s.io/kubernetes)
+ETCD_VERSION=$(pinned etcd go.etcd.io/etcd/server/v3)
+KWOK_VERSION=$(pinned kwok sigs.k8s.io/kwok)
+METRICS_SERVER_VERSION=$(pinned metrics-server sigs.k8s.io/metrics-server)
+FABRIC_CA_VERSION=$(pinned fabric-ca github.com/hyperledger/fabric-ca)
+FABRIC_VERSION=$(pinned fabric github.com/hyperledger/fabric)
+
+started=$(date +%s)
+say() { printf '[env:build %4ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
+
+# build NAME DIR OUT -- go build args...: skips when OUT exists; builds to a temp name first so
+# an interrupted build never leaves a half-written binary under the final name.
+build() {
+  local name="$1" dir="$2" out="$3"; shift 4
+  if [[ -x "$out" ]]; then say "$name: cached ($out)"; return; fi
+  mkdir -p "$(dirname "$out")"
+  say "$name: building (first build takes minutes; Go prints nothing meanwhile)"
+  local t0; t0=$(date +%s)
+  (cd "$dir" && go build -o "$out.partial" "$@")
+  mv "$out.partial" "$out"
+  say "$name: built in $(( $(date +%s) - t0 ))s"
+}
+
+k8s() {
+  local pkg=k8s.io/component-base/version minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  local ldflags="-X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+    build "$cmd $K8S_VERSION" "$here/k8s" "$cache/k8s-$K8S_VERSION/$cmd" -- -ldflags "$ldflags" "k8s.io/kubernetes/cmd/$cmd"
+  done
+}
+etcd() { build "etcd $ETCD_VERSION" "$here/etcd" "$cache/etcd-$ETCD_VERSION/etcd" -- go.etcd.io/etcd/server/v3; }
+kwok() {
+  build "kwok $KWOK_VERSION" "$here/kwok" "$cache/kwok-$KWOK_VERSION/kwok" -- sigs.k8s.io/kwok/cmd/kwok
+  # kwok reads its default node and pod lifecycle (stages) only when given no config; the
+  # harness gives one (for metrics), so it passes kwok's own "fast" stages alongside.
+  local stages="$cache/kwok-$KWOK_VERSION/stages" src
+  if [[ ! -d "$stages" ]]; then
+    src="$(cd "$here/kwok" && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage"
+    mkdir -p "$stages.partial"
+    cp "$src"/node/fast/node-initialize.yaml "$src"/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml "$src"/pod/fast/pod-ready.yaml "$src"/pod/fast/pod-complete.yaml "$src"/pod/fast/pod-delete.yaml "$stages.partial/"
+    mv "$stages.partial" "$stages"
+  fi
+}
+metrics_server() { build "metrics-server $METRICS_SERVER_VERSION" "$here/metrics-server" "$cache/metrics-server-$METRICS_SERVER_VERSION/metrics-server" -- sigs.k8s.io/metrics-server/cmd/metrics-server; }
+fabric_ca() {
+  for cmd in fabric-ca-server fabric-ca-client; do
+    CGO_ENABLED=1 build "$cmd $FABRIC_CA_VERSION" "$here/fabric-ca" "$cache/fabric-ca-$FABRIC_CA_VERSION/$cmd" -- "github.com/hyperledger/fabric-ca/cmd/$cmd"
+  done
+}
+
+fabric() {
+  local out="$cache/fabric-${FABRIC_VERSION##*-}"
+  for cmd in peer orderer configtxgen osnadmin; do
+    build "$cmd (fabric ${FABRIC_VERSION##*-})" "$here/fabric" "$out/$cmd" -- -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=3.0.0-snapshot-${FABRIC_VERSION##*-}" "github.com/hyperledger/fabric/cmd/$cmd"
+  done
+  # The harness starts peers and orderers from Fabric's sample configuration (core.yaml,
+  # orderer.yaml), overriding what it needs through the environment.
+  if [[ ! -d "$out/config" ]]; then
+    local src; src="$(cd "$here/fabric" && go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)/sampleconfig"
+    mkdir -p "$out/config.partial"
+    cp "$src/core.yaml" "$src/orderer.yaml" "$out/config.partial/"
+    chmod u+w "$out/config.partial"/*
+    # No Docker here: without a vm endpoint the peer neither dials one nor reports it unhealthy.
+    sed -i 's#^    endpoint: unix:///var/run/docker.sock#    endpoint: ""#' "$out/config.partial/core.yaml"
+    mv "$out/config.partial" "$out/config"
+  fi
+}
+
+groups=("$@")
+[[ ${#groups[@]} -eq 0 ]] && groups=(etcd fabric-ca fabric kwok metrics-server k8s)
+for g in "${groups[@]}"; do
+  case "$g" in
+    k8s) k8s ;;
+    etcd) etcd ;;
+    kwok) kwok ;;
+    metrics-server) metrics_server ;;
+    fabric-ca) fabric_ca ;;
+    fabric) fabric ;;
+    *) echo "unknown group: $g (k8s etcd kwok metrics-server fabric-ca fabric)" >&2; exit 2 ;;
+  esac
+done
+say "done"
+echo "$cache"

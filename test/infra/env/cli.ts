@@ -1,0 +1,26 @@
+import { binary } from './binaries.js';
+import { startEnvironment } from './environment.js';
+
+// npm run env:up: starts the environment, prints how to use it, and tears it down on Ctrl-C.
+// --once: start, print, stop (a smoke check of the harness itself).
+const env = await startEnvironment();
+const d = env.details;
+console.log(`Test environment up in ${(env.startedInMs / 1000).toFixed(1)} s (${d.dir})
+
+  export KUBECONFIG=${d.kubeconfig}
+  export FABRIC_CHATOPS_CONFIG=${d.botConfig}
+  ${binary('kubectl')} get pods -n ${d.namespace}
+${d.cas.map((ca) => `  ${ca.org} CA: ${ca.url} (TLS root ${ca.tlsCert}; registrar enrolled in ${ca.registrarHome})`).join('\n')}
+
+Details: ${env.detailsPath}. Logs: ${d.dir}/logs. Ctrl-C stops everything.`);
+let stopping = false;
+const stop = async (): Promise<void> => {
+  if (stopping) return;
+  stopping = true;
+  await env.stop();
+  console.log('stopped; nothing left running');
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
+if (process.argv.includes('--once')) await stop();

@@ -1,0 +1,186 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { cacheDir, fabricConfigDir } from './binaries.js';
+import { startFabricCa, type FabricCa } from './fabric-ca.js';
+import { startFabricNetwork, type FabricNetwork } from './fabric.js';
+import { PeerRunner } from './peer-runner.js';
+import { startKubernetes, type KubeEnv } from './kube.js';
+import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities } from './network.js';
+import type { ManagedProcess } from './proc.js';
+
+/** What a test or a person needs to use the environment; no secrets in it. */
+export interface EnvDetails {
+  dir: string;
+  kubeconfig: string;
+  server: string;
+  botConfig: string;
+  network: string;
+  namespace: string;
+  cas: { org: string; url: string; caName: string; tlsCert: string; registrarHome: string }[];
+  /** The peer runner writes <pod>.json here for each peer it started (see RunnerPeer). */
+  runnerDir: string;
+  fabric: {
+    channel: string;
+    orderer: { address: string; admin: string; tlsRootCert: string };
+    peers: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
+    /** FABRIC_CFG_PATH for the peer CLI (Fabric's core.yaml). */
+    configDir: string;
+  };
+  pids: number[];
+  ports: number[];
+}
+
+export interface Environment {
+  details: EnvDetails;
+  detailsPath: string;
+  startedInMs: number;
+  stop(opts?: { keepDir?: boolean }): Promise<void>;
+}
+
+const ORGS = ['org1', 'org2'];
+
+function listeningPorts(processes: ManagedProcess[]): number[] {
+  // Ports named in each process's command line are the ones it listens on.
+  return [...new Set(processes.flatMap((p) => p.ports))];
+}
+
+const ENV_PREFIX = 'fco-env-';
+
+/**
+ * Stops what an earlier run left running when it was killed before its teardown (its owner
+ * process is gone). Only processes still running one of the harness's binaries are signalled.
+ */
+export function reapOrphans(): string[] {
+  const reaped: string[] = [];
+  for (const name of readdirSync(os.tmpdir()).filter((n) => n.startsWith(ENV_PREFIX))) {
+    const dir = path.join(os.tmpdir(), name);
+    let details: EnvDetails & { owner?: number };
+    try {
+      details = JSON.parse(readFileSync(path.join(dir, 'env.json'), 'utf8')) as EnvDetails & { owner?: number };
+    } catch {
+      continue;
+    }
+    if (details.owner === undefined || isAlive(details.owner)) continue;
+    for (const pid of details.pids.filter(isAlive)) {
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+      } catch {
+        continue;
+      }
+      if (!cmd.startsWith(cacheDir())) continue;
+      process.kill(pid, 'SIGKILL');
+      reaped.push(`${path.basename(cmd)} (${pid})`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return reaped;
+}
+
+/**
+ * Ports are picked free and then bound by the servers, so another process can take one in
+ * between; such a start is retried once in a new directory.
+ */
+export async function startEnvironment(opts: { dir?: string } = {}): Promise<Environment> {
+  try {
+    return await startEnvironmentOnce(opts);
+  } catch (err) {
+    if (opts.dir !== undefined || !(err instanceof Error && /address already in use/.test(err.message))) throw err;
+    process.stderr.write(`a port was taken while the environment started; starting again\n${err.message.split('\n')[0] ?? ''}\n`);
+    return startEnvironmentOnce(opts);
+  }
+}
+
+async function startEnvironmentOnce(opts: { dir?: string }): Promise<Environment> {
+  const t0 = Date.now();
+  const reaped = reapOrphans();
+  if (reaped.length > 0) process.stderr.write(`stopped processes an earlier, killed run left behind: ${reaped.join(', ')}\n`);
+  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), ENV_PREFIX));
+  const logDir = path.join(dir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const processes: ManagedProcess[] = [];
+  let runner: PeerRunner | undefined;
+  const stopAll = async (): Promise<void> => {
+    await runner?.stop();
+    for (const p of [...processes].reverse()) await p.stop();
+  };
+  let kube: KubeEnv;
+  let cas: FabricCa[];
+  let ordererCa: FabricCa;
+  let fabric: FabricNetwork;
+  try {
+    [kube, ordererCa, ...cas] = (await Promise.all([
+      startKubernetes({ dir, logDir }).then((k) => (processes.push(...k.processes), k)),
+      ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => (processes.push(ca.process), ca))),
+    ])) as [KubeEnv, FabricCa, ...FabricCa[]];
+    [, fabric] = await Promise.all([
+      createNetworkObjects(kube.kubeconfigPath, cas, dir),
+      startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas }).then((f) => (processes.push(...f.processes), f)),
+    ]);
+    await storeAdminIdentities(kube.kubeconfigPath, fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })));
+    mkdirSync(path.join(dir, 'runner'), { recursive: true });
+    runner = new PeerRunner(kube.kubeconfigPath, NAMESPACE, dir, logDir);
+    await runner.start();
+  } catch (err) {
+    await stopAll();
+    throw new Error(`the test environment did not start (logs in ${logDir}):\n${err instanceof Error ? err.message : String(err)}`);
+  }
+  const botConfig = path.join(dir, 'fabric-chatops.yaml');
+  writeFileSync(botConfig, botConfigYaml(cas, Object.fromEntries(fabric.peers.map((p) => [p.org, [p.address]]))));
+  const details: EnvDetails = {
+    dir,
+    kubeconfig: kube.kubeconfigPath,
+    server: kube.server,
+    botConfig,
+    network: NETWORK,
+    namespace: NAMESPACE,
+    cas: cas.map((ca) => ({ org: ca.org, url: ca.url, caName: ca.caName, tlsCert: ca.tlsCert, registrarHome: path.join(dir, 'registrars', ca.org) })),
+    runnerDir: path.join(dir, 'runner'),
+    fabric: {
+      channel: fabric.channel,
+      orderer: { address: fabric.orderer.address, admin: fabric.orderer.admin, tlsRootCert: fabric.orderer.tlsRootCert },
+      peers: fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, address: p.address, tlsRootCert: p.tlsRootCert, adminMsp: p.admin.mspDir })),
+      configDir: fabricConfigDir(),
+    },
+    pids: processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])),
+    ports: listeningPorts(processes),
+  };
+  const detailsPath = path.join(dir, 'env.json');
+  writeFileSync(detailsPath, JSON.stringify({ ...details, owner: process.pid }, null, 2));
+  return {
+    details,
+    detailsPath,
+    startedInMs: Date.now() - t0,
+    async stop({ keepDir = false } = {}) {
+      const started = [...details.pids, ...(runner?.pids() ?? [])];
+      await stopAll();
+      const stillUp = started.filter(isAlive);
+      const stillListening = (await Promise.all(details.ports.map(async (p) => ((await accepts(p)) ? p : undefined)))).filter((p) => p !== undefined);
+      if (stillUp.length > 0 || stillListening.length > 0) {
+        throw new Error(`teardown left processes ${stillUp.join(', ') || 'none'} and listening ports ${stillListening.join(', ') || 'none'} behind`);
+      }
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, '127.0.0.1', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}

@@ -1,0 +1,283 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { binary, fabricConfigDir, infraDir } from './binaries.js';
+import { caClient, enrollRegistrar, type FabricCa } from './fabric-ca.js';
+import { freePort, httpOk } from './net.js';
+import { ManagedProcess } from './proc.js';
+
+const run = promisify(execFile);
+
+export const CHANNEL = 'mychannel';
+
+/** An enrolled identity on disk: an MSP directory and, for nodes, a TLS key pair. */
+export interface EnrolledIdentity {
+  mspDir: string;
+  tls?: { cert: string; key: string; ca: string };
+}
+
+export interface PeerNode {
+  org: string;
+  mspId: string;
+  address: string;
+  operations: string;
+  /** The CA certificate that signed the peer's TLS certificate: clients trust it. */
+  tlsRootCert: string;
+  admin: EnrolledIdentity;
+  process: ManagedProcess;
+}
+
+export interface FabricNetwork {
+  channel: string;
+  orderer: { address: string; admin: string; tlsRootCert: string; process: ManagedProcess };
+  peers: PeerNode[];
+  /** The channel's genesis block, for peers joining later. */
+  channelBlock: string;
+  /** Environment for the `peer` CLI acting as an org's admin against its peer. */
+  peerCliEnv(org: string): NodeJS.ProcessEnv;
+  processes: ManagedProcess[];
+}
+
+const secret = (): string => randomBytes(12).toString('hex');
+
+/** NodeOUs: a certificate's OU (client, peer, admin, orderer) decides its role in the MSP. */
+function writeNodeOUs(mspDir: string): void {
+  const cacert = `cacerts/${readdirSync(path.join(mspDir, 'cacerts'))[0] as string}`;
+  const ou = (name: string) => ({ Certificate: cacert, OrganizationalUnitIdentifier: name });
+  const config = { NodeOUs: { Enable: true, ClientOUIdentifier: ou('client'), PeerOUIdentifier: ou('peer'), AdminOUIdentifier: ou('admin'), OrdererOUIdentifier: ou('orderer') } };
+  writeFileSync(path.join(mspDir, 'config.yaml'), JSON.stringify(config));
+}
+
+/** Registers an identity with the org's registrar and enrolls it: its MSP, and a TLS pair for nodes. */
+async function enrollIdentity(ca: FabricCa, registrarHome: string, dir: string, name: string, type: 'admin' | 'peer' | 'orderer' | 'client'): Promise<EnrolledIdentity> {
+  const pass = secret();
+  await caClient(ca, ['register', '--id.name', name, '--id.secret', pass, '--id.type', type, '-u', ca.url], registrarHome);
+  const host = new URL(ca.url).host;
+  const mspDir = path.join(dir, 'msp');
+  await caClient(ca, ['enroll', '-u', `https://${name}:${pass}@${host}`, '--mspdir', mspDir], path.join(dir, '.client'));
+  writeNodeOUs(mspDir);
+  if (type !== 'peer' && type !== 'orderer') return { mspDir };
+  const tlsDir = path.join(dir, 'tls');
+  await caClient(ca, ['enroll', '-u', `https://${name}:${pass}@${host}`, '--mspdir', tlsDir, '--enrollment.profile', 'tls', '--csr.hosts', '127.0.0.1,localhost'], path.join(dir, '.client'));
+  return {
+    mspDir,
+    tls: {
+      cert: path.join(tlsDir, 'signcerts', 'cert.pem'),
+      key: path.join(tlsDir, 'keystore', readdirSync(path.join(tlsDir, 'keystore'))[0] as string),
+      ca: path.join(tlsDir, 'tlscacerts', readdirSync(path.join(tlsDir, 'tlscacerts'))[0] as string),
+    },
+  };
+}
+
+/** The organisation's MSP as the channel configuration holds it: its CA roots and NodeOUs. */
+function orgMsp(ca: FabricCa, dir: string): string {
+  const msp = path.join(dir, 'msp');
+  for (const sub of ['cacerts', 'tlscacerts']) {
+    mkdirSync(path.join(msp, sub), { recursive: true });
+    copyFileSync(ca.tlsCert, path.join(msp, sub, 'ca.pem'));
+  }
+  writeNodeOUs(msp);
+  return msp;
+}
+
+const signature = (expr: string) => ({ Type: 'Signature', Rule: expr });
+const implicit = (rule: string) => ({ Type: 'ImplicitMeta', Rule: rule });
+
+function configtx(opts: { ordererMsp: string; orderer: { port: number; tlsCert: string }; orgs: { mspId: string; msp: string; ports: [number, number, number] }[] }): unknown {
+  const ordererOrg = {
+    Name: 'OrdererMSP',
+    ID: 'OrdererMSP',
+    MSPDir: opts.ordererMsp,
+    OrdererEndpoints: [`127.0.0.1:${opts.orderer.port}`],
+    Policies: { Readers: signature("OR('OrdererMSP.member')"), Writers: signature("OR('OrdererMSP.member')"), Admins: signature("OR('OrdererMSP.admin')") },
+  };
+  // Anchor peers let peers of different orgs find each other (gossip, and the gateway's discovery).
+  const orgs = opts.orgs.map(({ mspId, msp, ports }) => ({
+    Name: mspId,
+    ID: mspId,
+    MSPDir: msp,
+    AnchorPeers: [{ Host: '127.0.0.1', Port: ports[0] }],
+    Policies: {
+      Readers: signature(`OR('${mspId}.admin', '${mspId}.peer', '${mspId}.client')`),
+      Writers: signature(`OR('${mspId}.admin', '${mspId}.client')`),
+      Admins: signature(`OR('${mspId}.admin')`),
+      Endorsement: signature(`OR('${mspId}.peer')`),
+    },
+  }));
+  const channelPolicies = { Readers: implicit('ANY Readers'), Writers: implicit('ANY Writers'), Admins: implicit('MAJORITY Admins') };
+  return {
+    Profiles: {
+      ChannelUsingRaft: {
+        Policies: channelPolicies,
+        Capabilities: { V2_0: true },
+        Orderer: {
+          OrdererType: 'etcdraft',
+          BatchTimeout: '200ms',
+          BatchSize: { MaxMessageCount: 10, AbsoluteMaxBytes: '99 MB', PreferredMaxBytes: '512 KB' },
+          EtcdRaft: { Consenters: [{ Host: '127.0.0.1', Port: opts.orderer.port, ClientTLSCert: opts.orderer.tlsCert, ServerTLSCert: opts.orderer.tlsCert }] },
+          Organizations: [ordererOrg],
+          Policies: { ...channelPolicies, BlockValidation: implicit('ANY Writers') },
+          Capabilities: { V2_0: true },
+        },
+        Application: {
+          Organizations: orgs,
+          Policies: { ...channelPolicies, LifecycleEndorsement: implicit('MAJORITY Endorsement'), Endorsement: implicit('MAJORITY Endorsement') },
+          Capabilities: { V2_0: true },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * A Raft orderer (channel participation, no system channel) and one peer per organisation, every
+ * identity registered and enrolled through the organisations' Fabric CAs; one application channel
+ * joined by both peers; the chaincode-as-a-service builder configured, so no Docker is needed.
+ */
+export async function startFabricNetwork(opts: { dir: string; logDir: string; ordererCa: FabricCa; orgCas: FabricCa[] }): Promise<FabricNetwork> {
+  const processes: ManagedProcess[] = [];
+  const root = path.join(opts.dir, 'fabric');
+  const config = fabricConfigDir();
+  try {
+    const registrarHome = (ca: FabricCa): string => path.join(root, 'registrars', ca.org);
+    for (const ca of [opts.ordererCa, ...opts.orgCas]) await enrollRegistrar(ca, registrarHome(ca));
+
+    // Orderer organisation.
+    const oDir = path.join(root, 'orderer');
+    const ordererId = await enrollIdentity(opts.ordererCa, registrarHome(opts.ordererCa), path.join(oDir, 'orderer0'), 'orderer0', 'orderer');
+    const [oPort, oAdmin, oOps] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
+    const tls = ordererId.tls as NonNullable<EnrolledIdentity['tls']>;
+
+    // Peer organisations.
+    const orgs = await Promise.all(
+      opts.orgCas.map(async (ca, i) => {
+        const dir = path.join(root, ca.org);
+        const mspId = `Org${i + 1}MSP`;
+        const [admin, peer] = await Promise.all([
+          enrollIdentity(ca, registrarHome(ca), path.join(dir, 'admin'), `admin-${ca.org}`, 'admin'),
+          enrollIdentity(ca, registrarHome(ca), path.join(dir, 'peer0'), `peer0-${ca.org}`, 'peer'),
+        ]);
+        const ports = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
+        return { ca, mspId, admin, peer, msp: orgMsp(ca, dir), ports };
+      }),
+    );
+
+    // The channel's genesis block, from a configtx.yaml written for these identities.
+    const txDir = path.join(root, 'configtx');
+    mkdirSync(txDir, { recursive: true });
+    writeFileSync(path.join(txDir, 'configtx.yaml'), JSON.stringify(configtx({ ordererMsp: orgMsp(opts.ordererCa, oDir), orderer: { port: oPort, tlsCert: tls.cert }, orgs })));
+    const block = path.join(txDir, `${CHANNEL}.block`);
+    await run(binary('configtxgen'), ['-profile', 'ChannelUsingRaft', '-outputBlock', block, '-channelID', CHANNEL], { env: { ...process.env, FABRIC_CFG_PATH: txDir } });
+
+    const orderer = ManagedProcess.start('orderer', binary('orderer'), [], {
+      logDir: opts.logDir,
+      env: {
+        FABRIC_CFG_PATH: config,
+        FABRIC_LOGGING_SPEC: 'warn',
+        ORDERER_GENERAL_LISTENADDRESS: '127.0.0.1',
+        ORDERER_GENERAL_LISTENPORT: String(oPort),
+        ORDERER_GENERAL_LOCALMSPID: 'OrdererMSP',
+        ORDERER_GENERAL_LOCALMSPDIR: ordererId.mspDir,
+        ORDERER_GENERAL_TLS_ENABLED: 'true',
+        ORDERER_GENERAL_TLS_CERTIFICATE: tls.cert,
+        ORDERER_GENERAL_TLS_PRIVATEKEY: tls.key,
+        ORDERER_GENERAL_TLS_ROOTCAS: `[${tls.ca}]`,
+        ORDERER_GENERAL_CLUSTER_CLIENTCERTIFICATE: tls.cert,
+        ORDERER_GENERAL_CLUSTER_CLIENTPRIVATEKEY: tls.key,
+        ORDERER_GENERAL_CLUSTER_ROOTCAS: `[${tls.ca}]`,
+        ORDERER_GENERAL_BOOTSTRAPMETHOD: 'none',
+        ORDERER_CHANNELPARTICIPATION_ENABLED: 'true',
+        ORDERER_FILELEDGER_LOCATION: path.join(oDir, 'ledger'),
+        ORDERER_CONSENSUS_WALDIR: path.join(oDir, 'etcdraft', 'wal'),
+        ORDERER_CONSENSUS_SNAPDIR: path.join(oDir, 'etcdraft', 'snap'),
+        ORDERER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${oOps}`,
+        ORDERER_ADMIN_LISTENADDRESS: `127.0.0.1:${oAdmin}`,
+        ORDERER_ADMIN_TLS_ENABLED: 'false',
+        ORDERER_METRICS_PROVIDER: 'disabled',
+      },
+    });
+    processes.push(orderer);
+    await orderer.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${oOps}/healthz`));
+    await run(binary('osnadmin'), ['channel', 'join', '--channelID', CHANNEL, '--config-block', block, '-o', `127.0.0.1:${oAdmin}`]);
+
+    const peers: PeerNode[] = [];
+    for (const org of orgs) {
+      const ptls = org.peer.tls as NonNullable<EnrolledIdentity['tls']>;
+      const started = await startPeer({ name: `peer0-${org.ca.org}`, id: `peer0.${org.ca.org}`, mspId: org.mspId, mspDir: org.peer.mspDir, tls: ptls, dir: path.join(root, org.ca.org, 'peer0'), logDir: opts.logDir, ports: org.ports });
+      processes.push(started.process);
+      peers.push({ org: org.ca.org, mspId: org.mspId, address: started.address, operations: started.operations, tlsRootCert: ptls.ca, admin: org.admin, process: started.process });
+    }
+    const network: FabricNetwork = {
+      channel: CHANNEL,
+      orderer: { address: `127.0.0.1:${oPort}`, admin: `127.0.0.1:${oAdmin}`, tlsRootCert: tls.ca, process: orderer },
+      peers,
+      channelBlock: block,
+      peerCliEnv(org) {
+        const p = peers.find((x) => x.org === org);
+        if (p === undefined) throw new Error(`no peer for ${org}`);
+        return { ...process.env, FABRIC_CFG_PATH: config, FABRIC_LOGGING_SPEC: 'warn', CORE_PEER_LOCALMSPID: p.mspId, CORE_PEER_MSPCONFIGPATH: p.admin.mspDir, CORE_PEER_ADDRESS: p.address, CORE_PEER_TLS_ENABLED: 'true', CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert };
+      },
+      processes,
+    };
+    for (const p of peers) await joinChannel(network, p.org, p.address);
+    return network;
+  } catch (err) {
+    await Promise.all(processes.map((p) => p.stop()));
+    throw err;
+  }
+}
+
+/** Starts a peer process on free loopback ports and waits until its operations endpoint is healthy. */
+export async function startPeer(opts: { name: string; id: string; mspId: string; mspDir: string; tls: { cert: string; key: string; ca: string }; dir: string; logDir: string; ports?: [number, number, number] }): Promise<{ process: ManagedProcess; address: string; operations: string }> {
+  const [port, ccPort, ops] = opts.ports ?? ((await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number]);
+  const address = `127.0.0.1:${port}`;
+  const peer = ManagedProcess.start(opts.name, binary('peer'), ['node', 'start'], {
+    logDir: opts.logDir,
+    env: {
+      FABRIC_CFG_PATH: fabricConfigDir(),
+      FABRIC_LOGGING_SPEC: 'warn:lifecycle=info',
+      CORE_PEER_ID: opts.id,
+      CORE_PEER_ADDRESS: address,
+      CORE_PEER_LISTENADDRESS: address,
+      CORE_PEER_CHAINCODEADDRESS: `127.0.0.1:${ccPort}`,
+      CORE_PEER_CHAINCODELISTENADDRESS: `127.0.0.1:${ccPort}`,
+      CORE_PEER_GOSSIP_BOOTSTRAP: address,
+      CORE_PEER_GOSSIP_EXTERNALENDPOINT: address,
+      CORE_PEER_GOSSIP_USELEADERELECTION: 'false',
+      CORE_PEER_GOSSIP_ORGLEADER: 'true',
+      // The peers start together: a first dial to the other org's anchor peer may find it not
+      // yet listening, and Fabric's default retry (25 s) would keep the Gateway blind to that
+      // org, so commits would wait. Test-network timing only.
+      CORE_PEER_GOSSIP_RECONNECTINTERVAL: '2s',
+      CORE_PEER_GOSSIP_ALIVETIMEINTERVAL: '1s',
+      CORE_PEER_GOSSIP_ALIVEEXPIRATIONTIMEOUT: '10s',
+      CORE_PEER_LOCALMSPID: opts.mspId,
+      CORE_PEER_MSPCONFIGPATH: opts.mspDir,
+      CORE_PEER_TLS_ENABLED: 'true',
+      CORE_PEER_TLS_CERT_FILE: opts.tls.cert,
+      CORE_PEER_TLS_KEY_FILE: opts.tls.key,
+      CORE_PEER_TLS_ROOTCERT_FILE: opts.tls.ca,
+      CORE_PEER_FILESYSTEMPATH: path.join(opts.dir, 'ledger'),
+      CORE_LEDGER_SNAPSHOTS_ROOTDIR: path.join(opts.dir, 'snapshots'),
+      CORE_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ops}`,
+      CORE_METRICS_PROVIDER: 'disabled',
+      CORE_CHAINCODE_EXTERNALBUILDERS: JSON.stringify([{ name: 'ccaas', path: path.join(infraDir, 'ccaas-builder') }]),
+    },
+  });
+  try {
+    await peer.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${ops}/healthz`));
+  } catch (err) {
+    await peer.stop();
+    throw err;
+  }
+  return { process: peer, address, operations: `127.0.0.1:${ops}` };
+}
+
+/** The org's admin joins the peer at `address` to the channel. */
+export async function joinChannel(network: FabricNetwork, org: string, address: string): Promise<void> {
+  await run(binary('peer'), ['channel', 'join', '-b', network.channelBlock], { env: { ...network.peerCliEnv(org), CORE_PEER_ADDRESS: address } });
+}
+
+export { writeNodeOUs };

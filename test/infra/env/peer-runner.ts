@@ -1,0 +1,120 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import { LABELS, PEER_ADDRESS_ANNOTATION } from '../../../src/k8s/labels.js';
+import { startPeer, writeNodeOUs } from './fabric.js';
+import type { ManagedProcess } from './proc.js';
+
+/** Where the runner says how to reach the peer it started for a pod. */
+export interface RunnerPeer {
+  pod: string;
+  org: string;
+  address: string;
+  tlsRootCert: string;
+}
+
+/**
+ * Stands in for a kubelet running the peer image: when a peer Pod of a scaled-up StatefulSet is
+ * Ready (kwok) and the Secret <org>-id-<pod> that the bot enrolled exists, it starts a real peer
+ * process with that identity and annotates the Pod with its address; the bot then joins it to
+ * the channels. When the Pod goes, the process stops.
+ * Ordinal 0 of each org is the environment's own peer0.
+ */
+export class PeerRunner {
+  private readonly running = new Map<string, { process: ManagedProcess; info: RunnerPeer }>();
+  private readonly starting = new Set<string>();
+  private informer: ReturnType<typeof makeInformer<V1Pod>> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  readonly errors: string[] = [];
+
+  constructor(
+    private readonly kubeconfigPath: string,
+    private readonly namespace: string,
+    private readonly dir: string,
+    private readonly logDir: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.kubeconfigPath);
+    const core = kc.makeApiClient(CoreV1Api);
+    const selector = `${LABELS.component}=peer`;
+    this.informer = makeInformer(kc, `/api/v1/namespaces/${this.namespace}/pods`, () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: selector }), selector);
+    this.informer.on('delete', (pod) => void this.remove(pod.metadata?.name ?? ''));
+    this.informer.on('error', () => {
+      if (this.timer !== undefined) setTimeout(() => void this.informer?.start().catch(() => undefined), 1000);
+    });
+    await this.informer.start();
+    // The Secret may come after the Pod, so the cache is looked at again every second.
+    this.timer = setInterval(() => void this.reconcile(core), 1000);
+  }
+
+  private async reconcile(core: CoreV1Api): Promise<void> {
+    for (const pod of this.informer?.list(this.namespace) ?? []) {
+      const name = pod.metadata?.name ?? '';
+      const ordinal = Number(/-(\d+)$/.exec(name)?.[1] ?? '0');
+      const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+      if (ordinal === 0 || !ready || pod.metadata?.deletionTimestamp !== undefined || this.running.has(name) || this.starting.has(name)) continue;
+      const org = pod.metadata?.labels?.[LABELS.org] ?? '';
+      this.starting.add(name);
+      this.startFor(core, name, org)
+        .catch((err: unknown) => this.errors.push(`${name}: ${err instanceof Error ? err.message : String(err)}`))
+        .finally(() => this.starting.delete(name));
+    }
+  }
+
+  private async startFor(core: CoreV1Api, pod: string, org: string): Promise<void> {
+    let data: Record<string, string>;
+    try {
+      const secret = await core.readNamespacedSecret({ name: `${org}-id-${pod}`, namespace: this.namespace });
+      data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    } catch {
+      return; // not enrolled (yet): a pod scaled without the bot gets no peer
+    }
+    const need = (k: string): string => {
+      const v = data[k];
+      if (v === undefined) throw new Error(`Secret ${org}-id-${pod} has no ${k}`);
+      return v;
+    };
+    const home = path.join(this.dir, 'runner', pod);
+    const msp = path.join(home, 'msp');
+    for (const sub of ['signcerts', 'keystore', 'cacerts']) mkdirSync(path.join(msp, sub), { recursive: true });
+    writeFileSync(path.join(msp, 'signcerts', 'cert.pem'), need('cert.pem'));
+    writeFileSync(path.join(msp, 'keystore', 'key.pem'), need('key.pem'), { mode: 0o600 });
+    writeFileSync(path.join(msp, 'cacerts', 'ca.pem'), need('ca.pem'));
+    writeNodeOUs(msp);
+    const tls = { cert: path.join(home, 'tls.crt'), key: path.join(home, 'tls.key'), ca: path.join(home, 'tls-ca.pem') };
+    writeFileSync(tls.cert, need('tls.crt'));
+    writeFileSync(tls.key, need('tls.key'), { mode: 0o600 });
+    writeFileSync(tls.ca, need('tls-ca.pem'));
+    const started = await startPeer({ name: pod, id: pod, mspId: need('mspid'), mspDir: msp, tls, dir: home, logDir: this.logDir });
+    const info: RunnerPeer = { pod, org, address: started.address, tlsRootCert: tls.ca };
+    this.running.set(pod, { process: started.process, info });
+    // Like a pod IP: where this peer is reached. Joining channels is the bot's work, not ours.
+    await core.patchNamespacedPod(
+      { name: pod, namespace: this.namespace, body: { metadata: { annotations: { [PEER_ADDRESS_ANNOTATION]: started.address } } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    writeFileSync(path.join(this.dir, 'runner', `${pod}.json`), JSON.stringify(info));
+  }
+
+  private async remove(pod: string): Promise<void> {
+    const r = this.running.get(pod);
+    if (r === undefined) return;
+    this.running.delete(pod);
+    rmSync(path.join(this.dir, 'runner', `${pod}.json`), { force: true });
+    await r.process.stop();
+  }
+
+  pids(): number[] {
+    return [...this.running.values()].flatMap((r) => (r.process.pid === undefined ? [] : [r.process.pid]));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.informer?.stop();
+    await Promise.all([...this.running.values()].map((r) => r.process.stop()));
+    this.running.clear();
+  }
+}

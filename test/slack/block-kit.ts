@@ -1,0 +1,1 @@
+export * from '../../src/console/block-kit.js';

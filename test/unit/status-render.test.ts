@@ -1,0 +1,47 @@
+import { describe, expect, it } from '@jest/globals';
+import { renderStatus } from '../../src/bot/render/status.js';
+import type { NetworkStatus } from '../../src/jobs/queries.js';
+import { validateBlocks } from '../../src/console/block-kit.js';
+
+const peer = (name: string, org: string) => ({ name, org, component: 'peer', phase: 'Running', ready: true, restarts: 0, ageSeconds: 60 });
+
+const status = (ledgers: NetworkStatus['ledgers']): NetworkStatus => ({
+  network: 'demo',
+  namespace: 'fabric-demo',
+  pods: [peer('org1-peer-0', 'org1'), peer('org1-peer-1', 'org1'), peer('org2-peer-0', 'org2')],
+  ledgers,
+});
+
+describe('ledger heights on /fabric status', () => {
+  const ledgers: NetworkStatus['ledgers'] = [
+    { channel: 'mychannel', org: 'org1', pod: 'org1-peer-0', height: 120, behind: 0 },
+    { channel: 'mychannel', org: 'org1', pod: 'org1-peer-1', height: 110, behind: 10 },
+    { channel: 'mychannel', org: 'org2', pod: 'org2-peer-0', height: 118, behind: 2 },
+  ];
+
+  it('flags a peer more than N blocks behind, and only that one', () => {
+    const text = JSON.stringify(renderStatus(status(ledgers), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 }).blocks);
+    expect(text).toContain('`mychannel` — 120 blocks');
+    expect(text).toContain(':warning: `org1-peer-1` 110, *10 blocks behind*');
+    expect(text).toContain(':white_check_mark: `org2-peer-0` 118');
+    expect(text).toContain(':white_check_mark: `org1-peer-0` 120');
+  });
+
+  it('with a tolerance of 0, flags every peer below the top', () => {
+    const r = renderStatus(status(ledgers), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 0 });
+    expect(JSON.stringify(r.blocks)).toContain(':warning: `org2-peer-0` 118, *2 blocks behind*');
+    expect(r.text).toBe('demo: 3/3 Fabric pods ready, 2 peers behind or unreachable');
+  });
+
+  it('says which peer could not be asked, and why', () => {
+    const r = renderStatus(status([{ channel: 'mychannel', org: 'org2', pod: 'org2-peer-0', error: '14 UNAVAILABLE: No connection established' }]), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 });
+    expect(JSON.stringify(r.blocks)).toContain(':x: `org2-peer-0` unreachable: 14 UNAVAILABLE: No connection established');
+  });
+
+  it('stays inside Block Kit’s limits with 300 peers on 3 channels', () => {
+    const many = Array.from({ length: 300 }, (_, i) => ['a', 'b', 'c'].map((c) => ({ channel: `channel-${c}`, org: 'org1', pod: `org1-peer-${i}`, height: 1000 - (i % 20), behind: i % 20 }))).flat();
+    const r = renderStatus(status(many), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 });
+    expect(validateBlocks(r.blocks)).toEqual([]);
+    expect(JSON.stringify(r.blocks)).toContain('more_');
+  });
+});
