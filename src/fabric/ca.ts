@@ -175,7 +175,7 @@ export class FabricCaClient {
   }
 
   /** The identity's certificates the CA issued that are neither revoked nor expired. */
-  async certificates(registrar: RegistrarIdentity, id: string): Promise<{ serial: string; issuedAt: number; pem: string }[]> {
+  async certificates(registrar: RegistrarIdentity, id: string): Promise<{ serial: string; pem: string }[]> {
     const user = await this.asUser(registrar);
     let res: { result?: { certs?: { PEM: string }[] } };
     try {
@@ -185,10 +185,7 @@ export class FabricCaClient {
     } catch (err) {
       throw caError(err, `listing the certificates of ${id}`);
     }
-    return (res.result?.certs ?? []).map((c) => {
-      const cert = new X509Certificate(c.PEM);
-      return { serial: cert.serialNumber.toLowerCase(), issuedAt: new Date(cert.validFrom).getTime(), pem: c.PEM };
-    });
+    return (res.result?.certs ?? []).map((c) => ({ serial: new X509Certificate(c.PEM).serialNumber.toLowerCase(), pem: c.PEM }));
   }
 
   /** Revokes one certificate by serial (hex) and the AKI of the CA that issued it. */

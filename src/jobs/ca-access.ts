@@ -29,17 +29,34 @@ export async function caAccess(kube: Kube, network: NetworkConfig, org: OrgConfi
   };
 }
 
-/** Fabric CA backdates a certificate's NotBefore by up to 5 minutes (cfssl's rounding included). */
-const BACKDATING_MS = 6 * 60_000;
+/**
+ * The step that records which certificates an identity had before this job asked for more, so
+ * that a retry can tell (and revoke) what an interrupted attempt was issued and never stored.
+ */
+export const NOTE_ISSUED = 'Note what the CA has already issued';
+
+/** NOTE_ISSUED for one identity: notes how many valid certificates it has and returns their serials. */
+export async function noteIssued(ca: FabricCaClient, registrar: RegistrarIdentity, id: string, note: (detail: string) => Promise<void>): Promise<string[]> {
+  const serials = await validSerials(ca, registrar, id);
+  await note(`${id}: ${serials.length === 0 ? 'no' : serials.length} valid certificate${serials.length === 1 ? '' : 's'}`);
+  return serials;
+}
+
+/** The serials of the certificates the CA has issued to `id` that are neither revoked nor expired. */
+export async function validSerials(ca: FabricCaClient, registrar: RegistrarIdentity, id: string): Promise<string[]> {
+  return (await ca.certificates(registrar, id)).map((c) => c.serial);
+}
 
 /**
  * After a step that an earlier attempt left half done, revokes the certificates of `id` that
- * attempt may have had issued and never stored: those issued since it started, except the ones
- * kept now. Returns the serials revoked.
+ * attempt may have had issued and never stored: the valid ones that were not there before the
+ * step first ran (`knownBefore`, from validSerials) and are not kept now. Issue dates cannot tell
+ * them apart: Fabric CA dates every certificate from its own certificate's NotBefore.
+ * Returns the serials revoked.
  */
-export async function revokeLeftovers(ca: FabricCaClient, registrar: RegistrarIdentity, id: string, interruptedAt: number, keptPems: string[]): Promise<string[]> {
-  const kept = new Set(keptPems.map((pem) => new X509Certificate(pem).serialNumber.toLowerCase()));
-  const leftovers = (await ca.certificates(registrar, id)).filter((c) => c.issuedAt >= interruptedAt - BACKDATING_MS && !kept.has(c.serial));
+export async function revokeLeftovers(ca: FabricCaClient, registrar: RegistrarIdentity, id: string, knownBefore: readonly string[], keptPems: string[]): Promise<string[]> {
+  const spared = new Set([...knownBefore, ...keptPems.map((pem) => new X509Certificate(pem).serialNumber.toLowerCase())]);
+  const leftovers = (await ca.certificates(registrar, id)).filter((c) => !spared.has(c.serial));
   for (const c of leftovers) await ca.revokeCertificate(registrar, id, c.pem, 'superseded');
   return leftovers.map((c) => c.serial);
 }

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { IdentityAttribute, IdentityType } from '../../fabric/ca.js';
 import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../k8s/identities.js';
-import { caAccess, revokeLeftovers } from '../ca-access.js';
+import { caAccess, NOTE_ISSUED, noteIssued, revokeLeftovers } from '../ca-access.js';
 import { PermanentError } from '../errors.js';
 import { networkNamed, orgNamed } from '../services.js';
 import type { JobContext, JobHandler } from '../worker.js';
@@ -39,6 +39,7 @@ export const certEnroll: JobHandler = async (ctx) => {
     return { summary: `${name} was already enrolled in ${org}; nothing changed`, fields: [{ label: 'Secret', value: `${network.namespace}/${secretName}` }, { label: 'Serial', value: existing.serial }, { label: 'Expires', value: existing.expires }] };
   }
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
+  const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   // The secret lives only inside this step; job progress records that it happened, not the value.
   const ENROLL = 'Register and enroll at the CA';
   const enrolled = await ctx.step(ENROLL, async (note) => {
@@ -54,10 +55,8 @@ export const certEnroll: JobHandler = async (ctx) => {
     });
     const d = describeCert(signing.certPem);
     await note(`${type} certificate ${d.serial}${tls === undefined ? '' : ' and a TLS certificate'}, stored in ${secretName}`);
-    const interrupted = ctx.interruptedAt(ENROLL);
-    ctx.log.info({ interruptedAt: interrupted }, 'enrolled; looking for what an interrupted attempt left');
-    if (interrupted !== undefined) {
-      const revoked = await revokeLeftovers(ca, registrar, name, interrupted, [signing.certPem, ...(tls === undefined ? [] : [tls.certPem])]);
+    if (ctx.interruptedAt(ENROLL) !== undefined) {
+      const revoked = await revokeLeftovers(ca, registrar, name, knownBefore, [signing.certPem, ...(tls === undefined ? [] : [tls.certPem])]);
       ctx.log.info({ revoked }, 'certificates of an interrupted attempt revoked');
       if (revoked.length > 0) await note(`${type} certificate ${d.serial} stored in ${secretName}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
     }
@@ -136,19 +135,19 @@ export const certRevoke: JobHandler = async (ctx) => {
 /** Renews an identity's certificate (reenroll with a new key) and replaces it in its Secret. */
 export const certRenew: JobHandler = async (ctx) => {
   const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx);
+  const { ca, registrar } = await caAccess(kube, network, orgConfig);
+  const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   const RENEW = 'Renew at the CA';
   const renewed = await ctx.step(RENEW, async (note) => {
     const current = await readIdentity(kube, network.namespace, secretName);
     if (current === undefined) throw new PermanentError(`no identity Secret ${secretName}: enroll ${name} first`);
     const before = describeCert(current.certPem);
-    const { ca, registrar } = await caAccess(kube, network, orgConfig);
     const next = await ca.reenroll({ id: name, mspId: current.mspId, certPem: current.certPem, keyPem: current.keyPem });
     await saveIdentity(kube, network.namespace, ref, { ...current, certPem: next.certPem, keyPem: next.keyPem, caChainPem: next.caChainPem });
     const after = describeCert(next.certPem);
     await note(`${before.serial} (expires ${before.expires}) → ${after.serial} (expires ${after.expires})`);
-    const interrupted = ctx.interruptedAt(RENEW);
-    if (interrupted !== undefined) {
-      const revoked = await revokeLeftovers(ca, registrar, name, interrupted, [current.certPem, next.certPem, ...(current.tlsCertPem === undefined ? [] : [current.tlsCertPem])]);
+    if (ctx.interruptedAt(RENEW) !== undefined) {
+      const revoked = await revokeLeftovers(ca, registrar, name, knownBefore, [current.certPem, next.certPem, ...(current.tlsCertPem === undefined ? [] : [current.tlsCertPem])]);
       if (revoked.length > 0) await note(`${before.serial} → ${after.serial}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
     }
     return after;

@@ -7,7 +7,7 @@ import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
 import { installedPackageBytes, installedPackages, installPackage } from '../../fabric/lifecycle.js';
 import type { Kube } from '../../k8s/client.js';
 import { PEER_ADDRESS_ANNOTATION } from '../../k8s/labels.js';
-import { caAccess, revokeLeftovers } from '../ca-access.js';
+import { caAccess, NOTE_ISSUED, revokeLeftovers, validSerials } from '../ca-access.js';
 import { orgPeersAccess, peerPodAddress } from '../fabric-access.js';
 import { PermanentError } from '../errors.js';
 import { networkNamed, orgNamed } from '../services.js';
@@ -36,6 +36,17 @@ export const peersScale: JobHandler = async (ctx) => {
   // Each new peer gets its own identity from the org's CA before its pod exists: the pod reads
   // the Secret <org>-id-<pod> (see manifests/fabric-org). Peers enrolled earlier keep theirs.
   const ENROLL = 'Enroll identities for the new peers';
+  const issuedBefore: Record<string, string[]> =
+    added.length === 0
+      ? {}
+      : await ctx.step(NOTE_ISSUED, async (note) => {
+          const { ca, registrar } = await caAccess(kube, network, orgConfig);
+          const serials: Record<string, string[]> = {};
+          for (const pod of added) serials[pod] = await validSerials(ca, registrar, pod);
+          const issued = Object.values(serials).reduce((n, s) => n + s.length, 0);
+          await note(`${added.join(', ')}: ${issued} valid certificate${issued === 1 ? '' : 's'}`);
+          return serials;
+        });
   await ctx.step(ENROLL, async (note) => {
     if (added.length === 0) {
       await note('no new peers');
@@ -54,9 +65,8 @@ export const peersScale: JobHandler = async (ctx) => {
       const tls = await ca.enroll({ id: pod, secret, profile: 'tls', hosts });
       await saveIdentity(kube, network.namespace, ref, { mspId: orgConfig.mspId, certPem: signing.certPem, keyPem: signing.keyPem, caChainPem: signing.caChainPem, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, tlsCaPem: tls.caChainPem });
       await note(`${pod}: enrolled (certificate serial ${new X509Certificate(signing.certPem).serialNumber})`);
-      const interrupted = ctx.interruptedAt(ENROLL);
-      if (interrupted !== undefined) {
-        const revoked = await revokeLeftovers(ca, registrar, pod, interrupted, [signing.certPem, tls.certPem]);
+      if (ctx.interruptedAt(ENROLL) !== undefined) {
+        const revoked = await revokeLeftovers(ca, registrar, pod, issuedBefore[pod] ?? [], [signing.certPem, tls.certPem]);
         if (revoked.length > 0) await note(`${pod}: enrolled; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
       }
     }
