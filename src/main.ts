@@ -66,7 +66,7 @@ async function main(argv: string[]): Promise<void> {
   const jobs = new JobQueue(producerRedis, { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs });
   const routes = opsRoutes(producerRedis);
   const approvals = new Approvals(producerRedis);
-  const platform = createPlatform(config, env.KUBECONFIG);
+  const platform = createPlatform(config, env.KUBECONFIG, { timeoutMs: env.KUBE_API_TIMEOUT_MS });
 
   let bot: Bot | undefined;
   let opsServer: Server | undefined;
@@ -87,7 +87,7 @@ async function main(argv: string[]): Promise<void> {
   if (workerRedis !== undefined) {
     const client = bot?.client ?? createWebClient(env, log);
     publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
-    worker = startWorker({ redis: workerRedis, handlers: jobHandlers, reporter: publisher, audit, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS });
+    worker = startWorker({ redis: workerRedis, handlers: jobHandlers, reporter: publisher, audit, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS, outagePatienceMs: env.OUTAGE_PATIENCE_MS });
     log.info({ concurrency: config.jobs.concurrency, types: Object.keys(jobHandlers) }, 'worker started');
     // Every worker watches; Redis decides which one posts each alert.
     if (env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined) {

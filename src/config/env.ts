@@ -23,6 +23,10 @@ export const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** How long a worker holds a job before another may take it over after a crash. */
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+    /** How long one Kubernetes API call may take before the API server counts as not answering. */
+    KUBE_API_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+    /** How long a step waits for an unavailable service (API server, peer, CA) before its attempt fails. */
+    OUTAGE_PATIENCE_MS: z.coerce.number().int().min(0).default(5 * 60_000),
     /** Minimum gap between two chat.update calls on one status message. */
     STATUS_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
     ALERT_RECHECK_MS: z.coerce.number().int().min(1000).default(30_000),

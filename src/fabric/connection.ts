@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway, type Signer } from '@hyperledger/fabric-gateway';
+import { ServiceUnavailableError } from '../outage.js';
 
 /** A peer the bot dials: its address and the CA root its TLS certificate chains to. */
 export interface PeerEndpoint {
@@ -41,11 +42,23 @@ export function openGateway(peer: PeerEndpoint, id: FabricIdentity): { gateway: 
   return { gateway, client };
 }
 
+/**
+ * `err` as a ServiceUnavailableError when gRPC says the peer at `address` could not be reached
+ * (UNAVAILABLE: refused, reset, no connection yet), so the job runner waits it out; else `err`.
+ */
+export function asPeerOutage(err: unknown, address: string): unknown {
+  if (typeof err !== 'object' || err === null || (err as { code?: unknown }).code !== grpc.status.UNAVAILABLE) return err;
+  const details = (err as { details?: unknown }).details;
+  return new ServiceUnavailableError(`the peer ${address}`, typeof details === 'string' && details !== '' ? details : String((err as { message?: unknown }).message), { cause: err });
+}
+
 /** Runs `f` with a gateway and always closes it. */
 export async function withGateway<T>(peer: PeerEndpoint, id: FabricIdentity, f: (g: Gateway) => Promise<T>): Promise<T> {
   const { gateway, client } = openGateway(peer, id);
   try {
     return await f(gateway);
+  } catch (err) {
+    throw asPeerOutage(err, peer.address);
   } finally {
     gateway.close();
     client.close();

@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
 import type { Signer } from '@hyperledger/fabric-gateway';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
-import { sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
+import { asPeerOutage, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
 
 export class PeerProposalError extends Error {
   constructor(
@@ -72,7 +72,7 @@ export async function peerLocalCall(target: PeerEndpoint, id: FabricIdentity, ch
   const endorser = new peer.EndorserClient(target.address, grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)));
   try {
     const response = await new Promise<peer.ProposalResponse>((resolve, reject) => {
-      endorser.processProposal(proposal, { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null || res === undefined ? reject(err ?? new Error('no response')) : resolve(res)));
+      endorser.processProposal(proposal, { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null || res === undefined ? reject(asPeerOutage(err ?? new Error('no response'), target.address)) : resolve(res)));
     });
     const r = response.getResponse();
     const status = r?.getStatus() ?? 0;

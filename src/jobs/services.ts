@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, NetworkConfig, OrgConfig } from '../config/model.js';
-import { connectKube, type Kube } from '../k8s/client.js';
+import { connectKube, type Kube, type KubeOptions } from '../k8s/client.js';
 import { PermanentError } from './errors.js';
 
 /** What jobs and queries act on, created once per process. */
@@ -12,7 +12,7 @@ export interface Platform {
   kube(): Kube;
 }
 
-export function createPlatform(config: Config, kubeconfigPath: string | undefined): Platform {
+export function createPlatform(config: Config, kubeconfigPath: string | undefined, kubeOptions: KubeOptions = {}): Platform {
   let kube: Kube | undefined;
   return {
     config,
@@ -23,7 +23,7 @@ export function createPlatform(config: Config, kubeconfigPath: string | undefine
           throw new PermanentError('Kubernetes is not configured: set KUBECONFIG, or run the worker in a cluster');
         }
         try {
-          kube = connectKube(kubeconfigPath);
+          kube = connectKube(kubeconfigPath, kubeOptions);
         } catch (err) {
           throw new PermanentError(`Kubernetes is not configured (${err instanceof Error ? err.message : String(err)}): set KUBECONFIG, or run the worker in a cluster`);
         }

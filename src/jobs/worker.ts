@@ -55,11 +55,12 @@ export interface WorkerDeps {
   log: Logger;
   concurrency: number;
   lockMs: number;
+  /** How long a step waits out an unavailable service before it fails (default 5 minutes). */
+  outagePatienceMs?: number;
 }
 
 const CANCEL_POLL_MS = 1000;
-/** How long a step waits for an unavailable service (see ServiceUnavailableError) before it fails. */
-const OUTAGE_PATIENCE_MS = 5 * 60_000;
+const DEFAULT_OUTAGE_PATIENCE_MS = 5 * 60_000;
 const OUTAGE_MAX_PAUSE_MS = 5000;
 
 class JobRun implements JobContext {
@@ -149,7 +150,7 @@ class JobRun implements JobContext {
 
   /**
    * Runs the step again while a service it needs is unavailable (steps are safe to repeat: a
-   * crashed worker's steps are), showing the wait on the step, for up to OUTAGE_PATIENCE_MS.
+   * crashed worker's steps are), showing the wait on the step, for up to deps.outagePatienceMs.
    */
   private async waitingOutOutages<T>(record: StepRecord, waits: Map<string, number>, attempt: () => Promise<T>): Promise<T> {
     const since = Date.now();
@@ -157,7 +158,11 @@ class JobRun implements JobContext {
       try {
         return await attempt();
       } catch (err) {
-        if (!(err instanceof ServiceUnavailableError) || Date.now() - since >= OUTAGE_PATIENCE_MS || this.signal.aborted) throw err;
+        if (!(err instanceof ServiceUnavailableError) || this.signal.aborted) throw err;
+        const waited = Date.now() - since;
+        if (waited >= (this.deps.outagePatienceMs ?? DEFAULT_OUTAGE_PATIENCE_MS)) {
+          throw tries === 1 ? err : new ServiceUnavailableError(err.service, `${err.detail}; gave up after waiting ${Math.round(waited / 1000)} s`, { cause: err });
+        }
         const pause = Math.min(OUTAGE_MAX_PAUSE_MS, 500 * 2 ** (tries - 1));
         this.log.warn({ service: err.service, detail: err.detail, tries }, 'a service is unavailable; the step will run again');
         record.detail = `waiting for ${err.service} (${err.detail}), ${Math.round((Date.now() - since) / 1000)} s so far`;

@@ -11,14 +11,16 @@ import { eventually, startApp, type AppProcess } from '../support/app-process.js
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 
 /**
- * The Kubernetes API server stopped for 20 seconds while a `peers scale` job runs: the job's
- * step waits (and says so in the channel), then finishes once the server is back. The control
- * plane is this file's own, so stopping it disturbs no other suite.
+ * The Kubernetes API server frozen (SIGSTOP: connections accepted, nothing answered), then
+ * stopped for 20 seconds, while `peers scale` jobs run: each job's step waits (and says so in the
+ * channel), then finishes once the server is back. The control plane is this file's own, so
+ * stopping it disturbs no other suite.
  */
 const SECRET = 'kube-outage-signing-secret';
 const TOKEN = 'xoxb-kube-outage-token';
 const NAMESPACE = 'fabric-outage';
 const OUTAGE_MS = 20_000;
+const API_TIMEOUT_MS = 3000;
 
 let dir: string;
 let kubeEnv: KubeEnv;
@@ -59,7 +61,7 @@ beforeAll(async () => {
   }));
   redis = await startTestRedis();
   slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }] });
-  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: config, KUBECONFIG: kubeEnv.kubeconfigPath });
+  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: config, KUBECONFIG: kubeEnv.kubeconfigPath, KUBE_API_TIMEOUT_MS: String(API_TIMEOUT_MS) });
 }, 180_000);
 
 afterAll(async () => {
@@ -72,11 +74,39 @@ afterAll(async () => {
 
 const reads = (m: StoredMessage | undefined): string => (m === undefined ? '' : JSON.stringify(m.blocks ?? []));
 
+/** Asks for the scale and returns its approval card and request id (the job id once approved). */
+async function requestScale(events: string, replicas: number): Promise<{ card: StoredMessage; id: string }> {
+  await slack.sendSlashCommand(events, { text: `peers scale org1 ${replicas}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+  const card = await eventually('the approval card', () => slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${replicas}`)));
+  return { card, id: /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string };
+}
+
+it('waits out an API server that accepts connections and never answers, says so, and completes', async () => {
+  const events = `${app.url}/slack/events`;
+  const { card, id } = await requestScale(events, 2);
+  const pid = apiserver.pid as number;
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await slack.clickButton(events, { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+    const status = (): string => reads(slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
+    const waiting = await eventually('the status to say the API server does not answer', () => (status().includes(`waiting for the Kubernetes API server (no answer within ${API_TIMEOUT_MS / 1000} s)`) ? status() : undefined), 30_000);
+    expect(waiting).not.toMatch(/succeeded|failed/);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  const done = await eventually('the job to finish', () => {
+    const text = reads(slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
+    return /succeeded|failed/.test(text) ? text : undefined;
+  }, 120_000);
+  expect(done).toContain('succeeded');
+  expect(done).toContain('3 → 2');
+  expect(done).toMatch(/waited \d+ s for the Kubernetes API server/);
+  expect((await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE })).spec?.replicas).toBe(2);
+}, 180_000);
+
 it('waits out 20 s without the API server during a scale, says so, and completes', async () => {
   const events = `${app.url}/slack/events`;
-  await slack.sendSlashCommand(events, { text: 'peers scale org1 1', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  const card = await eventually('the approval card', () => slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed')));
-  const id = /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string;
+  const { card, id } = await requestScale(events, 1);
 
   await apiserver.stop();
   const stoppedAt = Date.now();
@@ -92,7 +122,7 @@ it('waits out 20 s without the API server during a scale, says so, and completes
 
   const done = await eventually('the job to finish', () => (/succeeded|failed/.test(reads(status())) ? reads(status()) : undefined), 120_000);
   expect(done).toContain('succeeded');
-  expect(done).toContain('3 → 1');
+  expect(done).toContain('2 → 1');
   const waited = Number(/waited (\d+) s for the Kubernetes API server/.exec(done)?.[1]);
   expect(waited).toBeGreaterThanOrEqual(OUTAGE_MS / 1000 - 2);
   const sts = await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE });

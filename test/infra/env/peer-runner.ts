@@ -14,6 +14,30 @@ export interface RunnerPeer {
 }
 
 /**
+ * Starts a peer process as the identity the bot stored in a Secret (its data as saveIdentity
+ * writes it: cert.pem, key.pem, ca.pem, tls.crt, tls.key, tls-ca.pem, mspid), in `home`.
+ */
+export async function startPeerWithIdentity(data: Record<string, string>, opts: { name: string; home: string; logDir: string; ports?: [number, number, number] }): Promise<{ process: ManagedProcess; address: string; tlsRootCert: string }> {
+  const need = (k: string): string => {
+    const v = data[k];
+    if (v === undefined) throw new Error(`the identity for ${opts.name} has no ${k}`);
+    return v;
+  };
+  const msp = path.join(opts.home, 'msp');
+  for (const sub of ['signcerts', 'keystore', 'cacerts']) mkdirSync(path.join(msp, sub), { recursive: true });
+  writeFileSync(path.join(msp, 'signcerts', 'cert.pem'), need('cert.pem'));
+  writeFileSync(path.join(msp, 'keystore', 'key.pem'), need('key.pem'), { mode: 0o600 });
+  writeFileSync(path.join(msp, 'cacerts', 'ca.pem'), need('ca.pem'));
+  writeNodeOUs(msp);
+  const tls = { cert: path.join(opts.home, 'tls.crt'), key: path.join(opts.home, 'tls.key'), ca: path.join(opts.home, 'tls-ca.pem') };
+  writeFileSync(tls.cert, need('tls.crt'));
+  writeFileSync(tls.key, need('tls.key'), { mode: 0o600 });
+  writeFileSync(tls.ca, need('tls-ca.pem'));
+  const started = await startPeer({ name: opts.name, id: opts.name, mspId: need('mspid'), mspDir: msp, tls, dir: opts.home, logDir: opts.logDir, ...(opts.ports === undefined ? {} : { ports: opts.ports }) });
+  return { process: started.process, address: started.address, tlsRootCert: tls.ca };
+}
+
+/**
  * Stands in for a kubelet running the peer image: when a peer Pod of a scaled-up StatefulSet is
  * Ready (kwok) and the Secret <org>-id-<pod> that the bot enrolled exists, it starts a real peer
  * process with that identity and annotates the Pod with its address; the bot then joins it to
@@ -71,24 +95,8 @@ export class PeerRunner {
     } catch {
       return; // not enrolled (yet): a pod scaled without the bot gets no peer
     }
-    const need = (k: string): string => {
-      const v = data[k];
-      if (v === undefined) throw new Error(`Secret ${org}-id-${pod} has no ${k}`);
-      return v;
-    };
-    const home = path.join(this.dir, 'runner', pod);
-    const msp = path.join(home, 'msp');
-    for (const sub of ['signcerts', 'keystore', 'cacerts']) mkdirSync(path.join(msp, sub), { recursive: true });
-    writeFileSync(path.join(msp, 'signcerts', 'cert.pem'), need('cert.pem'));
-    writeFileSync(path.join(msp, 'keystore', 'key.pem'), need('key.pem'), { mode: 0o600 });
-    writeFileSync(path.join(msp, 'cacerts', 'ca.pem'), need('ca.pem'));
-    writeNodeOUs(msp);
-    const tls = { cert: path.join(home, 'tls.crt'), key: path.join(home, 'tls.key'), ca: path.join(home, 'tls-ca.pem') };
-    writeFileSync(tls.cert, need('tls.crt'));
-    writeFileSync(tls.key, need('tls.key'), { mode: 0o600 });
-    writeFileSync(tls.ca, need('tls-ca.pem'));
-    const started = await startPeer({ name: pod, id: pod, mspId: need('mspid'), mspDir: msp, tls, dir: home, logDir: this.logDir });
-    const info: RunnerPeer = { pod, org, address: started.address, tlsRootCert: tls.ca };
+    const started = await startPeerWithIdentity(data, { name: pod, home: path.join(this.dir, 'runner', pod), logDir: this.logDir });
+    const info: RunnerPeer = { pod, org, address: started.address, tlsRootCert: started.tlsRootCert };
     this.running.set(pod, { process: started.process, info });
     // Like a pod IP: where this peer is reached. Joining channels is the bot's work, not ours.
     await core.patchNamespacedPod(
