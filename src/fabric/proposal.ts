@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import { common, msp, peer } from '@hyperledger/fabric-protos';
 import type { Signer } from '@hyperledger/fabric-gateway';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
-import { asPeerOutage, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
+import { asPeerOutage, PEER_CHANNEL_OPTIONS, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
 
 export class PeerProposalError extends Error {
   constructor(
@@ -69,7 +69,7 @@ async function signedProposal(id: FabricIdentity, signer: Signer, chaincode: str
  */
 export async function peerLocalCall(target: PeerEndpoint, id: FabricIdentity, chaincode: string, fcn: string, args: Uint8Array[], channel = '', timeoutMs = 120_000): Promise<Uint8Array> {
   const proposal = await signedProposal(id, signerFor(id), chaincode, [Buffer.from(fcn), ...args], channel);
-  const endorser = new peer.EndorserClient(target.address, grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)));
+  const endorser = new peer.EndorserClient(target.address, grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)), PEER_CHANNEL_OPTIONS);
   try {
     const response = await new Promise<peer.ProposalResponse>((resolve, reject) => {
       endorser.processProposal(proposal, { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null || res === undefined ? reject(asPeerOutage(err ?? new Error('no response'), target.address)) : resolve(res)));

@@ -90,10 +90,10 @@ it('waits for the peer that is down, names it when the attempt fails, and instal
 
   const waiting = await eventually('the install step to wait for the spare peer', () => statusHistory().find((v) => v.includes(`waiting for the peer ${spareAddress}`)), 60_000);
   expect(waiting).toContain('Install the package on every peer');
-  expect(waiting).toMatch(/UNAVAILABLE|ECONNREFUSED|No connection established/);
+  expect(waiting).toContain(`(connect ECONNREFUSED ${spareAddress})`);
 
-  const failed = await eventually('the first attempt to fail, naming the peer', () => statusHistory().find((v) => v.includes('Will retry after') || v.includes(':x: failed*')), PATIENCE_MS + 30_000);
-  expect(failed).toContain('Will retry after');
+  const failed = await eventually('the first attempt to fail, naming the peer', () => statusHistory().find((v) => /Will retry after|Attempt 1 failed|:x: failed\*/.test(v)), PATIENCE_MS + 30_000);
+  expect(failed).toMatch(/Will retry after|Attempt 1 failed/);
   expect(failed).toContain(`the peer ${spareAddress} is unavailable`);
   expect(failed).toMatch(/gave up after waiting 1\d s/);
 
@@ -104,7 +104,8 @@ it('waits for the peer that is down, names it when the attempt fails, and instal
     return /— :white_check_mark: succeeded\*|— :x: failed\*/.test(text) ? text : undefined;
   }, 120_000);
   expect(done).toContain('succeeded');
-  expect(done).toMatch(/attempt [23] of 3/);
+  // The peer is dialled again within seconds of coming back: the second attempt finds it.
+  expect(done).toContain('attempt 2 of 3');
   expect(done).toContain(`org2 ${spareAddress}: installed`);
   expect(done).toContain('committed on mychannel at sequence 1');
   const packageId = /(pdown_1\.0:[0-9a-f]{64})/.exec(done)?.[1] as string;

@@ -40,7 +40,8 @@ export function renderJobStatus(job: JobView): Rendered {
     if (job.result.fields !== undefined && job.result.fields.length > 0) blocks.push(fields(job.result.fields));
   }
   if (job.error !== undefined && job.state !== 'succeeded') {
-    const why = job.state === 'retrying' ? 'Will retry after' : 'Why';
+    // While a retry runs, the error is the previous attempt's.
+    const why = job.state === 'retrying' ? 'Will retry after' : job.state === 'running' ? `Attempt ${job.attempt - 1} failed` : 'Why';
     blocks.push(section(`*${why}:* ${escapeMrkdwn(truncate(job.error, 2500))}`));
   }
   if (job.state === 'queued' || job.state === 'running' || job.state === 'retrying') {

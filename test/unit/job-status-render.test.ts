@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { renderJobStatus } from '../../src/bot/render/job-status.js';
+import type { JobView } from '../../src/jobs/types.js';
+
+const PEER_DOWN = 'the peer 127.0.0.1:9051 is unavailable: connect ECONNREFUSED 127.0.0.1:9051; gave up after waiting 300 s';
+
+function view(over: Partial<JobView>): JobView {
+  return {
+    id: 'a1b2c3',
+    type: 'chaincode.deploy',
+    command: '/fabric chaincode deploy basic 1.0',
+    requester: { userId: 'U0ALICE' },
+    channel: 'C0OPS',
+    state: 'running',
+    steps: [],
+    attempt: 1,
+    maxAttempts: 3,
+    queuedAt: 0,
+    ...over,
+  };
+}
+
+const shown = (v: JobView): string => JSON.stringify(renderJobStatus(v).blocks);
+
+describe('why a job is not done, as its status message says it', () => {
+  it('waiting to retry: the error it will retry after', () => {
+    expect(shown(view({ state: 'retrying', error: PEER_DOWN }))).toContain(`*Will retry after:* ${PEER_DOWN}`);
+  });
+
+  it('while a retry runs: which attempt failed, and why', () => {
+    const text = shown(view({ state: 'running', attempt: 2, error: PEER_DOWN }));
+    expect(text).toContain(`*Attempt 1 failed:* ${PEER_DOWN}`);
+    expect(text).toContain('attempt 2 of 3');
+  });
+
+  it('failed for good: why', () => {
+    expect(shown(view({ state: 'failed', attempt: 3, error: PEER_DOWN, startedAt: 0, finishedAt: 1000 }))).toContain(`*Why:* ${PEER_DOWN}`);
+  });
+
+  it('succeeded after a failed attempt: no error shown', () => {
+    expect(shown(view({ state: 'succeeded', attempt: 2, error: PEER_DOWN, result: { summary: 'deployed' } }))).not.toContain(PEER_DOWN);
+  });
+});
