@@ -16,6 +16,7 @@ import { JobQueue } from './jobs/queue.js';
 import { createPlatform } from './jobs/services.js';
 import { connectRedis } from './jobs/redis.js';
 import { startWorker } from './jobs/worker.js';
+import { UndeliveredStatuses } from './jobs/undelivered.js';
 import { createLogger } from './log.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './runtime/embedded-redis.js';
 import { opsRoutes, startOpsServer } from './runtime/ops-routes.js';
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<void> {
   let opsServer: Server | undefined;
   let worker: Worker | undefined;
   let publisher: SlackStatusPublisher | undefined;
+  let undelivered: UndeliveredStatuses | undefined;
   let alerts: AlertMonitor | undefined;
   let certExpiry: CertExpiryWatch | undefined;
 
@@ -87,7 +89,9 @@ async function main(argv: string[]): Promise<void> {
   if (workerRedis !== undefined) {
     const client = bot?.client ?? createWebClient(env, log);
     publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
-    worker = startWorker({ redis: workerRedis, handlers: jobHandlers, reporter: publisher, audit, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS, outagePatienceMs: env.OUTAGE_PATIENCE_MS });
+    undelivered = new UndeliveredStatuses(workerRedis, jobs, publisher, log);
+    undelivered.start(env.STATUS_RETRY_MS);
+    worker = startWorker({ redis: workerRedis, handlers: jobHandlers, reporter: publisher, audit, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS, outagePatienceMs: env.OUTAGE_PATIENCE_MS, undelivered });
     log.info({ concurrency: config.jobs.concurrency, types: Object.keys(jobHandlers) }, 'worker started');
     // Every worker watches; Redis decides which one posts each alert.
     if (env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined) {
@@ -111,6 +115,7 @@ async function main(argv: string[]): Promise<void> {
       ['alerts', async () => alerts?.stop()],
       ['certificate expiry watch', async () => certExpiry?.stop()],
       ['worker', async () => worker?.close()],
+      ['undelivered statuses', async () => undelivered?.stop()],
       ['status updates', async () => publisher?.flush()],
       ['ops server', async () => new Promise((r) => (opsServer === undefined ? r(undefined) : opsServer.close(() => r(undefined))))],
       ['queue', async () => jobs.close()],

@@ -29,7 +29,8 @@ export function slackErrorCode(err: unknown): string {
 /**
  * Shows each job as one Slack message: posted when the job starts, then updated in place,
  * at most once per `minIntervalMs` (chat.update is Tier 3). Intermediate states that arrive
- * faster are coalesced into the newest; the final state is always delivered.
+ * faster are coalesced into the newest; the final state is sent last, and publish rejects when
+ * Slack does not take it (the worker then keeps it for a later try: see UndeliveredStatuses).
  */
 export class SlackStatusPublisher implements JobReporter {
   private readonly messages = new Map<string, MessageState>();
@@ -63,9 +64,11 @@ export class SlackStatusPublisher implements JobReporter {
       if (this.approvals !== undefined) await this.approvalChanged(view.id, view).catch((err: unknown) => this.log.warn({ err, jobId: view.id }, 'could not update the approval card'));
       if (state.timer !== undefined) clearTimeout(state.timer);
       state.timer = undefined;
-      await this.enqueueSend(message, state);
-      await state.chain;
-      this.messages.delete(this.key(message));
+      try {
+        await this.enqueueSend(message, state, true);
+      } finally {
+        this.messages.delete(this.key(message));
+      }
       return message;
     }
     if (state.timer === undefined) {
@@ -93,7 +96,8 @@ export class SlackStatusPublisher implements JobReporter {
     );
   }
 
-  private enqueueSend(message: StatusMessageRef, state: MessageState): Promise<void> {
+  /** Queues the newest status for the message; a `final` one that Slack does not take rejects. */
+  private enqueueSend(message: StatusMessageRef, state: MessageState, final = false): Promise<void> {
     const send = async (): Promise<void> => {
       const rendered = state.latest;
       if (rendered === undefined) return;
@@ -103,13 +107,16 @@ export class SlackStatusPublisher implements JobReporter {
       try {
         await this.call('chat.update', () => this.client.chat.update({ channel: message.channel, ts: message.ts, text: rendered.text, blocks: rendered.blocks }));
       } catch (err) {
-        this.log.warn({ err: slackErrorCode(err), channel: message.channel, ts: message.ts }, 'status update not delivered');
+        this.log.warn({ err: slackErrorCode(err), channel: message.channel, ts: message.ts, final }, 'status update not delivered');
+        if (final) throw err;
       } finally {
         state.lastSentAt = Date.now();
       }
     };
-    state.chain = state.chain.then(send, send);
-    return state.chain;
+    const sent = state.chain.then(send, send);
+    // The next send waits for this one, whatever its outcome; only this caller hears of a failure.
+    state.chain = sent.catch(() => undefined);
+    return sent;
   }
 
   private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {

@@ -29,6 +29,8 @@ export const envSchema = z
     OUTAGE_PATIENCE_MS: z.coerce.number().int().min(0).default(5 * 60_000),
     /** Minimum gap between two chat.update calls on one status message. */
     STATUS_UPDATE_INTERVAL_MS: z.coerce.number().int().min(0).default(1000),
+    /** How often workers try again to deliver a final job status Slack did not take. */
+    STATUS_RETRY_MS: z.coerce.number().int().min(100).default(30_000),
     ALERT_RECHECK_MS: z.coerce.number().int().min(1000).default(30_000),
     /** How often workers look for certificates about to expire (default every 6 hours). */
     CERT_SCAN_MS: z.coerce.number().int().min(1000).default(6 * 3600_000),

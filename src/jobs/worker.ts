@@ -2,6 +2,7 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { ServiceUnavailableError } from '../outage.js';
+import type { UndeliveredStatuses } from './undelivered.js';
 import { jobDuration, jobsTotal } from '../metrics.js';
 import type { AuditLog } from './audit.js';
 import type { Platform } from './services.js';
@@ -57,6 +58,8 @@ export interface WorkerDeps {
   lockMs: number;
   /** How long a step waits out an unavailable service before it fails (default 5 minutes). */
   outagePatienceMs?: number;
+  /** Where a final status Slack did not take is kept for a later try. */
+  undelivered?: Pick<UndeliveredStatuses, 'keep'>;
 }
 
 const CANCEL_POLL_MS = 1000;
@@ -204,8 +207,9 @@ class JobRun implements JobContext {
         await this.job.updateData({ ...this.job.data, statusMessage: ref });
       }
     } catch (err) {
-      // Reporting must not fail the work itself; the final publish is retried by the reporter.
-      this.log.warn({ err, jobId: this.id }, 'could not publish job status');
+      // Reporting must not fail the work itself. How the job ended must reach Slack: kept for later.
+      this.log.warn({ err, jobId: this.id, final }, 'could not publish job status');
+      if (final) await this.deps.undelivered?.keep(this.id, this.message).catch((keepErr: unknown) => this.log.error({ err: keepErr, jobId: this.id }, 'could not keep the undelivered final status'));
     }
   }
 }

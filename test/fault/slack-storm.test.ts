@@ -8,7 +8,8 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
 /**
  * Slack answering chat.postMessage, chat.update and response URLs with bursts of 5xx and 429
  * while jobs run: every command still gets its reply, every job exactly one status message, the updates that Slack accepted for it arrive
- * in the order the job made them, and the last one shows how the job ended.
+ * in the order the job made them, and the last one shows how the job ended. A final status
+ * Slack refuses through every retry is kept, and delivered once Slack takes updates again.
  */
 const SECRET = 'storm-signing-secret';
 const TOKEN = 'xoxb-storm-token';
@@ -21,7 +22,7 @@ let app: AppProcess;
 beforeAll(async () => {
   redis = await startTestRedis();
   slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
-  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: path.resolve('test/support/test-config.yaml') });
+  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: path.resolve('test/support/test-config.yaml'), STATUS_RETRY_MS: '2000' });
 });
 
 afterAll(async () => {
@@ -80,3 +81,30 @@ it('delivers every status message, in order per job, through storms of 5xx and 4
     expect(accepted.at(-1)).toBeGreaterThanOrEqual(1000);
   }
 }, 240_000);
+
+it('keeps a final status Slack refused through every retry, and delivers it once Slack answers again', async () => {
+  const before = app.output().length;
+  const logSince = (): string => app.output().slice(before);
+  slack.storm('chat.update', [e503]);
+  try {
+    const earlier = slack.messages().filter((m) => m.ephemeral).length;
+    const replies = (): string[] => slack.messages().filter((m) => m.ephemeral).slice(earlier).map((m) => m.text ?? '');
+    await slack.sendSlashCommand(`${app.url}/slack/events`, { text: 'ping', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+    const id = await eventually('the job id', () => replies().map((t) => /Queued job `([a-z0-9]{12})`/.exec(t)?.[1]).find((x) => x !== undefined));
+    // The Web API client retries for about 45 s before the worker gives the final status up to Redis.
+    await eventually('the final status to be kept for later', () => (/"final":true[^\n]*could not publish job status/.test(logSince()) ? true : undefined), 120_000);
+    const status = slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``));
+    expect(status).toHaveLength(1);
+    expect(JSON.stringify(status[0]?.blocks)).not.toContain('succeeded');
+    slack.storm('chat.update', undefined);
+    const shown = await eventually('the kept status to be delivered', () => {
+      const text = JSON.stringify(slack.messages('C0OPS').find((m) => m.ts === status[0]?.ts)?.blocks ?? []);
+      return text.includes('succeeded') ? text : undefined;
+    }, 30_000);
+    expect(shown).toContain('ping');
+    expect(logSince()).toContain('final status delivered late');
+    expect(slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``))).toHaveLength(1);
+  } finally {
+    slack.storm('chat.update', undefined);
+  }
+}, 180_000);
