@@ -58,12 +58,14 @@ export class SlackStatusPublisher implements JobReporter {
       return ref;
     }
     const state = this.stateFor(message);
-    state.latest = rendered;
     if (final) {
       // A job approved on a card (the job has the request's id) shows how it ended there too.
       if (this.approvals !== undefined) await this.approvalChanged(view.id, view).catch((err: unknown) => this.log.warn({ err, jobId: view.id }, 'could not update the approval card'));
       if (state.timer !== undefined) clearTimeout(state.timer);
       state.timer = undefined;
+      // Sends already queued finish first, so none of them carries the final status (whose failure must be heard).
+      await state.chain;
+      state.latest = rendered;
       try {
         await this.enqueueSend(message, state, true);
       } finally {
@@ -71,6 +73,7 @@ export class SlackStatusPublisher implements JobReporter {
       }
       return message;
     }
+    state.latest = rendered;
     if (state.timer === undefined) {
       const wait = Math.max(0, state.lastSentAt + this.minIntervalMs - Date.now());
       state.timer = setTimeout(() => {

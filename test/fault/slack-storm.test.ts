@@ -63,7 +63,10 @@ it('delivers every status message, in order per job, through storms of 5xx and 4
   });
 
   const statusOf = (id: string) => slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``));
-  await eventually('every job to show how it ended', () => jobIds.every((id) => statusOf(id).some((m) => /succeeded|failed/.test(JSON.stringify(m.blocks)))), 180_000);
+  await eventually('every job to show how it ended', () => jobIds.every((id) => statusOf(id).some((m) => /succeeded|failed/.test(JSON.stringify(m.blocks)))), 180_000).catch((err: unknown) => {
+    const shown = jobIds.map((id) => `${id}: ${statusOf(id).map((m) => /— ([^*]+)\*/.exec(JSON.stringify(m.blocks))?.[1] ?? '?').join(', ')}`);
+    throw new Error(`${String(err)}\n${shown.join('\n')}\n${app.output().split('\n').filter((l) => /warn|error/.test(l)).slice(-30).join('\n')}`);
+  });
   slack.storm('chat.postMessage', undefined);
   slack.storm('chat.update', undefined);
   slack.storm('response_url', undefined);
@@ -102,7 +105,7 @@ it('keeps a final status Slack refused through every retry, and delivers it once
       return text.includes('succeeded') ? text : undefined;
     }, 30_000);
     expect(shown).toContain('ping');
-    expect(logSince()).toContain('final status delivered late');
+    await eventually('the worker to log the late delivery', () => (logSince().includes('final status delivered late') ? true : undefined), 10_000);
     expect(slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``))).toHaveLength(1);
   } finally {
     slack.storm('chat.update', undefined);
