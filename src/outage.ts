@@ -18,11 +18,17 @@ export class ServiceUnavailableError extends Error {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT']);
 
-/** The low-level network failure inside `err` (fetch wraps it as the cause), if there is one. */
-export function networkFailure(err: unknown): string | undefined {
+/** `err` and the errors it wraps as `cause`, outermost first (fetch wraps the low-level one). */
+export function* causeChain(err: unknown): Generator<{ code?: unknown; name?: unknown; message?: unknown }> {
   for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return (e as { message?: unknown }).message !== undefined ? String((e as { message: unknown }).message) : code;
+    yield e as { code?: unknown; name?: unknown; message?: unknown };
+  }
+}
+
+/** The low-level network failure inside `err`, if there is one. */
+export function networkFailure(err: unknown): string | undefined {
+  for (const e of causeChain(err)) {
+    if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return e.message !== undefined ? String(e.message) : e.code;
   }
   return undefined;
 }

@@ -32,11 +32,6 @@ export class UndeliveredStatuses {
     await this.redis.hset(KEY, jobId, JSON.stringify(message ?? null));
   }
 
-  /** Jobs whose final status is still waiting for Slack. */
-  async pending(): Promise<string[]> {
-    return this.redis.hkeys(KEY);
-  }
-
   /** Tries each kept status once; returns how many Slack took. One worker sweeps at a time. */
   async sweep(lockMs = 10 * 60_000): Promise<number> {
     const token = randomUUID();

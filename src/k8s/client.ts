@@ -1,5 +1,5 @@
 import { AppsV1Api, CoreV1Api, createConfiguration, KubeConfig, KubernetesObjectApi, Metrics, ServerConfiguration, type Configuration, type Middleware } from '@kubernetes/client-node';
-import { networkFailure, ServiceUnavailableError } from '../outage.js';
+import { causeChain, networkFailure, ServiceUnavailableError } from '../outage.js';
 
 /** The typed API clients the operations use, built from one kubeconfig. */
 export interface Kube {
@@ -74,12 +74,7 @@ export function asKubeOutage(err: unknown, timeoutMs = DEFAULT_API_TIMEOUT_MS): 
   return failure === undefined ? err : new ServiceUnavailableError(API_SERVER, failure, { cause: err });
 }
 
-function isTimeout(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    if ((e as { name?: unknown }).name === 'TimeoutError') return true;
-  }
-  return false;
-}
+const isTimeout = (err: unknown): boolean => [...causeChain(err)].some((e) => e.name === 'TimeoutError');
 
 /**
  * The same client, with each API call's outage errors made recognisable (see asKubeOutage) and
