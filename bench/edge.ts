@@ -114,7 +114,7 @@ export async function queueLatency(opts: BenchOptions): Promise<BenchResult> {
       let fields: Record<string, string> = {};
       while (fields.processedOn === undefined) {
         if (Date.now() > deadline) throw new Error(`job ${jobId} never started`);
-        fields = await redis.hgetall(`fco:ops:${jobId}`);
+        fields = await redis.hgetall(`fco:ops-testnet:${jobId}`);
         if (fields.processedOn === undefined) await sleep(1);
       }
       endToEnd.push(Number(fields.processedOn) - sentAt);
@@ -122,7 +122,7 @@ export async function queueLatency(opts: BenchOptions): Promise<BenchResult> {
       while (fields.finishedOn === undefined) {
         if (Date.now() > deadline) throw new Error(`job ${jobId} never finished`);
         await sleep(2);
-        fields = await redis.hgetall(`fco:ops:${jobId}`);
+        fields = await redis.hgetall(`fco:ops-testnet:${jobId}`);
       }
     }
     // The same measure with nothing but BullMQ: add, then a worker takes it.

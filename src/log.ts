@@ -4,27 +4,31 @@ export type { Logger };
 
 const REDACTED = '[Redacted]';
 
-/** Keys whose values are secrets wherever they appear. */
-const secretKey = /(secret|password|passwd|token|authorization|private_?key|privatekey|^key$|^keypem$|credentials|cookie)/i;
+/** Keys whose values are secrets wherever they appear (the identity fields included: keyPem, tlsKeyPem, key.pem, tls.key). */
+const secretKey = /(secret|password|passwd|pwd|token|authorization|private_?key|privatekey|^key$|keypem$|^(tls\.)?key(\.pem)?$|credentials|cookie)/i;
 
-/** Secrets recognisable by their shape, even inside error messages and free text. */
+/**
+ * Secrets recognisable by their shape, even inside error messages, free text and pod logs. Each
+ * pattern's first group is what stays (the name before the secret), or none: all of it goes.
+ */
 const secretPatterns: RegExp[] = [
   /xox[abposre]-[A-Za-z0-9-]{6,}/g, // Slack bot, user, config and refresh tokens
   /xapp-[A-Za-z0-9-]{6,}/g, // Slack app-level tokens
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(-----END [A-Z ]*PRIVATE KEY-----|$)/g,
-  /(enrollment_?secret|enrollmentSecret|secret)(["']?\s*[:=]\s*["']?)[^\s"',}&]+/gi, // key=value forms in text
-  /(https?:\/\/[^:/\s]+:)[^@/\s]+@/g, // credentials embedded in URLs (enroll URLs: https://id:secret@ca)
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
+  /LS0tLS1CRUdJTi[A-Za-z0-9+/=]*/g, // a PEM block in base64 ("-----BEGIN"), as Secrets and kubeconfigs hold them
+  /((?:["']?)(?:enrollment_?secret|enrollmentSecret|secret|password|passwd|pwd|token|api_?key|(?:tls)?keyPem|tls\.key|key\.pem|private_?key)(?:["']?\s*[:=]\s*["']?))[^\s"',}&]+/gi, // name=value, name: value, "name":"value"
+  /((?:^|\s)(?:-b|--boot|-u)\s+[^\s:/]+:)[^\s@]+/g, // fabric-ca-server -b user:pass (and -u user:pass)
+  /((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, // Authorization headers
+  /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@/\s]+@/gi, // credentials in URLs (https://id:secret@ca, redis://user:pass@host)
 ];
 
 export function scrubText(text: string): string {
   let out = text;
   for (const pattern of secretPatterns) {
-    out = out.replace(pattern, (match: string, ...groups: unknown[]) => {
-      const first = groups[0];
-      const second = groups[1];
-      if (pattern.source.startsWith('(https?')) return `${String(first)}${REDACTED}@`;
-      if (typeof first === 'string' && typeof second === 'string' && /secret/i.test(first)) return `${first}${second}${REDACTED}`;
-      return REDACTED;
+    out = out.replace(pattern, (...args: unknown[]) => {
+      const kept = args.length > 3 ? args[1] : undefined; // the first group, when the pattern has one
+      if (typeof kept !== 'string') return REDACTED;
+      return pattern.source.includes(':\\/\\/') ? `${kept}${REDACTED}@` : `${kept}${REDACTED}`;
     });
   }
   return out;

@@ -3,7 +3,7 @@ import type { AlertSink, PodAlert, PodRecovery } from '../jobs/alerts.js';
 import type { CertExpirySink, CertExpiryWarning } from '../jobs/cert-expiry.js';
 import { slackApiErrors } from '../metrics.js';
 import { renderAlert, renderCertExpiry, renderRecovery } from './render/alert.js';
-import type { Rendered } from './render/text.js';
+import { slackText, type Rendered } from './render/text.js';
 import { slackErrorCode } from './status-publisher.js';
 
 /** Posts alerts and recoveries to the network's alert channel. */
@@ -27,7 +27,7 @@ export class SlackAlertPublisher implements AlertSink, CertExpirySink {
 
   private async post(channel: string, rendered: Rendered): Promise<void> {
     try {
-      await this.client.chat.postMessage({ channel, text: rendered.text, ...(rendered.blocks === undefined ? {} : { blocks: rendered.blocks }) });
+      await this.client.chat.postMessage({ channel, text: slackText(rendered.text), ...(rendered.blocks === undefined ? {} : { blocks: rendered.blocks }) });
     } catch (err) {
       slackApiErrors.inc({ method: 'chat.postMessage', error: slackErrorCode(err) });
       throw err;

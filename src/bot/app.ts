@@ -1,14 +1,8 @@
+import type { Server } from 'node:http';
 import bolt from '@slack/bolt';
 import type { CustomRoute } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
-import type { Config } from '../config/model.js';
-import { Approvals } from '../jobs/approvals.js';
-import type { AuditLog } from '../jobs/audit.js';
-import type { JobQueue } from '../jobs/queue.js';
-import type { Platform } from '../jobs/services.js';
-import type { Logger } from '../log.js';
-import type { CommandSpec } from './commands/types.js';
 import type { BotContext } from './context.js';
 import { registerActions } from './handlers/actions.js';
 import { registerCommands } from './handlers/commands.js';
@@ -18,18 +12,14 @@ import { slackLogger } from './slack-logger.js';
 
 const { App, HTTPReceiver } = bolt;
 
-export interface BotDeps {
+/** What the bot is made from: the context's parts it does not make itself, and where it listens. */
+export type BotDeps = Omit<BotContext, 'membership' | 'client' | 'commandName'> & {
   env: Env;
-  config: Config;
-  jobs: JobQueue;
-  audit: AuditLog;
-  approvals: Approvals;
-  platform: Platform;
-  log: Logger;
-  commands: readonly CommandSpec[];
-  /** Extra HTTP routes served beside /slack/events (health, metrics). */
+  /** Extra HTTP routes served beside /slack/events (the liveness probe). */
   routes: CustomRoute[];
-}
+  /** The interface to listen on; all of them when not given (the local console: loopback). */
+  host?: string;
+};
 
 export interface Bot {
   client: WebClient;
@@ -45,6 +35,14 @@ const UNHANDLED_REQUEST_MS = 1500;
 const MAX_CLOCK_SKEW_SEC = 5 * 60;
 /** Slack's payloads are small; this is far above any of them. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Requests whose body is still arriving (not yet verified) at once; more are answered 503. */
+const MAX_UNVERIFIED = 64;
+/**
+ * A request not verified yet gets this long for its headers and its whole body: a client that
+ * trickles bytes (slowloris) is cut off instead of holding a socket and a buffer.
+ */
+const SERVER_OPTIONS = { headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
+const MAX_CONNECTIONS = 1024;
 
 /**
  * Checks Bolt leaves out, before Bolt sees the request: timestamps in the future, oversized
@@ -53,11 +51,20 @@ const MAX_BODY_BYTES = 1024 * 1024;
  */
 function guardedReceiver(receiver: InstanceType<typeof HTTPReceiver>): InstanceType<typeof HTTPReceiver> {
   const inner = receiver.requestListener;
+  let unverified = 0;
   receiver.requestListener = (req, res) => {
-    const refuse = (status: number): void => void res.writeHead(status).end();
+    const refuse = (status: number, headers: Record<string, string> = {}): void => void res.writeHead(status, { ...headers, Connection: 'close' }).end();
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
     if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SEC) return refuse(401);
     if (req.method !== 'POST') return inner(req, res);
+    if (unverified >= MAX_UNVERIFIED) return refuse(503, { 'Retry-After': '1' });
+    unverified++;
+    let counted = true;
+    const done = (): void => {
+      if (counted) unverified--;
+      counted = false;
+    };
+    req.once('close', done);
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
@@ -70,6 +77,7 @@ function guardedReceiver(receiver: InstanceType<typeof HTTPReceiver>): InstanceT
       chunks.push(chunk);
     });
     req.on('end', () => {
+      done();
       if (size > MAX_BODY_BYTES) return;
       const rawBody = Buffer.concat(chunks);
       const payload = new URLSearchParams(rawBody.toString('utf8')).get('payload');
@@ -112,9 +120,9 @@ export function createBot(deps: BotDeps): Bot {
     jobs: deps.jobs,
     audit: deps.audit,
     approvals: deps.approvals,
-    platform: deps.platform,
+    queries: deps.queries,
     log,
-    membership: new Membership(config, app.client, log),
+    membership: new Membership(config, app.client, log, env.USERGROUP_GRACE_MS),
     client: app.client,
     commandName: config.slack.command,
     commands: deps.commands,
@@ -129,8 +137,12 @@ export function createBot(deps: BotDeps): Bot {
     client: app.client,
     socketMode,
     async start() {
-      if (socketMode) await app.start();
-      else await app.start(env.PORT);
+      if (socketMode) {
+        await app.start();
+        return;
+      }
+      const server = (await app.start({ port: env.PORT, ...(deps.host === undefined ? {} : { host: deps.host }) }, SERVER_OPTIONS)) as Server;
+      server.maxConnections = MAX_CONNECTIONS;
     },
     async stop() {
       await app.stop();

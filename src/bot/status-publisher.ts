@@ -6,7 +6,7 @@ import type { Approvals } from '../jobs/approvals.js';
 import { slackApiErrors } from '../metrics.js';
 import { renderApprovalCard } from './render/approval.js';
 import { renderJobStatus } from './render/job-status.js';
-import type { Rendered } from './render/text.js';
+import { slackText, type Rendered } from './render/text.js';
 
 interface MessageState {
   lastSentAt: number;
@@ -46,13 +46,13 @@ export class SlackStatusPublisher implements JobReporter {
     const approval = await this.approvals?.get(approvalId);
     if (approval?.card === undefined) return;
     const rendered = renderApprovalCard(approval, job);
-    await this.call('chat.update', () => this.client.chat.update({ channel: approval.card?.channel ?? '', ts: approval.card?.ts ?? '', text: rendered.text, blocks: rendered.blocks }));
+    await this.call('chat.update', () => this.client.chat.update({ channel: approval.card?.channel ?? '', ts: approval.card?.ts ?? '', text: slackText(rendered.text), blocks: rendered.blocks }));
   }
 
   async publish(view: JobView, message: StatusMessageRef | undefined, final: boolean): Promise<StatusMessageRef | undefined> {
     const rendered = renderJobStatus(view);
     if (message === undefined) {
-      const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: view.channel, text: rendered.text, blocks: rendered.blocks }));
+      const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: view.channel, text: slackText(rendered.text), blocks: rendered.blocks }));
       const ref = { channel: res.channel ?? view.channel, ts: res.ts ?? '' };
       this.messages.set(this.key(ref), { lastSentAt: Date.now(), chain: Promise.resolve() });
       return ref;
@@ -108,7 +108,7 @@ export class SlackStatusPublisher implements JobReporter {
       const wait = state.lastSentAt + this.minIntervalMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       try {
-        await this.call('chat.update', () => this.client.chat.update({ channel: message.channel, ts: message.ts, text: rendered.text, blocks: rendered.blocks }));
+        await this.call('chat.update', () => this.client.chat.update({ channel: message.channel, ts: message.ts, text: slackText(rendered.text), blocks: rendered.blocks }));
       } catch (err) {
         this.log.warn({ err: slackErrorCode(err), channel: message.channel, ts: message.ts, final }, 'status update not delivered');
         if (final) throw err;

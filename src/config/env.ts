@@ -8,7 +8,10 @@ const optionalNonEmpty = z
 export const envSchema = z
   .object({
     ROLE: z.enum(['bot', 'worker', 'all']).default('all'),
+    /** Slack's requests (POST /slack/events, HTTP mode) and /healthz. */
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** /healthz, /readyz and /metrics, apart from the port Slack reaches. */
+    OPS_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
     SLACK_SIGNING_SECRET: optionalNonEmpty,
     SLACK_BOT_TOKEN: optionalNonEmpty.pipe(
       z.string().regex(/^xoxb-/, 'must be a bot token (xoxb-…)').optional(),
@@ -18,6 +21,10 @@ export const envSchema = z
     ),
     SLACK_API_URL: optionalNonEmpty.pipe(z.url().optional()),
     REDIS_URL: optionalNonEmpty.pipe(z.url({ protocol: /^rediss?$/ }).optional()),
+    /** Redis AUTH password (overrides one in REDIS_URL), e.g. from a Kubernetes Secret. */
+    REDIS_PASSWORD: optionalNonEmpty,
+    /** PEM file of the CA that signed the Redis server's TLS certificate (rediss:// URLs). */
+    REDIS_CA_FILE: optionalNonEmpty,
     KUBECONFIG: optionalNonEmpty,
     FABRIC_CHATOPS_CONFIG: optionalNonEmpty,
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -34,10 +41,17 @@ export const envSchema = z
     ALERT_RECHECK_MS: z.coerce.number().int().min(1000).default(30_000),
     /** How often workers look for certificates about to expire (default every 6 hours). */
     CERT_SCAN_MS: z.coerce.number().int().min(1000).default(6 * 3600_000),
+    /** How long a Slack user group that cannot be read keeps its last-known members; then it grants nothing. */
+    USERGROUP_GRACE_MS: z.coerce.number().int().min(0).default(5 * 60_000),
+    /** How long a command waits for a worker to answer a read (status, certificates, logs). */
+    QUERY_TIMEOUT_MS: z.coerce.number().int().min(500).default(20_000),
     /** Interface the local console listens on (only without Slack credentials). */
     CONSOLE_HOST: z.string().trim().min(1).default('127.0.0.1'),
   })
   .superRefine((env, ctx) => {
+    if (env.REDIS_CA_FILE !== undefined && env.REDIS_URL !== undefined && !env.REDIS_URL.startsWith('rediss:')) {
+      ctx.addIssue({ code: 'custom', path: ['REDIS_CA_FILE'], message: 'is for TLS: REDIS_URL must start with rediss://' });
+    }
     if (env.ROLE === 'worker') return;
     const noSlackAtAll = env.SLACK_BOT_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined && env.SLACK_APP_TOKEN === undefined && env.SLACK_API_URL === undefined;
     if (env.ROLE === 'all' && noSlackAtAll) return; // the local console stands in for Slack

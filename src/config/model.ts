@@ -15,10 +15,10 @@ export const roles = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof roles)[number];
 export const roleRank: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 
-const orgSchema = z.object({
+const orgSchema = z.strictObject({
   name: dns1123Label,
   mspId: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be an MSP id such as Org1MSP'),
-  ca: z.object({
+  ca: z.strictObject({
     url: z.url({ protocol: /^https?$/ }),
     caName: z.string().min(1).optional(),
     /** Secret (in the network namespace) holding the CA's TLS root certificate under ca.crt. */
@@ -26,7 +26,7 @@ const orgSchema = z.object({
     /** Secret holding the registrar's enrolled identity (tls.crt/tls.key style: cert.pem, key.pem). */
     registrarSecret: dns1123Label,
   }),
-  peers: z.object({
+  peers: z.strictObject({
     statefulSet: dns1123Label,
     service: dns1123Label,
     /** Peer endpoints (host:port) the bot dials for Fabric operations: gateway, install. */
@@ -38,19 +38,19 @@ const orgSchema = z.object({
   adminSecret: dns1123Label.optional(),
 });
 
-const networkSchema = z.object({
+const networkSchema = z.strictObject({
   name: dns1123Label,
   namespace: dns1123Label,
   /** Slack channels bound to this network: a command typed there acts on it. */
   channels: z.array(slackChannelId).min(1),
   alertChannel: slackChannelId.optional(),
   fabricChannels: z.array(z.string().regex(/^[a-z][a-z0-9.-]*$/, 'must be a Fabric channel name')).default([]),
-  orderers: z.array(z.object({ name: dns1123Label, endpoint })).default([]),
+  orderers: z.array(z.strictObject({ name: dns1123Label, endpoint })).default([]),
   orgs: z.array(orgSchema).default([]),
 });
 
 const memberSchema = z
-  .object({
+  .strictObject({
     user: slackUserId.optional(),
     usergroup: slackUsergroupId.optional(),
     network: dns1123Label,
@@ -66,24 +66,40 @@ const approvalRule = z.union([
   z.object({ atLeast: z.number().int().min(1) }),
 ]);
 
-const policySchema = z.object({
-  role: z.enum(roles),
+/**
+ * A command's policy as the configuration gives it: each field overrides the command's own
+ * default, field by field. `approval: none` removes a built-in approval (it is never dropped by
+ * leaving a field out).
+ */
+const policySchema = z.strictObject({
+  role: z.enum(roles).optional(),
   approval: z
-    .object({
-      /** 'requester' = the requesting member's own organisation; otherwise org names. */
-      orgs: z.union([z.literal('requester'), z.literal('all'), z.array(dns1123Label).min(1)]),
-      rule: approvalRule.default('ANY'),
-      approverRole: z.enum(roles).default('admin'),
-      allowSelfApproval: z.boolean().default(false),
-      expiresAfterHours: z.number().positive().max(24 * 14).default(24),
-    })
+    .union([
+      z.literal('none'),
+      z.strictObject({
+        /**
+         * `requester`: the org the command acts on (its ORG), or the requester's own org for
+         * commands that name none; `all`: every org of the network; or a list of org names.
+         */
+        orgs: z.union([z.literal('requester'), z.literal('all'), z.array(dns1123Label).min(1)]).optional(),
+        rule: approvalRule.optional(),
+        approverRole: z.enum(roles).optional(),
+        allowSelfApproval: z.boolean().optional(),
+        expiresAfterHours: z.number().positive().max(24 * 14).optional(),
+      }),
+    ])
     .optional(),
+  /**
+   * Members of other orgs may request the command for an org; that org's admins then approve it.
+   * Without it, a command that names an org is for that org's own members only.
+   */
+  allowOtherOrgs: z.boolean().optional(),
 });
 
 export const configSchema = z
-  .object({
+  .strictObject({
     slack: z
-      .object({
+      .strictObject({
         command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must look like /fabric').default('/fabric'),
       })
       .default({ command: '/fabric' }),
@@ -92,18 +108,36 @@ export const configSchema = z
     /** Keyed by command path, e.g. "peers scale", "cert revoke". */
     policies: z.record(z.string(), policySchema).default({}),
     jobs: z
-      .object({
+      .strictObject({
+        /** Jobs of one network one worker runs at once; every network has its own queue and slots. */
         concurrency: z.number().int().min(1).max(64).default(4),
         attempts: z.number().int().min(1).max(20).default(5),
         backoffMs: z.number().int().min(100).default(2000),
       })
       .default({ concurrency: 4, attempts: 5, backoffMs: 2000 }),
     alerts: z
-      .object({
+      .strictObject({
         /** Certificates expiring within this many days are announced in each network's alert channel. */
         certExpiryDays: z.number().int().min(1).max(3650).default(30),
       })
       .default({ certExpiryDays: 30 }),
+    chaincode: z
+      .strictObject({
+        /**
+         * Where `chaincode deploy --image` may take images from: registry hosts, optionally with
+         * a path (`registry.example.com`, `ghcr.io/acme`). Empty: `--image` is refused.
+         */
+        allowedRegistries: z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host, optionally with a path, such as ghcr.io/acme')).default([]),
+      })
+      .default({ allowedRegistries: [] }),
+    audit: z
+      .strictObject({
+        /** Entries older than this are trimmed from the audit streams. */
+        retainDays: z.number().int().min(1).max(3650).default(90),
+        /** Refused attempts from outside (unbound channels, non-members) recorded per person and minute at most. */
+        refusalsPerMinute: z.number().int().min(1).max(1000).default(10),
+      })
+      .default({ retainDays: 90, refusalsPerMinute: 10 }),
   })
   // Cross-references are checked even when other fields are wrong, so one run names every mistake.
   .superRefine((raw, ctx) => crossCheck(raw as unknown, ctx), { when: () => true });
@@ -115,16 +149,30 @@ const field = (v: unknown, key: string): unknown => (typeof v === 'object' && v 
 
 function crossCheck(raw: unknown, ctx: Issues): void {
   const networks = asArray(field(raw, 'networks'));
-  const boundChannels = new Map<string, string>();
+  // A channel belongs to one network only, as its command channel or its alert channel (or both
+  // for the same network): whoever is in it sees that network's messages and buttons.
+  const owner = new Map<string, { network: string; as: string }>();
+  const claim = (ch: unknown, network: string, as: string, path: PropertyKey[]): void => {
+    if (typeof ch !== 'string') return;
+    const other = owner.get(ch);
+    if (other !== undefined && other.network !== network) {
+      ctx.addIssue({ code: 'custom', path, message: `channel ${ch} is already network ${other.network}'s ${other.as}; a channel serves one network` });
+    } else if (other !== undefined && other.as === as) {
+      ctx.addIssue({ code: 'custom', path, message: `channel ${ch} is listed twice` });
+    }
+    if (other === undefined) owner.set(ch, { network, as });
+  };
   networks.forEach((n, i) => {
-    asArray(field(n, 'channels')).forEach((ch, j) => {
-      if (typeof ch !== 'string') return;
-      const other = boundChannels.get(ch);
-      if (other !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['networks', i, 'channels', j], message: `channel ${ch} is already bound to network ${other}` });
-      }
-      boundChannels.set(ch, String(field(n, 'name')));
-    });
+    const name = String(field(n, 'name'));
+    asArray(field(n, 'channels')).forEach((ch, j) => claim(ch, name, 'command channel', ['networks', i, 'channels', j]));
+  });
+  networks.forEach((n, i) => claim(field(n, 'alertChannel'), String(field(n, 'name')), 'alert channel', ['networks', i, 'alertChannel']));
+  const names = new Map<string, number>();
+  networks.forEach((n, i) => {
+    const name = field(n, 'name');
+    if (typeof name !== 'string') return;
+    if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['networks', i, 'name'], message: `network ${name} is defined twice` });
+    names.set(name, i);
   });
   asArray(field(raw, 'members')).forEach((m, i) => {
     const netName = field(m, 'network');

@@ -25,6 +25,8 @@ export interface ConsoleOptions {
   host?: string;
   /** Where the bot takes Slack's requests (POST /slack/events). */
   botUrl: string;
+  /** The bot's ops port, whose /healthz, /readyz and /metrics the console passes on. */
+  opsUrl: string;
   botToken: string;
   signingSecret: string;
   command: string;
@@ -52,10 +54,35 @@ const STATIC: Record<string, { file: string; type: string }> = {
 /** Health and metrics answer from the bot itself, so one URL serves both. */
 const BOT_ROUTES = new Set(['/healthz', '/readyz', '/metrics']);
 
+/**
+ * The console acts as anyone in the workspace, so only this machine's browser may drive it: the
+ * Host must be the console's own address (a DNS-rebound name reads nothing), a request with an
+ * Origin must come from the console's page, and commands and clicks must be JSON (a form post
+ * from another site cannot be). Returns why a request is refused, or undefined.
+ */
+export function refuseForeign(req: IncomingMessage, port: number, host?: string): string | undefined {
+  const names = ['127.0.0.1', 'localhost', '[::1]', ...(host === undefined || host === '0.0.0.0' || host === '::' ? [] : [host])];
+  const loopback = [...new Set(names)].map((h) => `${h}:${port}`);
+  const asked = req.headers.host ?? '';
+  if (!loopback.includes(asked)) return `the console answers at ${loopback[0]} only, not ${asked || 'a request without Host'}`;
+  const origin = req.headers.origin;
+  if (origin !== undefined && !loopback.some((h) => origin === `http://${h}`)) return `requests from ${origin} are not accepted`;
+  if (req.method === 'POST' && !/^application\/json(;|$)/.test(req.headers['content-type'] ?? '')) return 'the console takes JSON only';
+  return undefined;
+}
+
 export async function startConsole(opts: ConsoleOptions): Promise<LocalConsole> {
   let emulator: SlackEmulator | undefined;
   const routes = async (req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<boolean> => {
     if (emulator === undefined) return false;
+    const isConsole = STATIC[path] !== undefined || BOT_ROUTES.has(path) || path.startsWith('/console/');
+    if (isConsole) {
+      const refused = refuseForeign(req, Number(new URL(emulator.url).port), opts.host);
+      if (refused !== undefined) {
+        sendJson(res, 403, { error: refused });
+        return true;
+      }
+    }
     const page = STATIC[path];
     if (req.method === 'GET' && page !== undefined) {
       const content = await readFile(new URL(`./public/${page.file}`, import.meta.url));
@@ -63,7 +90,7 @@ export async function startConsole(opts: ConsoleOptions): Promise<LocalConsole> 
       return true;
     }
     if (req.method === 'GET' && BOT_ROUTES.has(path)) {
-      await proxyToBot(opts.botUrl, path, res);
+      await proxyToBot(opts.opsUrl, path, res);
       return true;
     }
     if (req.method === 'GET' && path === '/console/api/state') {

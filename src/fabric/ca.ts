@@ -36,6 +36,22 @@ export class CaError extends Error {
   }
 }
 
+/**
+ * Every identity the bot registers carries this attribute (not in its certificates). The bot
+ * changes only identities that carry it: one registered by anyone else (the CA's bootstrap
+ * registrar, an org's admin, an application's user) is never updated or given a new secret.
+ * The registrar needs it in hf.Registrar.Attributes (the bootstrap registrar has "*").
+ */
+export const MANAGED_ATTRIBUTE = 'fabric-chatops.registered';
+
+/** The CA has an identity of that name that the bot did not register: it is left alone. */
+export class ForeignIdentityError extends CaError {
+  constructor(readonly id: string) {
+    super(`the CA already has an identity ${id} that fabric-chatops did not register; the bot leaves it as it is (choose another name)`);
+    this.name = 'ForeignIdentityError';
+  }
+}
+
 /** Fabric CA's error code for "is already registered". */
 const ALREADY_REGISTERED = 74;
 /** How Fabric CA says it has no such identity (the registry's lookup error, passed through). */
@@ -91,6 +107,11 @@ function newCsr(enrollmentId: string, hosts: string[]): { csr: string; keyPem: s
   return { csr, keyPem };
 }
 
+/** True when the bot registered the identity (it carries MANAGED_ATTRIBUTE). */
+export function isManaged(identity: Pick<RegisteredIdentity, 'attrs'>): boolean {
+  return identity.attrs.some((a) => a.name === MANAGED_ATTRIBUTE && a.value === 'true');
+}
+
 /** Registration, enrollment and revocation at one organisation's Fabric CA, over TLS. */
 export class FabricCaClient {
   private readonly services: FabricCAServices;
@@ -108,18 +129,21 @@ export class FabricCaClient {
   }
 
   /**
-   * Registers the identity and returns its enrollment secret. Registering one that already
-   * exists gives it a new secret instead, so a retried job can still enroll it.
+   * Registers the identity (marked with MANAGED_ATTRIBUTE) and returns its enrollment secret.
+   * Registering one the bot registered before gives it a new secret instead, so a retried job can
+   * still enroll it; one that someone else registered is refused (ForeignIdentityError).
    */
   async register(registrar: RegistrarIdentity, req: RegisterRequest): Promise<string> {
     const user = await this.asUser(registrar);
     const secret = jsrsasign.KJUR.crypto.Util.getRandomHexOfNbytes(16);
-    const attrs = (req.attrs ?? []).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true }));
+    const attrs = [...(req.attrs ?? []).filter((a) => a.name !== MANAGED_ATTRIBUTE).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true })), { name: MANAGED_ATTRIBUTE, value: 'true', ecert: false }];
     try {
       return await this.services.register({ enrollmentID: req.id, enrollmentSecret: secret, role: req.type, affiliation: req.affiliation ?? '', maxEnrollments: req.maxEnrollments ?? -1, attrs }, user);
     } catch (err) {
       const e = caError(err, `registering ${req.id}`);
       if (e.code !== ALREADY_REGISTERED) throw e;
+      const existing = await this.identity(registrar, req.id);
+      if (existing === undefined || !isManaged(existing)) throw new ForeignIdentityError(req.id);
       try {
         await this.services.newIdentityService().update(req.id, { enrollmentID: req.id, affiliation: req.affiliation ?? '', enrollmentSecret: secret, maxEnrollments: req.maxEnrollments ?? -1, attrs }, user);
       } catch (updateErr) {

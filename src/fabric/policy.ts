@@ -123,3 +123,14 @@ function tokenize(text: string): string[] {
     last = re.lastIndex;
   }
 }
+
+/** Why an endorsement policy cannot be used, or undefined when it can. */
+export function endorsementPolicyProblem(policy: string): string | undefined {
+  try {
+    parseSignaturePolicy(policy);
+    return undefined;
+  } catch (err) {
+    if (err instanceof PolicyError) return err.message;
+    throw err;
+  }
+}

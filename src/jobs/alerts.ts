@@ -4,7 +4,7 @@ import type { NetworkConfig } from '../config/model.js';
 import { LABELS } from '../k8s/labels.js';
 import { DEFAULT_THRESHOLDS, podProblems, type HealthThresholds, type PodProblem } from '../k8s/pod-health.js';
 import { podLogTail, watchFabricPods, type PodWatch } from '../k8s/pod-watch.js';
-import type { Logger } from '../log.js';
+import { scrubText, type Logger } from '../log.js';
 import type { AuditLog } from './audit.js';
 import { KEY_PREFIX } from './redis.js';
 import type { Platform } from './services.js';
@@ -104,7 +104,8 @@ export class AlertMonitor {
         this.log.warn({ pod: name, reason: problem.reason }, 'alert not posted: alert rate limit for the channel reached');
         continue;
       }
-      const logTail = await podLogTail(this.platform.kube(), network.namespace, name);
+      // Logs can carry anything: scrubbed here, before they are handed on or posted.
+      const logTail = scrubText(await podLogTail(this.platform.kube(), network.namespace, name));
       await this.sink.alert({ network: network.name, namespace: network.namespace, channel, pod: name, org: pod.metadata?.labels?.[LABELS.org], problem, logTail });
     }
     const open = await this.redis.hkeys(key);

@@ -33,7 +33,9 @@ export interface ApprovalRequest {
   command: string;
   requester: Requester;
   channel: string;
-  network?: string;
+  network: string;
+  /** The org the change acts on, when it names one. */
+  targetOrg?: string;
   policy: ApprovalPolicy;
   needed: number;
   state: ApprovalState;
@@ -47,7 +49,7 @@ export interface ApprovalRequest {
   fabric?: Record<string, boolean>;
 }
 
-export type VoteOutcome = 'missing' | 'closed' | 'expired' | 'duplicate' | 'rejected' | 'approved' | 'recorded';
+export type VoteOutcome = 'missing' | 'closed' | 'expired' | 'duplicate' | 'duplicate-person' | 'rejected' | 'approved' | 'recorded';
 
 /** How many approvals a rule needs among `orgCount` organisations. */
 export function approvalsNeeded(rule: ApprovalRule, orgCount: number): number {
@@ -68,7 +70,13 @@ export function describeRule(rule: ApprovalRule, orgCount: number): string {
 const voteScript = readFileSync(new URL('./scripts/vote.lua', import.meta.url), 'utf8');
 const requestKey = (id: string): string => `${KEY_PREFIX}:approval:${id}`;
 const votesKey = (id: string): string => `${KEY_PREFIX}:approval:${id}:votes`;
-const OPEN_INDEX = `${KEY_PREFIX}:approvals:open`;
+const openIndex = (network: string): string => `${KEY_PREFIX}:approvals:open:${network}`;
+/** Approved requests whose job is not known to be queued yet (written by the deciding vote). */
+const OWED_JOBS = `${KEY_PREFIX}:approvals:owed-jobs`;
+/** "id|org": an org's approval whose follow-up job is not known to be queued yet. */
+const OWED_FOLLOW_UPS = `${KEY_PREFIX}:approvals:owed-follow-ups`;
+const cardClaimKey = (id: string): string => `${KEY_PREFIX}:approval:${id}:card-claim`;
+const CARD_CLAIM_MS = 60_000;
 const RETAIN_MS = 30 * 24 * 3600 * 1000;
 
 /** Approval requests and their votes in Redis. */
@@ -77,7 +85,7 @@ export class Approvals {
     private readonly redis: Redis,
     private readonly now: () => number = Date.now,
   ) {
-    redis.defineCommand('fcoVote', { numberOfKeys: 2, lua: voteScript });
+    redis.defineCommand('fcoVote', { numberOfKeys: 4, lua: voteScript });
   }
 
   /** Idempotent on id: Slack retrying the request returns the request already made. */
@@ -90,7 +98,7 @@ export class Approvals {
       createdAt: String(createdAt),
       expiresAt: String(expiresAt),
       needed: String(needed),
-      data: JSON.stringify({ jobType: req.jobType, params: req.params, command: req.command, requester: req.requester, channel: req.channel, network: req.network, policy: req.policy }),
+      data: JSON.stringify({ jobType: req.jobType, params: req.params, command: req.command, requester: req.requester, channel: req.channel, network: req.network, ...(req.targetOrg === undefined ? {} : { targetOrg: req.targetOrg }), policy: req.policy }),
     };
     const created = (await this.redis.hsetnx(requestKey(req.id), 'state', 'open')) === 1;
     if (created) {
@@ -98,7 +106,7 @@ export class Approvals {
         .multi()
         .hset(requestKey(req.id), body)
         .pexpire(requestKey(req.id), req.policy.expiresAfterMs + RETAIN_MS)
-        .zadd(OPEN_INDEX, expiresAt, req.id)
+        .zadd(openIndex(req.network), expiresAt, req.id)
         .exec();
     }
     const request = await this.get(req.id);
@@ -109,7 +117,7 @@ export class Approvals {
   async get(id: string): Promise<ApprovalRequest | undefined> {
     const [fields, votes] = await Promise.all([this.redis.hgetall(requestKey(id)), this.redis.hgetall(votesKey(id))]);
     if (fields.state === undefined || fields.data === undefined) return undefined;
-    const data = JSON.parse(fields.data) as Pick<ApprovalRequest, 'jobType' | 'params' | 'command' | 'requester' | 'channel' | 'network' | 'policy'>;
+    const data = JSON.parse(fields.data) as Pick<ApprovalRequest, 'jobType' | 'params' | 'command' | 'requester' | 'channel' | 'network' | 'targetOrg' | 'policy'>;
     let state = fields.state as ApprovalState;
     const expiresAt = Number(fields.expiresAt);
     if (state === 'open' && this.now() > expiresAt) state = 'expired';
@@ -130,13 +138,47 @@ export class Approvals {
     };
   }
 
-  /** One vote per organisation, counted once however often it arrives; atomic across processes. */
-  async vote(id: string, org: string, user: string, decision: Decision): Promise<VoteOutcome> {
-    const cmd = (this.redis as unknown as { fcoVote(k1: string, k2: string, ...args: string[]): Promise<[string, string]> }).fcoVote;
-    const [outcome] = await cmd.call(this.redis, requestKey(id), votesKey(id), org, user, decision, String(this.now()));
-    if (outcome === 'approved' || outcome === 'rejected' || outcome === 'expired') await this.redis.zrem(OPEN_INDEX, id);
+  /** The request, if it is one of `network`'s; another network's request is as unknown as none. */
+  async getIn(id: string, network: string): Promise<ApprovalRequest | undefined> {
+    const request = await this.get(id);
+    return request?.network === network ? request : undefined;
+  }
+
+  /**
+   * One vote per organisation and one per person, counted once however often it arrives; atomic
+   * across processes. `followUp`: an org's approval owes a job of its own (see owedFollowUps).
+   */
+  async vote(request: Pick<ApprovalRequest, 'id' | 'network'>, org: string, user: string, decision: Decision, followUp = false): Promise<VoteOutcome> {
+    const { id } = request;
+    const cmd = (this.redis as unknown as { fcoVote(...args: string[]): Promise<[string, string]> }).fcoVote;
+    const [outcome] = await cmd.call(this.redis, requestKey(id), votesKey(id), OWED_JOBS, OWED_FOLLOW_UPS, org, user, decision, String(this.now()), followUp ? '1' : '0', id);
+    if (outcome === 'approved' || outcome === 'rejected' || outcome === 'expired') await this.redis.zrem(openIndex(request.network), id);
     if (outcome === 'recorded' || outcome === 'approved' || outcome === 'rejected') await this.redis.pexpire(votesKey(id), RETAIN_MS);
     return outcome as VoteOutcome;
+  }
+
+  /** True for the one caller that may post the request's card (for a minute, then anyone may again). */
+  async claimCard(id: string): Promise<boolean> {
+    return (await this.redis.set(cardClaimKey(id), '1', 'PX', CARD_CLAIM_MS, 'NX')) === 'OK';
+  }
+
+  /** Approved requests whose job has not been confirmed queued for `graceMs` (their voter may have died). */
+  async owedJobs(graceMs: number): Promise<string[]> {
+    return this.redis.zrangebyscore(OWED_JOBS, '-inf', String(this.now() - graceMs), 'LIMIT', 0, 100);
+  }
+
+  async jobQueued(id: string): Promise<void> {
+    await this.redis.zrem(OWED_JOBS, id);
+  }
+
+  /** Orgs' approvals whose follow-up job has not been confirmed queued for `graceMs`. */
+  async owedFollowUps(graceMs: number): Promise<{ id: string; org: string }[]> {
+    const entries = await this.redis.zrangebyscore(OWED_FOLLOW_UPS, '-inf', String(this.now() - graceMs), 'LIMIT', 0, 100);
+    return entries.map((e) => ({ id: e.slice(0, e.lastIndexOf('|')), org: e.slice(e.lastIndexOf('|') + 1) }));
+  }
+
+  async followUpQueued(id: string, org: string): Promise<void> {
+    await this.redis.zrem(OWED_FOLLOW_UPS, `${id}|${org}`);
   }
 
   async setCard(id: string, card: StatusMessageRef): Promise<void> {
@@ -151,11 +193,11 @@ export class Approvals {
     await this.redis.hset(requestKey(id), 'jobId', jobId);
   }
 
-  /** Open requests, soonest to expire first; expired ones are dropped from the index. */
-  async open(): Promise<ApprovalRequest[]> {
-    await this.redis.zremrangebyscore(OPEN_INDEX, '-inf', String(this.now()));
-    const ids = await this.redis.zrange(OPEN_INDEX, '0', '99');
-    const all = await Promise.all(ids.map((id) => this.get(id)));
+  /** Open requests of one network, soonest to expire first; expired ones are dropped from the index. */
+  async open(network: string): Promise<ApprovalRequest[]> {
+    await this.redis.zremrangebyscore(openIndex(network), '-inf', String(this.now()));
+    const ids = await this.redis.zrange(openIndex(network), '0', '99');
+    const all = await Promise.all(ids.map((id) => this.getIn(id, network)));
     return all.filter((r): r is ApprovalRequest => r !== undefined && r.state === 'open');
   }
 }

@@ -1,9 +1,10 @@
 import { X509Certificate } from 'node:crypto';
 import type { NetworkConfig, OrgConfig } from '../config/model.js';
-import { FabricCaClient, type RegistrarIdentity } from '../fabric/ca.js';
+import { FabricCaClient, ForeignIdentityError, type RegistrarIdentity } from '../fabric/ca.js';
 import type { Kube } from '../k8s/client.js';
-import { readSecretData } from '../k8s/identities.js';
+import { readIdentity, readSecretData } from '../k8s/identities.js';
 import { PermanentError } from './errors.js';
+import { adminSecretName } from './fabric-access.js';
 
 /** A Secret the configuration names; its absence is a configuration problem, not worth a retry. */
 async function requiredSecret(kube: Kube, namespace: string, name: string): Promise<Record<string, string>> {
@@ -27,6 +28,33 @@ export async function caAccess(kube: Kube, network: NetworkConfig, org: OrgConfi
     ca: new FabricCaClient({ url: ca.url, ...(ca.caName === undefined ? {} : { caName: ca.caName }), tlsRootPem: tlsRootPem ?? '' }),
     registrar: { mspId: org.mspId, certPem: reg['cert.pem'], keyPem: reg['key.pem'] },
   };
+}
+
+/** Registering over an identity someone else registered is a refusal, not a failure worth a retry. */
+export async function refusingForeign<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof ForeignIdentityError) throw new PermanentError(err.message);
+    throw err;
+  }
+}
+
+const commonName = (pem: string): string | undefined => /(?:^|\n)CN=([^\n]+)/.exec(new X509Certificate(pem).subject)?.[1];
+
+/**
+ * Refuses to touch an identity the configuration relies on: the registrar the bot registers with
+ * (ca.registrarSecret) and the org's MSP admin (adminSecret). Changing either locks the org out.
+ */
+export async function refuseConfiguredIdentity(kube: Kube, network: NetworkConfig, org: OrgConfig, registrar: RegistrarIdentity, name: string): Promise<void> {
+  if (commonName(registrar.certPem) === name) {
+    throw new PermanentError(`${name} is ${org.name}'s CA registrar (Secret ${org.ca.registrarSecret}), which the bot works with and never changes`);
+  }
+  const adminSecret = adminSecretName(network, org);
+  const admin = await readIdentity(kube, network.namespace, adminSecret);
+  if (admin !== undefined && commonName(admin.certPem) === name) {
+    throw new PermanentError(`${name} is ${org.name}'s MSP admin (Secret ${adminSecret}), which the bot signs with and never changes`);
+  }
 }
 
 /**

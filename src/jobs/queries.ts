@@ -8,6 +8,56 @@ import { ledgerHeight } from '../fabric/channel.js';
 import type { PeerEndpoint } from '../fabric/connection.js';
 import { orgPeersAccess, peerPodAddress } from './fabric-access.js';
 import { networkNamed, orgNamed, type Platform } from './services.js';
+import { podLogTail } from '../k8s/pod-watch.js';
+import { LABELS, fabricSelector } from '../k8s/labels.js';
+import { scrubText } from '../log.js';
+import { isManaged } from '../fabric/ca.js';
+import { PermanentError } from './errors.js';
+
+/**
+ * Reads the Slack edge asks of the workers (see query-bus.ts): whatever needs a key or a Secret
+ * (an org admin's identity for ledger heights, the registrar for the CA's records, the identity
+ * Secrets for certificate expiry) is read here, by a worker, and only data without secrets goes
+ * back. The bot process holds no Kubernetes credentials and no key.
+ */
+export interface Queries {
+  'network-status': { params: { org?: string; withMetrics?: boolean; withLedgers?: boolean }; result: NetworkStatus };
+  'identity-certificates': { params: Record<string, never>; result: IdentityCertificate[] };
+  'identity-details': { params: { org: string; name: string }; result: IdentityDetails };
+  'pod-logs': { params: { pod: string; lines: number }; result: { namespace: string; pod: string; text: string } };
+  /** The org a Fabric pod belongs to (its label), which decides who may act on it. */
+  'pod-owner': { params: { pod: string }; result: { namespace: string; pod: string; org?: string; component?: string } };
+}
+
+export type QueryName = keyof Queries;
+export type QueryParams<K extends QueryName> = Queries[K]['params'];
+export type QueryResult<K extends QueryName> = Queries[K]['result'];
+export type QueryHandlers = { readonly [K in QueryName]: (platform: Platform, network: string, params: QueryParams<K>) => Promise<QueryResult<K>> };
+
+/** A Fabric pod of the network (by the labels the reference layout sets), or a refusal naming it. */
+async function fabricPod(platform: Platform, networkName: string, pod: string) {
+  const network = networkNamed(platform.config, networkName);
+  const list = await platform.kube().core.listNamespacedPod({ namespace: network.namespace, labelSelector: fabricSelector, fieldSelector: `metadata.name=${pod}` });
+  const found = list.items[0];
+  if (found === undefined) throw new PermanentError(`no Fabric pod ${pod} in ${network.namespace}`);
+  return { network, pod: found };
+}
+
+export const queryHandlers: QueryHandlers = {
+  'network-status': (platform, network, params) => networkStatus(platform, network, params),
+  'identity-certificates': (platform, network) => identityCertificates(platform, network),
+  'identity-details': (platform, network, { org, name }) => identityDetails(platform, network, org, name),
+  async 'pod-logs'(platform, networkName, { pod, lines }) {
+    const { network } = await fabricPod(platform, networkName, pod);
+    // Logs can carry anything: they are scrubbed before they leave the worker.
+    return { namespace: network.namespace, pod, text: scrubText(await podLogTail(platform.kube(), network.namespace, pod, lines)) };
+  },
+  async 'pod-owner'(platform, networkName, { pod }) {
+    const { network, pod: found } = await fabricPod(platform, networkName, pod);
+    const labels = found.metadata?.labels ?? {};
+    return { namespace: network.namespace, pod, ...(labels[LABELS.org] === undefined ? {} : { org: labels[LABELS.org] }), ...(labels[LABELS.component] === undefined ? {} : { component: labels[LABELS.component] }) };
+  },
+};
 
 export interface NetworkStatus {
   network: string;
@@ -132,8 +182,8 @@ export interface StoredCertificate {
 export interface IdentityDetails {
   org: string;
   name: string;
-  /** As the org's CA has it; undefined when the CA does not know the name. */
-  registered?: RegisteredIdentity;
+  /** As the org's CA has it (its hf.* and bookkeeping attributes left out); undefined when the CA does not know the name. */
+  registered?: RegisteredIdentity & { byBot: boolean };
   /** The enrolled certificate in its Secret, when there is one. Keys are never read out. */
   stored?: StoredCertificate;
   /** The Secret holding an enrollment secret not used yet, when `cert register` made one. */
@@ -166,5 +216,6 @@ export async function identityDetails(platform: Platform, networkName: string | 
       hasTls: identity.tlsCertPem !== undefined,
     };
   }
-  return { org: org.name, name, ...(registered === undefined ? {} : { registered }), ...(stored === undefined ? {} : { stored }), ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }) };
+  const shown = registered === undefined ? undefined : { ...registered, attrs: registered.attrs.filter((a) => !a.name.startsWith('hf.') && !a.name.startsWith('fabric-chatops.')), byBot: isManaged(registered) };
+  return { org: org.name, name, ...(shown === undefined ? {} : { registered: shown }), ...(stored === undefined ? {} : { stored }), ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }) };
 }

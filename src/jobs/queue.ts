@@ -1,9 +1,18 @@
+import { createHash } from 'node:crypto';
 import { Queue, type Job, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { KEY_PREFIX } from './redis.js';
 import type { JobData, JobProgress, JobRequest, JobResult, JobState, JobView } from './types.js';
 
-export const QUEUE_NAME = 'ops';
+/** A job id derived from `seed` (stable: the same seed gives the same job, so at most one). */
+export function jobIdFor(seed: string): string {
+  const id = createHash('sha256').update(seed).digest('hex').slice(0, 12);
+  // BullMQ refuses a job id that is all digits (about 1 in 280 hashes).
+  return /^\d+$/.test(id) ? `j${id.slice(1)}` : id;
+}
+
+/** Each network has its own queue, so one tenant's backlog never waits in front of another's. */
+export const queueNameFor = (network: string): string => `ops-${network}`;
 
 export interface QueueSettings {
   attempts: number;
@@ -16,17 +25,28 @@ const CLAIM_TTL_SEC = 7 * 24 * 3600;
 const enqueueClaimKey = (jobId: string): string => `${KEY_PREFIX}:enqueued:${jobId}`;
 export const cancelKey = (jobId: string): string => `${KEY_PREFIX}:cancel:${jobId}`;
 
-/** The producer side: enqueue requests, look jobs up, cancel them. */
+/**
+ * The producer side: enqueue requests, look jobs up, cancel them. Every lookup names the network
+ * it is made from, and sees that network's jobs only.
+ */
 export class JobQueue {
-  readonly queue: Queue<JobData, JobResult>;
+  private readonly queues = new Map<string, Queue<JobData, JobResult>>();
 
   constructor(
     private readonly redis: Redis,
     private readonly settings: QueueSettings,
-  ) {
-    this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection: redis, prefix: KEY_PREFIX });
-    // Connection errors are logged once by the connection's owner; unheard, BullMQ prints them raw.
-    this.queue.on('error', () => undefined);
+  ) {}
+
+  /** The queue of one network's jobs (made on first use). */
+  queueFor(network: string): Queue<JobData, JobResult> {
+    let queue = this.queues.get(network);
+    if (queue === undefined) {
+      queue = new Queue<JobData, JobResult>(queueNameFor(network), { connection: this.redis, prefix: KEY_PREFIX });
+      // Connection errors are logged once by the connection's owner; unheard, BullMQ prints them raw.
+      queue.on('error', () => undefined);
+      this.queues.set(network, queue);
+    }
+    return queue;
   }
 
   /**
@@ -34,7 +54,8 @@ export class JobQueue {
    * a double click) returns the existing job instead of making another.
    */
   async enqueue(id: string, request: JobRequest): Promise<{ id: string; created: boolean }> {
-    const existing = await this.queue.getJob(id);
+    const queue = this.queueFor(request.network);
+    const existing = await queue.getJob(id);
     if (existing !== undefined) return { id, created: false };
     const opts: JobsOptions = {
       jobId: id,
@@ -46,28 +67,29 @@ export class JobQueue {
     // Two deliveries of one request can both get past the lookup above. BullMQ keeps one job per
     // id; the claim decides which delivery reports "queued", and it is taken after the add so a
     // crash between the two cannot lose the job.
-    await this.queue.add(request.type, request, opts);
+    await queue.add(request.type, request, opts);
     const claimed = await this.redis.set(enqueueClaimKey(id), '1', 'EX', CLAIM_TTL_SEC, 'NX');
     return { id, created: claimed === 'OK' };
   }
 
-  async get(id: string): Promise<JobView | undefined> {
-    const job = await this.queue.getJob(id);
-    if (job === undefined) return undefined;
+  /** The job, if it is one of `network`'s; another network's job is as unknown as no job. */
+  async get(id: string, network: string): Promise<JobView | undefined> {
+    const job = await this.queueFor(network).getJob(id);
+    if (job === undefined || job.data.network !== network) return undefined;
     return toView(job, await job.getState());
   }
 
-  /** Newest first. */
-  async list(limit: number): Promise<JobView[]> {
+  /** Newest first, of one network. */
+  async list(limit: number, network: string): Promise<JobView[]> {
     const states = ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'] as const;
-    const jobs = await this.queue.getJobs([...states], 0, Math.max(limit * 2, 20), false);
+    const jobs = await this.queueFor(network).getJobs([...states], 0, Math.max(limit * 2, 20), false);
     const views = await Promise.all(jobs.filter((j): j is Job<JobData, JobResult> => j !== undefined).map(async (j) => toView(j, await j.getState())));
     return views.sort((a, b) => b.queuedAt - a.queuedAt).slice(0, limit);
   }
 
-  async cancel(id: string, by: string): Promise<CancelOutcome> {
-    const job = await this.queue.getJob(id);
-    if (job === undefined) return 'not-found';
+  async cancel(id: string, by: string, network: string): Promise<CancelOutcome> {
+    const job = await this.queueFor(network).getJob(id);
+    if (job === undefined || job.data.network !== network) return 'not-found';
     const state = await job.getState();
     if (state === 'completed' || state === 'failed') return 'already-finished';
     // The flag is read by the worker between steps; it also covers a job taken up right now.
@@ -83,12 +105,8 @@ export class JobQueue {
     return 'cancelling';
   }
 
-  async counts(): Promise<Record<string, number>> {
-    return this.queue.getJobCounts('active', 'waiting', 'delayed', 'completed', 'failed');
-  }
-
   async close(): Promise<void> {
-    await this.queue.close();
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
   }
 }
 
@@ -117,6 +135,7 @@ export function toView(job: Job<JobData, JobResult>, bullState: string): JobView
     type: job.name,
     command: job.data.command,
     requester: job.data.requester,
+    ...(job.data.targetOrg === undefined ? {} : { targetOrg: job.data.targetOrg }),
     channel: job.data.channel,
     network: job.data.network,
     state,

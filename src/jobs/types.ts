@@ -15,7 +15,10 @@ export interface JobRequest {
   requester: Requester;
   /** Slack channel the request came from and where the status message goes. */
   channel: string;
-  network?: string;
+  /** The network the job acts on: its queue, and the only place it can be seen from. */
+  network: string;
+  /** The org the job acts on, when it acts on one (its operators may cancel it). */
+  targetOrg?: string;
   /** The command as typed, for display. */
   command: string;
   requestedAt: number;
@@ -63,8 +66,9 @@ export interface JobView {
   type: string;
   command: string;
   requester: Requester;
+  targetOrg?: string;
   channel: string;
-  network?: string;
+  network: string;
   state: JobState;
   steps: StepRecord[];
   attempt: number;

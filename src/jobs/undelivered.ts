@@ -28,8 +28,8 @@ export class UndeliveredStatuses {
   ) {}
 
   /** Remembers that the job's final status has not reached Slack (`message`: where it lives, if posted). */
-  async keep(jobId: string, message: StatusMessageRef | undefined): Promise<void> {
-    await this.redis.hset(KEY, jobId, JSON.stringify(message ?? null));
+  async keep(jobId: string, network: string, message: StatusMessageRef | undefined): Promise<void> {
+    await this.redis.hset(KEY, jobId, JSON.stringify({ network, message: message ?? null }));
   }
 
   /** Tries each kept status once; returns how many Slack took. One worker sweeps at a time. */
@@ -39,14 +39,15 @@ export class UndeliveredStatuses {
     let delivered = 0;
     try {
       for (const [jobId, raw] of Object.entries(await this.redis.hgetall(KEY))) {
-        const view = await this.jobs.get(jobId);
+        const kept = JSON.parse(raw) as { network: string; message: StatusMessageRef | null };
+        const view = await this.jobs.get(jobId, kept.network);
         if (view === undefined) {
           await this.redis.hdel(KEY, jobId); // removed from the queue since: nothing left to show
           continue;
         }
         if (view.state !== 'succeeded' && view.state !== 'failed' && view.state !== 'cancelled') continue; // not recorded as ended yet
         try {
-          await this.reporter.publish(view, (JSON.parse(raw) as StatusMessageRef | null) ?? undefined, true);
+          await this.reporter.publish(view, kept.message ?? undefined, true);
         } catch (err) {
           this.log.warn({ err, jobId }, 'final status still not delivered; will try again');
           continue;

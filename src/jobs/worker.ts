@@ -7,7 +7,8 @@ import { jobDuration, jobsTotal } from '../metrics.js';
 import type { AuditLog } from './audit.js';
 import type { Platform } from './services.js';
 import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
-import { QUEUE_NAME, cancelKey, toView } from './queue.js';
+import { envelopeProblem, isJobType, parseJobParams, type JobParams, type JobType } from './params.js';
+import { cancelKey, queueNameFor, toView } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
 import type { JobData, JobProgress, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord } from './types.js';
 
@@ -45,11 +46,17 @@ export interface JobContext {
   interruptedAt(step: string): number | undefined;
 }
 
-export type JobHandler = (ctx: JobContext) => Promise<JobResult>;
+/** What runs a job of type T: its params arrive validated against the type's schema. */
+export type JobHandler<T extends JobType> = (ctx: JobContext, params: JobParams<T>) => Promise<JobResult>;
+
+/** A handler for every job type; a type without one does not compile. */
+export type JobHandlers = { readonly [T in JobType]: JobHandler<T> };
 
 export interface WorkerDeps {
   redis: Redis;
-  handlers: Readonly<Record<string, JobHandler>>;
+  handlers: JobHandlers;
+  /** The networks whose queues this worker takes jobs from. */
+  networks: readonly string[];
   reporter: JobReporter;
   audit: AuditLog;
   platform: Platform;
@@ -209,54 +216,79 @@ class JobRun implements JobContext {
     } catch (err) {
       // Reporting must not fail the work itself. How the job ended must reach Slack: kept for later.
       this.log.warn({ err, jobId: this.id, final }, 'could not publish job status');
-      if (final) await this.deps.undelivered?.keep(this.id, this.message).catch((keepErr: unknown) => this.log.error({ err: keepErr, jobId: this.id }, 'could not keep the undelivered final status'));
+      if (final) await this.deps.undelivered?.keep(this.id, this.job.data.network, this.message).catch((keepErr: unknown) => this.log.error({ err: keepErr, jobId: this.id }, 'could not keep the undelivered final status'));
     }
   }
 }
 
-export function startWorker(deps: WorkerDeps): Worker<JobData, JobResult> {
-  const worker = new Worker<JobData, JobResult>(
-    QUEUE_NAME,
-    async (job, _token, bullSignal) => {
-      const handler = deps.handlers[job.name];
-      const log = deps.log.child({ jobId: job.id, jobType: job.name });
-      const run = new JobRun(job, deps, log);
-      const poll = setInterval(() => {
-        void deps.redis.exists(cancelKey(run.id)).then((n) => {
-          if (n > 0) run.controller.abort(new Error('cancelled'));
-        }, () => undefined);
-      }, CANCEL_POLL_MS);
-      const onBullAbort = (): void => run.controller.abort(new Error('worker shutting down'));
-      bullSignal?.addEventListener('abort', onBullAbort);
-      const started = Date.now();
-      try {
-        if (handler === undefined) throw new PermanentError(`no handler for job type ${job.name}`);
-        await run.throwIfCancelled();
-        log.info({ attempt: run.attempt }, 'job started');
-        await run.save();
-        await deps.audit.append({ actor: 'system', action: 'job.started', target: run.id, result: 'info', channel: job.data.channel, network: job.data.network, detail: `${job.name} attempt ${run.attempt}` });
-        const result = await handler(run);
-        // The audit trail records the outcome before the channel is told of it.
-        await deps.audit.append({ actor: 'system', action: 'job.succeeded', target: run.id, result: 'ok', channel: job.data.channel, network: job.data.network, detail: result.summary });
-        await run.show(run.view('succeeded', { result, finishedAt: Date.now() }), true);
-        jobsTotal.inc({ type: job.name, outcome: 'succeeded' });
-        jobDuration.observe({ type: job.name, outcome: 'succeeded' }, (Date.now() - started) / 1000);
-        return result;
-      } catch (err) {
-        const message = errorMessage(err);
-        const willRetry = !isPermanent(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
-        const outcome = isCancelled(err) ? 'cancelled' : willRetry ? 'retrying' : 'failed';
-        await deps.audit.append({ actor: 'system', action: `job.${outcome}`, target: run.id, result: outcome === 'retrying' ? 'info' : 'error', channel: job.data.channel, network: job.data.network, detail: message });
-        await run.show(run.view(outcome, { error: message, finishedAt: willRetry ? undefined : Date.now() }), !willRetry);
-        jobsTotal.inc({ type: job.name, outcome: willRetry ? 'retried' : outcome });
-        if (!willRetry) jobDuration.observe({ type: job.name, outcome }, (Date.now() - started) / 1000);
-        throw err;
-      } finally {
-        clearInterval(poll);
-        bullSignal?.removeEventListener('abort', onBullAbort);
-      }
-    },
-    {
+/** Runs one job: validates its data, then its handler, reporting every transition. */
+async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSignal: AbortSignal | undefined): Promise<JobResult> {
+  const log = deps.log.child({ jobId: job.id, jobType: job.name, network: job.data.network });
+  const run = new JobRun(job, deps, log);
+  const poll = setInterval(() => {
+    void deps.redis.exists(cancelKey(run.id)).then((n) => {
+      if (n > 0) run.controller.abort(new Error('cancelled'));
+    }, () => undefined);
+  }, CANCEL_POLL_MS);
+  const onBullAbort = (): void => run.controller.abort(new Error('worker shutting down'));
+  bullSignal?.addEventListener('abort', onBullAbort);
+  const started = Date.now();
+  try {
+    const handle = handlerFor(deps, job);
+    await run.throwIfCancelled();
+    log.info({ attempt: run.attempt }, 'job started');
+    await run.save();
+    await deps.audit.append({ actor: 'system', action: 'job.started', target: run.id, result: 'info', channel: job.data.channel, network: job.data.network, detail: `${job.name} attempt ${run.attempt}` });
+    const result = await handle(run);
+    // The audit trail records the outcome before the channel is told of it.
+    await deps.audit.append({ actor: 'system', action: 'job.succeeded', target: run.id, result: 'ok', channel: job.data.channel, network: job.data.network, detail: result.summary });
+    await run.show(run.view('succeeded', { result, finishedAt: Date.now() }), true);
+    jobsTotal.inc({ type: job.name, outcome: 'succeeded' });
+    jobDuration.observe({ type: job.name, outcome: 'succeeded' }, (Date.now() - started) / 1000);
+    return result;
+  } catch (err) {
+    const message = errorMessage(err);
+    const willRetry = !isPermanent(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
+    const outcome = isCancelled(err) ? 'cancelled' : willRetry ? 'retrying' : 'failed';
+    await deps.audit.append({ actor: 'system', action: `job.${outcome}`, target: run.id, result: outcome === 'retrying' ? 'info' : 'error', channel: job.data.channel, network: job.data.network, detail: message });
+    await run.show(run.view(outcome, { error: message, finishedAt: willRetry ? undefined : Date.now() }), !willRetry);
+    jobsTotal.inc({ type: job.name, outcome: willRetry ? 'retried' : outcome });
+    if (!willRetry) jobDuration.observe({ type: job.name, outcome }, (Date.now() - started) / 1000);
+    throw err;
+  } finally {
+    clearInterval(poll);
+    bullSignal?.removeEventListener('abort', onBullAbort);
+  }
+}
+
+/**
+ * The job's handler bound to its validated params. Data that does not fit the job type's schema
+ * (written by hand, queued by another release) is refused before anything acts on it.
+ */
+function handlerFor(deps: WorkerDeps, job: Job<JobData, JobResult>): (ctx: JobContext) => Promise<JobResult> {
+  const type = job.name;
+  if (!isJobType(type)) throw new PermanentError(`no handler for job type ${type}`);
+  const envelope = envelopeProblem(job.data);
+  if (envelope !== undefined) throw new PermanentError(`the job's data is not valid, so nothing was done: ${envelope}`);
+  if (job.data.type !== type) throw new PermanentError(`the job's data is not valid, so nothing was done: type ${job.data.type} in a ${type} job`);
+  return bind(deps.handlers, type, job.data.params);
+}
+
+function bind<T extends JobType>(handlers: JobHandlers, type: T, raw: unknown): (ctx: JobContext) => Promise<JobResult> {
+  const parsed = parseJobParams(type, raw);
+  if (!parsed.ok) throw new PermanentError(`the job's data is not valid, so nothing was done: ${parsed.problem}`);
+  const handler = handlers[type] as JobHandler<T>;
+  return (ctx) => handler(ctx, parsed.params);
+}
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+/** A BullMQ worker on each network's queue, each with its own `concurrency` slots. */
+export function startWorkers(deps: WorkerDeps): Workers {
+  const workers = deps.networks.map((network) => {
+    const worker = new Worker<JobData, JobResult>(queueNameFor(network), async (job, _token, bullSignal) => processJob(deps, job, bullSignal), {
       connection: deps.redis,
       prefix: KEY_PREFIX,
       concurrency: deps.concurrency,
@@ -264,10 +296,11 @@ export function startWorker(deps: WorkerDeps): Worker<JobData, JobResult> {
       stalledInterval: Math.max(1000, Math.floor(deps.lockMs / 2)),
       // A job whose worker died is taken up again; after 3 such losses it fails.
       maxStalledCount: 3,
-    },
-  );
-  worker.on('error', (err) => deps.log.error({ err }, 'worker error'));
-  return worker;
+    });
+    worker.on('error', (err) => deps.log.error({ err, network }, 'worker error'));
+    return worker;
+  });
+  return { close: async () => void (await Promise.all(workers.map((w) => w.close()))) };
 }
 
 /** A sleep that ends early, with the signal's reason, when the job is cancelled. */

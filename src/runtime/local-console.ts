@@ -21,6 +21,7 @@ export async function startLocalConsole(env: Env, config: Config, commandHelp: s
     port: env.PORT,
     host: env.CONSOLE_HOST,
     botUrl: `http://127.0.0.1:${botPort}`,
+    opsUrl: `http://127.0.0.1:${env.OPS_PORT}`,
     botToken,
     signingSecret,
     command: config.slack.command,

@@ -42,8 +42,8 @@ export function opsRoutes(redis: Redis): OpsRoute[] {
   ];
 }
 
-/** For processes without Bolt's HTTP receiver (workers, Socket Mode). */
-export async function startOpsServer(port: number, routes: OpsRoute[]): Promise<http.Server> {
+/** The ops port (OPS_PORT), apart from the one Slack reaches: probes and metrics for every role. */
+export async function startOpsServer(port: number, routes: OpsRoute[], host?: string): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const route = routes.find((r) => r.path === path && r.method === req.method);
@@ -53,9 +53,11 @@ export async function startOpsServer(port: number, routes: OpsRoute[]): Promise<
     }
     route.handler(req, res);
   });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 15_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, resolve);
+    server.listen({ port, ...(host === undefined ? {} : { host }) }, resolve);
   });
   return server;
 }

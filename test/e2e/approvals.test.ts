@@ -48,7 +48,7 @@ async function click(user: string, id: string, action: 'approval_approve' | 'app
 }
 
 async function jobsFor(id: string): Promise<number> {
-  return (await redis.client.exists(`fco:ops:${id}`)) + (await redis.client.keys(`fco:ops:${id}-*`)).length;
+  return (await redis.client.exists(`fco:ops-tri:${id}`)) + (await redis.client.keys(`fco:ops-tri:${id}-*`)).length;
 }
 
 beforeAll(async () => {
@@ -153,7 +153,7 @@ describe('approval buttons over signed block_actions', () => {
     expect((await click('U0AD2', id)).counted).toBe(true);
     await eventually('the card to show the job', () => reads(cardFor(id)).includes('Approved: job'));
     expect(await jobsFor(id)).toBe(1);
-    await eventually('the job to finish', async () => (await redis.client.hget(`fco:ops:${id}`, 'finishedOn')) !== null);
+    await eventually('the job to finish', async () => (await redis.client.hget(`fco:ops-tri:${id}`, 'finishedOn')) !== null);
     const late = await click('U0AD3', id, 'approval_approve', stale);
     expect(late.reply).toContain('already approved');
     expect(reads(cardFor(id))).not.toContain('approval_approve');

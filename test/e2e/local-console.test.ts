@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import http from 'node:http';
 import type { ConsoleState, VisibleMessage } from '../../src/console/console-server.js';
 import { eventually, startApp, type AppProcess } from '../support/app-process.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
@@ -99,4 +100,32 @@ it('refuses bad input with a message and sends nothing to the bot', async () => 
 
 it('broke no rule of Slack’s contract', async () => {
   expect((await state('U0ALICE')).problems).toEqual([]);
+});
+
+/** A raw request, so the test can set a Host header (fetch keeps its own). */
+function rawRequest(method: string, path: string, headers: Record<string, string>, body?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: app.port, method, path, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+it('refuses what another site or a rebound DNS name could send it: a foreign Origin, a foreign Host, a non-JSON post', async () => {
+  const before = (await state('U0ALICE')).messages.length;
+  const body = JSON.stringify({ user: 'U0ALICE', channel: 'C0OPS', text: '/fabric ping' });
+  const foreignOrigin = await fetch(`${app.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' }, body });
+  expect(foreignOrigin.status).toBe(403);
+  // text/plain is what a page on another site may post without asking the browser first.
+  const simplePost = await fetch(`${app.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+  expect(simplePost.status).toBe(403);
+  expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `evil.example:${app.port}` })).toBe(403);
+  expect(await rawRequest('POST', '/console/api/command', { Host: `rebound.example:${app.port}`, 'Content-Type': 'application/json' }, body)).toBe(403);
+  // The page's own requests still work, and nothing reached the bot.
+  expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `localhost:${app.port}` })).toBe(200);
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await state('U0ALICE')).messages.length).toBe(before);
 });

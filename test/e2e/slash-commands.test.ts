@@ -97,7 +97,7 @@ describe('the Slack edge over real HTTP', () => {
   it('answers a bad argument with the problem and the right form', async () => {
     const res = await command('ping --hold forever');
     const body = JSON.parse(res.body) as { text: string };
-    expect(body.text).toContain('--hold must be a whole number from 1 to 600, not `forever`');
+    expect(body.text).toContain('--hold must be a whole number from 1 to 60, not `forever`');
     expect(body.text).toContain('/fabric ping [--hold SECONDS]');
   });
 
@@ -136,8 +136,8 @@ describe('the Slack edge over real HTTP', () => {
     const last = jobIds.at(-1) as string;
     expect(jobIds.filter((id) => id === last)).toHaveLength(2);
     await eventually('the job to finish', () => statusMessages(last).length === 1 && lastText(statusMessages(last)[0] as StoredMessage).includes('succeeded'));
-    const counts = await redis.client.keys('fco:ops:*');
-    expect(counts.filter((k) => /^fco:ops:[a-z0-9]{12}$/.test(k) && k.endsWith(last))).toHaveLength(1);
+    const counts = await redis.client.keys('fco:ops-testnet:*');
+    expect(counts.filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k) && k.endsWith(last))).toHaveLength(1);
     expect(statusMessages(last)).toHaveLength(1);
   });
 
@@ -218,10 +218,13 @@ describe('the Slack edge over real HTTP', () => {
     await eventually('the job to be cancelled', () => statusMessages(jobId).some((m) => lastText(m).includes('cancelled by')), 20_000);
   });
 
-  it('serves /healthz, /readyz and Prometheus /metrics', async () => {
+  it('serves /healthz, and /readyz and Prometheus /metrics on the ops port only, not where Slack reaches it', async () => {
     expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
-    expect((await fetch(`${app.url}/readyz`)).status).toBe(200);
-    const metrics = await (await fetch(`${app.url}/metrics`)).text();
+    expect((await fetch(`${app.opsUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${app.opsUrl}/readyz`)).status).toBe(200);
+    expect((await fetch(`${app.url}/metrics`)).status).toBe(404);
+    expect((await fetch(`${app.url}/readyz`)).status).toBe(404);
+    const metrics = await (await fetch(`${app.opsUrl}/metrics`)).text();
     expect(metrics).toMatch(/fabric_chatops_jobs_total\{type="ping",outcome="succeeded"\} [1-9]/);
     expect(metrics).toContain('fabric_chatops_job_duration_seconds_bucket');
     expect(metrics).toMatch(/fabric_chatops_slack_rate_limited_total\{method="chat.postMessage"\} [1-9]/);
@@ -234,7 +237,7 @@ describe('the Slack edge over real HTTP', () => {
     const res = await command('ping');
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(3000);
-    const readyz = await fetch(`${app.url}/readyz`);
+    const readyz = await fetch(`${app.opsUrl}/readyz`);
     expect(readyz.status).toBe(503);
     await stall;
     blocker.disconnect();

@@ -27,9 +27,9 @@ afterAll(async () => {
 
 const statusOf = (jobId: string): StoredMessage | undefined => slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
 
-it('opened its connection with the app token, and still serves health checks on PORT', async () => {
+it('opened its connection with the app token, and still serves health checks on OPS_PORT', async () => {
   expect(slack.calls.some((c) => c.method === 'apps.connections.open' && c.response.ok === true)).toBe(true);
-  expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${app.opsUrl}/healthz`)).status).toBe(200);
   expect(app.output()).toContain('"mode":"socket"');
 });
 

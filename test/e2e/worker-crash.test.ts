@@ -88,7 +88,7 @@ describe('bot and workers as separate processes', () => {
     const posts = slack.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(jobId));
     expect(posts).toHaveLength(1);
     // The steps finished before the crash kept their first timing: they were not run again.
-    const job = await redis.client.hget(`fco:ops:${jobId}`, 'progress');
+    const job = await redis.client.hget(`fco:ops-testnet:${jobId}`, 'progress');
     const steps = (JSON.parse(job ?? '{}') as { steps: Array<{ name: string; startedAt: number }> }).steps;
     const picked = steps.find((s) => s.name === 'Picked up by a worker');
     const hold = steps.find((s) => s.name === 'Hold 8000 ms');

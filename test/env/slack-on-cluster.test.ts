@@ -314,7 +314,7 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
   it('never puts a key or an enrollment secret in Slack, job data or logs', async () => {
     const everything = [JSON.stringify(slack.messages()), JSON.stringify(slack.calls), ...apps.map((a) => a.output())].join('\n');
     expect(everything).not.toMatch(/PRIVATE KEY/);
-    const jobKeys = (await redis.client.keys('fco:ops:*')).filter((k) => /^fco:ops:[a-z0-9]{12}$/.test(k));
+    const jobKeys = (await redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
     for (const k of jobKeys) expect(JSON.stringify(await redis.client.hgetall(k))).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
     expect(jobKeys.length).toBeGreaterThan(0);
   });

@@ -56,7 +56,7 @@ async function signedPost(body: string): Promise<{ status: number; ms: number }>
   return { status: res.status, ms: performance.now() - t0 };
 }
 
-const jobCount = async (): Promise<number> => (await redis.client.keys('fco:ops:*')).filter((k) => /^fco:ops:[a-z0-9]{12}$/.test(k)).length;
+const jobCount = async (): Promise<number> => (await redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k)).length;
 
 it('acknowledges generated slash commands in time, and makes no job of text that is not a command', async () => {
   const before = await jobCount();

@@ -12,7 +12,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await queue.queue.close();
+  await queue.close();
   await redis.stop();
 });
 
@@ -31,7 +31,7 @@ it('makes one job, reported as queued once, of deliveries of one request that ar
     const answers = await Promise.all(Array.from({ length: 8 }, () => queue.enqueue(id, request())));
     expect(answers.filter((a) => a.created)).toHaveLength(1);
     expect(answers.every((a) => a.id === id)).toBe(true);
-    expect(await queue.queue.getJobCountByTypes('waiting')).toBe(Number(id.slice(-1)));
+    expect(await queue.queueFor('testnet').getJobCountByTypes('waiting')).toBe(Number(id.slice(-1)));
   }
 });
 

@@ -38,7 +38,7 @@ async function post(raw: string, headers: Record<string, string>): Promise<numbe
   return res.status;
 }
 
-const jobKeys = async (): Promise<string[]> => (await redis.client.keys('fco:ops:*')).filter((k) => /^fco:ops:[a-z0-9]{12}$/.test(k));
+const jobKeys = async (): Promise<string[]> => (await redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
 const now = (): number => Math.floor(Date.now() / 1000);
 
 describe('requests the bot refuses with 401, changing nothing', () => {

@@ -5,7 +5,10 @@ import { freePort } from '../../src/runtime/embedded-redis.js';
 
 export interface AppProcess {
   port: number;
+  /** Where Slack's requests go (PORT): /slack/events and /healthz. */
   url: string;
+  /** The ops port (OPS_PORT): /healthz, /readyz, /metrics. */
+  opsUrl: string;
   /** Everything the process printed (pino JSON lines). */
   output(): string;
   /** Graceful stop (SIGTERM), waiting for exit. */
@@ -20,20 +23,22 @@ const MAIN = path.resolve('dist/main.js');
 /** Runs the real bot and/or worker (`node dist/main.js`) with the given environment. */
 export async function startApp(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<AppProcess> {
   const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
+  const opsPort = env.OPS_PORT !== undefined ? Number(env.OPS_PORT) : await freePort();
   let out = '';
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'info', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'info', PORT: String(port), OPS_PORT: String(opsPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
+  const opsUrl = `http://127.0.0.1:${opsPort}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
   for (;;) {
     if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode} before it was ready:\n${out}`);
     try {
-      const res = await fetch(`${url}/healthz`);
+      const res = await fetch(`${opsUrl}/healthz`);
       if (res.ok) break;
     } catch {
       // not listening yet
@@ -47,6 +52,7 @@ export async function startApp(env: Record<string, string>, opts: { readyTimeout
   return {
     port,
     url,
+    opsUrl,
     child,
     output: () => out,
     async stop() {

@@ -11,6 +11,7 @@ function view(over: Partial<JobView>): JobView {
     command: '/fabric chaincode deploy basic 1.0',
     requester: { userId: 'U0ALICE' },
     channel: 'C0OPS',
+    network: 'testnet',
     state: 'running',
     steps: [],
     attempt: 1,

@@ -6,7 +6,6 @@ export const approvals: CommandSpec = {
   summary: 'List the requests waiting for approval',
   access: 'viewer',
   async run(ctx) {
-    const open = await ctx.services.approvals.open();
-    return ephemeral(renderApprovalList(open.filter((r) => r.network === ctx.network?.name)));
+    return ephemeral(renderApprovalList(await ctx.services.approvals.open(ctx.network?.name ?? '')));
   },
 };

@@ -1,22 +1,48 @@
 import { orgName } from './arg-types.js';
-import { expiringIdentities, identityCertificates, identityDetails } from '../../jobs/queries.js';
+import { PRIVILEGED_IDENTITY_TYPES, RESERVED_ATTRIBUTE } from '../../jobs/params.js';
+import type { PolicyFloor } from '../../jobs/policy.js';
+import type { ParsedArgs } from '../grammar.js';
+import { renderUsageError } from '../render/help.js';
 import { escapeMrkdwn, linesToSections, section } from '../render/text.js';
-import { ephemeral, submitted, type CommandSpec } from './types.js';
+import { ephemeral, orgArgument, submitted, type CommandSpec } from './types.js';
 
 const org = { name: 'ORG', type: orgName } as const;
 const identity = { name: 'NAME', type: { kind: 'string', pattern: /^[A-Za-z0-9][A-Za-z0-9@._-]{0,62}$/, hint: 'an identity name' } } as const;
 const ATTRIBUTE = '[A-Za-z0-9_.-]{1,64}=[^,=:]{0,256}(?::ecert)?';
 const attrs = { kind: 'string', pattern: new RegExp(`^${ATTRIBUTE}(?:,${ATTRIBUTE}){0,31}$`), hint: 'name=value pairs, comma-separated, each optionally ending in :ecert' } as const;
 const REASONS = ['unspecified', 'keycompromise', 'cacompromise', 'affiliationchanged', 'superseded', 'cessationofoperation', 'certificatehold'] as const;
+const IDENTITY_TYPES = ['client', 'admin', 'peer', 'orderer'] as const;
+type IdentityType = (typeof IDENTITY_TYPES)[number];
+const identityType = (args: ParsedArgs): IdentityType => (args.optionalString('type') ?? 'client') as IdentityType;
+const targetOrg = orgArgument('ORG');
+
+/** An identity that signs for the org (admin) or orders its transactions (orderer) needs its admins. */
+function privilegedType(args: ParsedArgs): PolicyFloor | undefined {
+  const type = identityType(args);
+  if (!PRIVILEGED_IDENTITY_TYPES.has(type)) return undefined;
+  return { role: 'admin', approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' }, because: `for a ${type} identity, with the org's approval` };
+}
+
+/** `name=value[:ecert]` pairs, comma-separated, as the grammar accepted them. */
+export function parseAttributes(text: string): { name: string; value: string; ecert: boolean }[] {
+  if (text.trim() === '') return [];
+  return text.split(',').map((pair) => {
+    const eq = pair.indexOf('=');
+    const ecert = pair.endsWith(':ecert');
+    return { name: pair.slice(0, eq), value: pair.slice(eq + 1, ecert ? -':ecert'.length : undefined), ecert };
+  });
+}
 
 export const certEnroll: CommandSpec = {
   path: ['cert', 'enroll'],
   summary: 'Register and enroll an identity at the org’s CA; the key and certificate go to a Kubernetes Secret',
   args: [org, identity],
-  flags: [{ name: 'type', value: { placeholder: 'TYPE', type: { kind: 'enum', values: ['client', 'admin', 'peer', 'orderer'] } }, help: 'identity type (default client)' }],
+  flags: [{ name: 'type', value: { placeholder: 'TYPE', type: { kind: 'enum', values: IDENTITY_TYPES } }, help: 'identity type (default client; admin and orderer need the org\'s admins)' }],
   access: 'operator',
+  target: targetOrg,
+  floor: privilegedType,
   async run(ctx, args) {
-    const params = { org: args.string('ORG'), name: args.string('NAME'), type: args.optionalString('type') ?? 'client' };
+    const params = { org: args.string('ORG'), name: args.string('NAME'), type: identityType(args) };
     return submitted(await ctx.submit('cert.enroll', params), `enroll ${params.name} in ${params.org}`);
   },
 };
@@ -26,18 +52,26 @@ export const certRegister: CommandSpec = {
   summary: 'Register an identity at the org’s CA without enrolling it; its enrollment secret goes to a Kubernetes Secret',
   args: [org, identity],
   flags: [
-    { name: 'type', value: { placeholder: 'TYPE', type: { kind: 'enum', values: ['client', 'admin', 'peer', 'orderer'] } }, help: 'identity type (default client)' },
-    { name: 'attrs', value: { placeholder: 'NAME=VALUE[:ecert],…', type: attrs }, help: 'attributes to register' },
+    { name: 'type', value: { placeholder: 'TYPE', type: { kind: 'enum', values: IDENTITY_TYPES } }, help: 'identity type (default client; admin and orderer need the org\'s admins)' },
+    { name: 'attrs', value: { placeholder: 'NAME=VALUE[:ecert],…', type: attrs }, help: 'attributes to register (not hf.*: those are CA privileges)' },
     { name: 'max-enrollments', value: { placeholder: 'N', type: { kind: 'int', min: 1, max: 1000 } }, help: 'how often it may be enrolled (default unlimited)' },
     { name: 'affiliation', value: { placeholder: 'AFFILIATION', type: { kind: 'string', pattern: /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/, hint: 'an affiliation such as org1.department1' } }, help: 'the affiliation (default the registrar’s)' },
   ],
   access: 'operator',
+  target: targetOrg,
+  floor: privilegedType,
   async run(ctx, args) {
+    const attributes = parseAttributes(args.optionalString('attrs') ?? '');
+    const reserved = attributes.filter((a) => RESERVED_ATTRIBUTE.test(a.name));
+    if (reserved.length > 0) {
+      const names = reserved.map((a) => a.name).join(', ');
+      return ephemeral(renderUsageError(`--attrs: ${names} ${reserved.length === 1 ? 'is a' : 'are'} Fabric CA privilege${reserved.length === 1 ? '' : 's'} (hf.*), which the bot does not grant; nothing was registered`, [`${ctx.services.commandName} cert register ORG NAME --attrs department=ops,level=2:ecert`]));
+    }
     const params = {
       org: args.string('ORG'),
       name: args.string('NAME'),
-      type: args.optionalString('type') ?? 'client',
-      attrs: args.optionalString('attrs') ?? '',
+      type: identityType(args),
+      attrs: attributes,
       maxEnrollments: args.optionalInt('max-enrollments') ?? -1,
       ...(args.optionalString('affiliation') === undefined ? {} : { affiliation: args.optionalString('affiliation') as string }),
     };
@@ -50,16 +84,17 @@ export const certShow: CommandSpec = {
   summary: 'One identity: as the org’s CA registered it, and the certificate stored for it',
   args: [org, identity],
   access: 'viewer',
+  target: targetOrg,
   async run(ctx, args) {
-    const d = await identityDetails(ctx.services.platform, ctx.network?.name, args.string('ORG'), args.string('NAME'));
+    const d = await ctx.services.queries.ask('identity-details', ctx.network?.name ?? '', { org: args.string('ORG'), name: args.string('NAME') });
     const who = `\`${escapeMrkdwn(d.org)}\` *${escapeMrkdwn(d.name)}*`;
     if (d.registered === undefined && d.stored === undefined) return ephemeral({ text: `${d.org} has no identity ${d.name}.`, blocks: [section(`${who}: the CA has no such identity and nothing is stored for it.`)] });
     const lines: string[] = [];
     if (d.registered === undefined) lines.push(':warning: The CA has no such identity (removed?), but a certificate is stored.');
     else {
       const r = d.registered;
-      lines.push(`*Registered* as ${escapeMrkdwn(r.type)}${r.affiliation === '' ? '' : `, affiliation ${escapeMrkdwn(r.affiliation)}`}, max enrollments ${r.maxEnrollments < 0 ? 'unlimited' : r.maxEnrollments}`);
-      const shown = r.attrs.filter((a) => !a.name.startsWith('hf.'));
+      lines.push(`*Registered* as ${escapeMrkdwn(r.type)}${r.affiliation === '' ? '' : `, affiliation ${escapeMrkdwn(r.affiliation)}`}, max enrollments ${r.maxEnrollments < 0 ? 'unlimited' : r.maxEnrollments}${r.byBot ? '' : '; registered outside fabric-chatops (the bot leaves it as it is)'}`);
+      const shown = r.attrs;
       if (shown.length > 0) lines.push(`Attributes: ${shown.map((a) => `\`${escapeMrkdwn(a.name)}=${escapeMrkdwn(a.value)}\`${a.ecert === true ? ' (in cert)' : ''}`).join(', ')}`);
     }
     if (d.stored !== undefined) {
@@ -79,6 +114,7 @@ export const certRevoke: CommandSpec = {
   flags: [{ name: 'reason', value: { placeholder: 'REASON', type: { kind: 'enum', values: REASONS } }, help: 'why (default unspecified)' }],
   access: 'operator',
   approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' },
+  target: targetOrg,
   async run(ctx, args) {
     const params = { org: args.string('ORG'), name: args.string('NAME'), reason: args.optionalString('reason') ?? 'unspecified' };
     return submitted(await ctx.submit('cert.revoke', params), `revoke ${params.name} in ${params.org}`);
@@ -92,7 +128,7 @@ export const certList: CommandSpec = {
   async run(ctx) {
     const network = ctx.network;
     if (network === undefined) return ephemeral({ text: 'No network here.' });
-    const rows = (await identityCertificates(ctx.services.platform, network.name)).map((c) => {
+    const rows = (await ctx.services.queries.ask('identity-certificates', network.name, {})).map((c) => {
       const who = `• \`${escapeMrkdwn(c.org)}\` ${escapeMrkdwn(c.name)}`;
       if (c.expiresAt === undefined) return `${who} — :warning: the certificate in Secret \`${escapeMrkdwn(c.secret)}\` cannot be read`;
       return `${who} — expires ${new Date(c.expiresAt).toISOString().slice(0, 10)}, serial ${(c.serial ?? '').slice(0, 16)}…`;
@@ -107,6 +143,7 @@ export const certRenew: CommandSpec = {
   summary: 'Renew an identity’s certificate (new key, same identity) and replace it in its Secret',
   args: [org, identity],
   access: 'operator',
+  target: targetOrg,
   async run(ctx, args) {
     const params = { org: args.string('ORG'), name: args.string('NAME') };
     return submitted(await ctx.submit('cert.renew', params), `renew ${params.name} in ${params.org}`);
@@ -120,7 +157,8 @@ export const certExpiring: CommandSpec = {
   access: 'viewer',
   async run(ctx, args) {
     const days = args.optionalInt('days') ?? 30;
-    const list = await expiringIdentities(ctx.services.platform, ctx.network?.name, days);
+    const horizon = Date.now() + days * 86_400_000;
+    const list = (await ctx.services.queries.ask('identity-certificates', ctx.network?.name ?? '', {})).filter((e) => e.expiresAt === undefined || e.expiresAt <= horizon);
     if (list.length === 0) return ephemeral({ text: `No certificate expires within ${days} days.` });
     const rows = list.map((e) =>
       e.expiresAt === undefined

@@ -1,5 +1,5 @@
 import { chaincodeName, chaincodeVersion, objectName } from './arg-types.js';
-import { endorsementPolicyProblem } from '../../jobs/handlers/chaincode-deploy.js';
+import { endorsementPolicyProblem, imageProblem } from '../../jobs/policy.js';
 import { renderUsageError } from '../render/help.js';
 import { ephemeral, submitted, type CommandSpec } from './types.js';
 
@@ -22,6 +22,9 @@ export const chaincodeDeploy: CommandSpec = {
     const policy = args.optionalString('policy');
     const problem = policy === undefined ? undefined : endorsementPolicyProblem(policy);
     if (problem !== undefined) return ephemeral(renderUsageError(`--policy: ${problem}`, [`${ctx.services.commandName} chaincode deploy NAME VERSION --policy "AND('Org1MSP.peer','Org2MSP.peer')"`]));
+    const image = args.optionalString('image');
+    const refused = imageProblem(ctx.services.config, image);
+    if (refused !== undefined) return ephemeral(renderUsageError(refused, [`${ctx.services.commandName} chaincode deploy NAME VERSION --image ${ctx.services.config.chaincode.allowedRegistries[0] ?? 'REGISTRY'}/NAME:VERSION`]));
     const params = {
       ...(policy === undefined ? {} : { policy }),
       ...(args.has('collections') ? { collections: args.string('collections') } : {}),

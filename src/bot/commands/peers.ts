@@ -1,6 +1,5 @@
 import { orgName } from './arg-types.js';
-import { section } from '../render/text.js';
-import { ephemeral, submitted, type CommandSpec } from './types.js';
+import { orgArgument, submitted, type CommandSpec } from './types.js';
 
 export const peersScale: CommandSpec = {
   path: ['peers', 'scale'],
@@ -12,12 +11,9 @@ export const peersScale: CommandSpec = {
   flags: [{ name: 'timeout', value: { placeholder: 'SECONDS', type: { kind: 'int', min: 10, max: 3600 } }, help: 'how long to wait for readiness (default 300)' }],
   access: 'operator',
   approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' },
+  target: orgArgument('ORG'),
   async run(ctx, args) {
     const org = args.string('ORG');
-    if (ctx.network !== undefined && !ctx.network.orgs.some((o) => o.name === org)) {
-      const text = `Network ${ctx.network.name} has no org \`${org}\`; its orgs are ${ctx.network.orgs.map((o) => `\`${o.name}\``).join(', ')}.`;
-      return ephemeral({ text, blocks: [section(`:warning: ${text}`)] });
-    }
     const params = { org, replicas: args.int('REPLICAS'), ...(args.has('timeout') ? { timeoutSeconds: args.int('timeout') } : {}) };
     return submitted(await ctx.submit('peers.scale', params), `scale ${org} peers to ${args.int('REPLICAS')}`);
   },

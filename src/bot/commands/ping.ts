@@ -6,7 +6,7 @@ export const ping: CommandSpec = {
   flags: [
     {
       name: 'hold',
-      value: { placeholder: 'SECONDS', type: { kind: 'int', min: 1, max: 600 } },
+      value: { placeholder: 'SECONDS', type: { kind: 'int', min: 1, max: 60 } },
       help: 'keep the job running this long (to watch progress, or test a restart)',
     },
   ],

@@ -1,5 +1,4 @@
 import { orgName } from './arg-types.js';
-import { networkStatus } from '../../jobs/queries.js';
 import { renderStatus } from '../render/status.js';
 import { ephemeral, type CommandSpec } from './types.js';
 
@@ -8,13 +7,15 @@ const page = { name: 'page', value: { placeholder: 'N', type: { kind: 'int', min
 
 const behind = { name: 'behind', value: { placeholder: 'N', type: { kind: 'int', min: 0, max: 1_000_000 } }, help: 'flag peers more than N blocks behind (default 5)' } as const;
 
+const optionalOrg = (org: string | undefined): { org?: string } => (org === undefined ? {} : { org });
+
 export const status: CommandSpec = {
   path: ['status'],
   summary: 'Pods of the network (readiness, restarts, age) and each peer’s ledger height per channel',
   flags: [org, page, behind],
   access: 'viewer',
   async run(ctx, args) {
-    const result = await networkStatus(ctx.services.platform, ctx.network?.name, { org: args.optionalString('org'), withLedgers: true });
+    const result = await ctx.services.queries.ask('network-status', ctx.network?.name ?? '', { ...optionalOrg(args.optionalString('org')), withLedgers: true });
     return ephemeral(renderStatus(result, { withMetrics: false, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} status`, behindLimit: args.optionalInt('behind') ?? 5 }));
   },
 };
@@ -25,7 +26,7 @@ export const metrics: CommandSpec = {
   flags: [org, page],
   access: 'viewer',
   async run(ctx, args) {
-    const result = await networkStatus(ctx.services.platform, ctx.network?.name, { org: args.optionalString('org'), withMetrics: true });
+    const result = await ctx.services.queries.ask('network-status', ctx.network?.name ?? '', { ...optionalOrg(args.optionalString('org')), withMetrics: true });
     return ephemeral(renderStatus(result, { withMetrics: true, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} metrics` }));
   },
 };

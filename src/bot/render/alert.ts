@@ -9,8 +9,8 @@ export const RESTART_POD_ACTION = 'alert_restart_pod';
 export const RENEW_CERT_ACTION = 'alert_renew_cert';
 const CERTS_SHOWN = 20;
 
-/** The button value: namespace/pod, which the action handlers read back. */
-export const podRef = (namespace: string, pod: string): string => `${namespace}/${pod}`;
+/** The button value: network/pod; the action handler checks the network is the channel's. */
+export const podRef = (network: string, pod: string): string => `${network}/${pod}`;
 
 export function logBlock(logTail: string): KnownBlock {
   // Logs can carry anything; secrets are scrubbed and the tail kept inside the section limit.
@@ -20,7 +20,7 @@ export function logBlock(logTail: string): KnownBlock {
 
 export function renderAlert(a: PodAlert): Rendered {
   const text = `:rotating_light: ${a.pod} in ${a.namespace}: ${a.problem.reason}`;
-  const value = podRef(a.namespace, a.pod);
+  const value = podRef(a.network, a.pod);
   const blocks: KnownBlock[] = [
     section(`:rotating_light: *${escapeMrkdwn(a.problem.reason)}*: \`${escapeMrkdwn(a.pod)}\` — ${escapeMrkdwn(a.problem.detail)}`),
     fields([
@@ -45,8 +45,8 @@ export function renderRecovery(r: PodRecovery): Rendered {
   return { text, blocks: [section(`:white_check_mark: \`${escapeMrkdwn(r.pod)}\` in \`${escapeMrkdwn(r.namespace)}\` is Ready again (was: ${escapeMrkdwn(r.reasons.join(', '))})`)] };
 }
 
-/** The button value: org/name, which the action handler turns into `cert renew ORG NAME`. */
-export const identityRef = (org: string, name: string): string => `${org}/${name}`;
+/** The button value: network/org/name, which the action handler turns into `cert renew ORG NAME`. */
+export const identityRef = (network: string, org: string, name: string): string => `${network}/${org}/${name}`;
 
 /** Certificates about to expire, one line each with a Renew button (run as the person who clicks). */
 export function renderCertExpiry(w: CertExpiryWarning, command: string): Rendered {
@@ -58,7 +58,7 @@ export function renderCertExpiry(w: CertExpiryWarning, command: string): Rendere
     const left = (c.daysLeft ?? 0) < 0 ? 'expired' : `${c.daysLeft} days left`;
     blocks.push({
       ...section(`\`${escapeMrkdwn(c.org)}\` *${escapeMrkdwn(c.name)}* — ${left} (${when}), serial ${escapeMrkdwn((c.serial ?? '').slice(0, 16))}…`),
-      accessory: { type: 'button', action_id: RENEW_CERT_ACTION, text: { type: 'plain_text', text: 'Renew' }, value: identityRef(c.org, c.name) },
+      accessory: { type: 'button', action_id: RENEW_CERT_ACTION, text: { type: 'plain_text', text: 'Renew' }, value: identityRef(w.network, c.org, c.name) },
     } as KnownBlock);
   }
   if (n > CERTS_SHOWN) blocks.push(context(`…and ${n - CERTS_SHOWN} more: \`${command} cert expiring --days ${w.days}\``));

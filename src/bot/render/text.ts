@@ -84,3 +84,12 @@ export function formatTime(epochMs: number): string {
   const seconds = Math.floor(epochMs / 1000);
   return `<!date^${seconds}^{date_short_pretty} {time_secs}|${new Date(epochMs).toISOString()}>`;
 }
+
+/**
+ * A message's fallback `text` as Slack reads it (as mrkdwn): escaped like blocks, so that what a
+ * person typed cannot turn into <!channel>, a link or a mention; the user mentions and dates the
+ * bot writes itself stay as they are.
+ */
+export function slackText(text: string): string {
+  return escapeMrkdwn(text).replace(/&lt;(@[UW][A-Z0-9]+|!date\^[0-9]+\^[^|&]*\|[^&]*)&gt;/g, '<$1>');
+}

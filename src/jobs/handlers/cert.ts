@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
-import type { IdentityAttribute, IdentityType } from '../../fabric/ca.js';
+import type { IdentityType } from '../../fabric/ca.js';
 import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../k8s/identities.js';
-import { caAccess, NOTE_ISSUED, noteIssued, revokeLeftovers } from '../ca-access.js';
+import { caAccess, NOTE_ISSUED, noteIssued, refuseConfiguredIdentity, refusingForeign, revokeLeftovers } from '../ca-access.js';
 import { PermanentError } from '../errors.js';
 import { networkNamed, orgNamed } from '../services.js';
 import type { JobContext, JobHandler } from '../worker.js';
@@ -14,9 +14,7 @@ function describeCert(pem: string): { serial: string; expires: string } {
 }
 
 /** The identity a cert job is about: its org, network and Secret. */
-function identityTarget(ctx: JobContext) {
-  const org = String(ctx.request.params.org);
-  const name = String(ctx.request.params.name);
+function identityTarget(ctx: JobContext, { org, name }: { org: string; name: string }) {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const ref = { network: network.name, org, name };
   return { org, name, network, orgConfig: orgNamed(network, org), kube: ctx.platform.kube(), ref, secretName: identitySecretName(ref) };
@@ -26,9 +24,9 @@ function identityTarget(ctx: JobContext) {
  * Registers an identity at the org's CA, enrolls it (and a TLS certificate for nodes) and stores
  * the result in the identity Secret. Run again, it finds the Secret and changes nothing.
  */
-export const certEnroll: JobHandler = async (ctx) => {
-  const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx);
-  const type = String(ctx.request.params.type ?? 'client') as IdentityType;
+export const certEnroll: JobHandler<'cert.enroll'> = async (ctx, params) => {
+  const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx, params);
+  const type: IdentityType = params.type;
 
   const existing = await ctx.step('Look for an identity Secret', async (note) => {
     const id = await readIdentity(kube, network.namespace, secretName);
@@ -39,11 +37,12 @@ export const certEnroll: JobHandler = async (ctx) => {
     return { summary: `${name} was already enrolled in ${org}; nothing changed`, fields: [{ label: 'Secret', value: `${network.namespace}/${secretName}` }, { label: 'Serial', value: existing.serial }, { label: 'Expires', value: existing.expires }] };
   }
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
+  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   // The secret lives only inside this step; job progress records that it happened, not the value.
   const ENROLL = 'Register and enroll at the CA';
   const enrolled = await ctx.step(ENROLL, async (note) => {
-    const secret = await ca.register(registrar, { id: name, type });
+    const secret = await refusingForeign(() => ca.register(registrar, { id: name, type }));
     const signing = await ca.enroll({ id: name, secret });
     const tls = NODE_TYPES.includes(type) ? await ca.enroll({ id: name, secret, profile: 'tls', hosts: ['127.0.0.1', 'localhost', name] }) : undefined;
     await saveIdentity(kube, network.namespace, ref, {
@@ -72,23 +71,13 @@ export const certEnroll: JobHandler = async (ctx) => {
   };
 };
 
-/** `name=value[:ecert]` pairs, comma-separated, as the command's grammar accepted them. */
-export function parseAttributes(text: string): IdentityAttribute[] {
-  if (text.trim() === '') return [];
-  return text.split(',').map((pair) => {
-    const eq = pair.indexOf('=');
-    const ecert = pair.endsWith(':ecert');
-    return { name: pair.slice(0, eq), value: pair.slice(eq + 1, ecert ? -':ecert'.length : undefined), ecert };
-  });
-}
-
 /**
  * Registers an identity without enrolling it: the enrollment secret goes to a Kubernetes Secret
  * for whoever enrolls (a node's operator, an application). Run again, it finds that Secret.
  */
-export const certRegister: JobHandler = async (ctx) => {
-  const { org, name, network, orgConfig, kube, ref } = identityTarget(ctx);
-  const type = String(ctx.request.params.type ?? 'client') as IdentityType;
+export const certRegister: JobHandler<'cert.register'> = async (ctx, params) => {
+  const { org, name, network, orgConfig, kube, ref } = identityTarget(ctx, params);
+  const { type, attrs, maxEnrollments } = params;
   const secretName = registrationSecretName(ref);
   const existing = await ctx.step('Look for a registration Secret', async (note) => {
     const data = await readSecretData(kube, network.namespace, secretName);
@@ -97,11 +86,10 @@ export const certRegister: JobHandler = async (ctx) => {
   });
   if (existing) return { summary: `${name} was already registered in ${org}; nothing changed`, fields: [{ label: 'Enrollment secret in', value: `${network.namespace}/${secretName}` }] };
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
-  const attrs = parseAttributes(String(ctx.request.params.attrs ?? ''));
-  const maxEnrollments = Number(ctx.request.params.maxEnrollments ?? -1);
+  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   // As for enroll: the secret exists only inside this step and the Secret it is written to.
   await ctx.step('Register at the CA', async (note) => {
-    const enrollmentSecret = await ca.register(registrar, { id: name, type, maxEnrollments, attrs, ...(ctx.request.params.affiliation === undefined ? {} : { affiliation: String(ctx.request.params.affiliation) }) });
+    const enrollmentSecret = await refusingForeign(() => ca.register(registrar, { id: name, type, maxEnrollments, attrs, ...(params.affiliation === undefined ? {} : { affiliation: params.affiliation }) }));
     await saveRegistration(kube, network.namespace, ref, { enrollmentSecret, caUrl: orgConfig.ca.url, type });
     await note(`${type} ${name} registered${attrs.length === 0 ? '' : ` with ${attrs.map((a) => a.name).join(', ')}`}; enrollment secret stored in ${secretName}`);
   });
@@ -115,10 +103,11 @@ export const certRegister: JobHandler = async (ctx) => {
 };
 
 /** Revokes every certificate of an identity at the org's CA. Revoking again is not an error. */
-export const certRevoke: JobHandler = async (ctx) => {
-  const { org, name, network, orgConfig, kube } = identityTarget(ctx);
-  const reason = String(ctx.request.params.reason ?? 'unspecified');
+export const certRevoke: JobHandler<'cert.revoke'> = async (ctx, params) => {
+  const { org, name, network, orgConfig, kube } = identityTarget(ctx, params);
+  const { reason } = params;
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
+  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   const serials = await ctx.step('Revoke at the CA', async (note) => {
     try {
       const revoked = await ca.revoke(registrar, { id: name, reason });
@@ -133,9 +122,10 @@ export const certRevoke: JobHandler = async (ctx) => {
 };
 
 /** Renews an identity's certificate (reenroll with a new key) and replaces it in its Secret. */
-export const certRenew: JobHandler = async (ctx) => {
-  const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx);
+export const certRenew: JobHandler<'cert.renew'> = async (ctx, params) => {
+  const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx, params);
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
+  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   const RENEW = 'Renew at the CA';
   const renewed = await ctx.step(RENEW, async (note) => {

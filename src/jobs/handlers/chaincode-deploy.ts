@@ -2,41 +2,33 @@ import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
 import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installPackage, type ChaincodeDefinition } from '../../fabric/lifecycle.js';
 import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../k8s/chaincode.js';
 import { parseCollections, type CollectionConfig } from '../../fabric/collections.js';
-import { parseSignaturePolicy, PolicyError } from '../../fabric/policy.js';
+import { PolicyError } from '../../fabric/policy.js';
 import type { Kube } from '../../k8s/client.js';
 import { PermanentError } from '../errors.js';
 import { orgPeersAccess } from '../fabric-access.js';
 import { networkNamed } from '../services.js';
 import { Approvals } from '../approvals.js';
+import type { JobParams } from '../params.js';
+import { imageProblem } from '../policy.js';
 import type { JobContext, JobHandler } from '../worker.js';
 
+type DeployParams = JobParams<'chaincode.deploy'> | JobParams<'chaincode.approve-org'>;
+
 /** What a deploy request acts on: the channel, every org's admin and peers, the package. */
-async function deployTarget(ctx: JobContext) {
-  const name = String(ctx.request.params.name);
-  const version = String(ctx.request.params.version);
+async function deployTarget(ctx: JobContext, params: DeployParams) {
+  const { name, version } = params;
   const network = networkNamed(ctx.platform.config, ctx.request.network);
-  const channel = String(ctx.request.params.channel ?? network.fabricChannels[0] ?? '');
+  const channel = network.fabricChannels[0] ?? '';
   if (channel === '') throw new PermanentError(`network ${network.name} lists no fabricChannels`);
   const [owner] = network.orgs;
   if (owner === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
   const kube = ctx.platform.kube();
   const orgs = await Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) })));
-  const address = String(ctx.request.params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace));
+  const address = params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace);
   const pkg = ccaasPackage(`${name}_${version}`, address);
-  const signaturePolicy = ctx.request.params.policy === undefined ? undefined : String(ctx.request.params.policy);
-  const collections = ctx.request.params.collections === undefined ? undefined : await collectionsFrom(kube, network.namespace, String(ctx.request.params.collections));
+  const signaturePolicy = params.policy;
+  const collections = params.collections === undefined ? undefined : await collectionsFrom(kube, network.namespace, params.collections);
   return { name, version, network, channel, owner, kube, orgs, first: orgs[0] as (typeof orgs)[number], address, pkg, signaturePolicy, collections };
-}
-
-/** Why an endorsement policy given to a deploy cannot be used, or undefined when it can. */
-export function endorsementPolicyProblem(policy: string): string | undefined {
-  try {
-    parseSignaturePolicy(policy);
-    return undefined;
-  } catch (err) {
-    if (err instanceof PolicyError) return err.message;
-    throw err;
-  }
 }
 
 /** The collections a deploy names by ConfigMap; a missing or unreadable one fails the job at once. */
@@ -92,10 +84,9 @@ async function sequenceFor(ctx: JobContext, t: DeployTarget): Promise<number> {
  * One org's approval of a chaincode deploy request, run when its admin clicks Approve: that
  * org's approveformyorg, then Fabric's commit readiness shown on the approval card.
  */
-export const chaincodeApproveForOrg: JobHandler = async (ctx) => {
-  const t = await deployTarget(ctx);
-  const orgName = String(ctx.request.params.org);
-  const approvalId = String(ctx.request.params.approvalId);
+export const chaincodeApproveForOrg: JobHandler<'chaincode.approve-org'> = async (ctx, params) => {
+  const t = await deployTarget(ctx, params);
+  const { org: orgName, approvalId } = params;
   const o = t.orgs.find((x) => x.org.name === orgName);
   if (o === undefined) throw new PermanentError(`network ${t.network.name} has no org ${orgName}`);
   const sequence = await sequenceFor(ctx, t);
@@ -115,10 +106,12 @@ export const chaincodeApproveForOrg: JobHandler = async (ctx) => {
  * Deploys a chaincode-as-a-service across every org of the network, each step idempotent: the
  * workload, the package, install on every peer, each org's approval with its admin, commit.
  */
-export const chaincodeDeploy: JobHandler = async (ctx) => {
-  const t = await deployTarget(ctx);
+export const chaincodeDeploy: JobHandler<'chaincode.deploy'> = async (ctx, params) => {
+  const t = await deployTarget(ctx, params);
   const { name, version, network, channel, owner, kube, orgs, first, address, pkg } = t;
-  const image = String(ctx.request.params.image ?? `${name}:${version}`);
+  const image = params.image ?? `${name}:${version}`;
+  const refused = imageProblem(ctx.platform.config, params.image);
+  if (refused !== undefined) throw new PermanentError(refused);
   const sequence = await sequenceFor(ctx, t);
   const def = definitionOf(t, sequence);
 
@@ -135,9 +128,10 @@ export const chaincodeDeploy: JobHandler = async (ctx) => {
       }
     }
   });
-  // After a Slack approval, Fabric approvals are given for the orgs that approved, and no other.
-  const approvedBy = ctx.request.params.approvedByOrgs;
-  const approving = Array.isArray(approvedBy) ? orgs.filter((o) => approvedBy.includes(o.org.name)) : orgs;
+  // Fabric approvals are given for the orgs whose admins approved in Slack, and no other: an org's
+  // key never signs for a change its admins did not agree to.
+  const approving = orgs.filter((o) => params.approvedByOrgs.includes(o.org.name));
+  if (approving.length === 0) await ctx.step('Approve for the orgs that approved', async (note) => note('none approved in Slack: only approvals already given in Fabric count'));
   for (const o of approving) await approveStep(ctx, o, def, pkg.packageId);
   await ctx.step('Commit the definition', async (note) => {
     const peer = first.peers[0] as PeerEndpoint;

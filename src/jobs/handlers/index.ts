@@ -1,12 +1,12 @@
-import type { JobHandler } from '../worker.js';
+import type { JobHandlers } from '../worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
 
-/** Every job type a worker can run, by name. A command enqueues one of these. */
-export const jobHandlers: Readonly<Record<string, JobHandler>> = {
+/** The handler of every job type (jobs/params.ts declares their params). A command enqueues one of these. */
+export const jobHandlers: JobHandlers = {
   ping,
   'peers.scale': peersScale,
   'pod.restart': podRestart,

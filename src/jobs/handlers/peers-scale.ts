@@ -7,20 +7,16 @@ import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
 import { installedPackageBytes, installedPackages, installPackage } from '../../fabric/lifecycle.js';
 import type { Kube } from '../../k8s/client.js';
 import { PEER_ADDRESS_ANNOTATION } from '../../k8s/labels.js';
-import { caAccess, NOTE_ISSUED, revokeLeftovers, validSerials } from '../ca-access.js';
+import { caAccess, NOTE_ISSUED, refusingForeign, revokeLeftovers, validSerials } from '../ca-access.js';
 import { orgPeersAccess, peerPodAddress } from '../fabric-access.js';
-import { PermanentError } from '../errors.js';
 import { networkNamed, orgNamed } from '../services.js';
 import { sleep, type JobContext, type JobHandler } from '../worker.js';
 
 const DEFAULT_TIMEOUT_S = 300;
 
 /** Scale an organisation's peer StatefulSet and wait until every peer is Ready. */
-export const peersScale: JobHandler = async (ctx) => {
-  const org = String(ctx.request.params.org);
-  const replicas = Number(ctx.request.params.replicas);
-  const timeoutMs = Number(ctx.request.params.timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
-  if (!Number.isInteger(replicas) || replicas < 1) throw new PermanentError(`a peer StatefulSet needs at least 1 replica, not ${replicas}`);
+export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas, timeoutSeconds }) => {
+  const timeoutMs = (timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const orgConfig = orgNamed(network, org);
   const { statefulSet, service } = orgConfig.peers;
@@ -59,7 +55,7 @@ export const peersScale: JobHandler = async (ctx) => {
         await note(`${pod}: already enrolled`);
         continue;
       }
-      const secret = await ca.register(registrar, { id: pod, type: 'peer' });
+      const secret = await refusingForeign(() => ca.register(registrar, { id: pod, type: 'peer' }));
       const signing = await ca.enroll({ id: pod, secret });
       const hosts = ['127.0.0.1', 'localhost', pod, `${pod}.${service}.${network.namespace}.svc`, `${pod}.${service}.${network.namespace}.svc.cluster.local`];
       const tls = await ca.enroll({ id: pod, secret, profile: 'tls', hosts });

@@ -5,8 +5,7 @@ import { networkNamed } from '../services.js';
 import type { JobHandler } from '../worker.js';
 
 /** Deletes a Fabric pod of the network so its controller recreates it. */
-export const podRestart: JobHandler = async (ctx) => {
-  const pod = String(ctx.request.params.pod);
+export const podRestart: JobHandler<'pod.restart'> = async (ctx, { pod }) => {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const kube = ctx.platform.kube();
   const uid = await ctx.step('Find the pod', async (note) => {

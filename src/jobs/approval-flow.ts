@@ -1,0 +1,151 @@
+import type { Logger } from '../log.js';
+import type { ApprovalRequest, Approvals, Vote } from './approvals.js';
+import type { AuditLog } from './audit.js';
+import type { JobInput, JobType } from './params.js';
+import { jobIdFor, type JobQueue } from './queue.js';
+import type { JobRequest } from './types.js';
+
+/**
+ * What a job type does around approvals, declared once per type (today only chaincode deploys):
+ * what the votes add to its params, what it gets without an approval, and the job each org's
+ * approval runs at once (Fabric's approveformyorg, made with that org's own admin).
+ */
+interface ApprovalHooks<T extends JobType> {
+  /** The params once approved, from the votes cast. */
+  approved?(params: JobInput<T>, votes: readonly Vote[]): JobInput<T>;
+  /** The params when the policy asks for no approval, from who asked. */
+  unapproved?(params: JobInput<T>, requester: { org?: string; role?: string }): JobInput<T>;
+  /** The job an org's approving vote queues straight away. */
+  orgApproved?(request: ApprovalRequest, org: string, userId: string): Omit<JobRequest, 'requestedAt'>;
+}
+
+type Hooks = { readonly [T in JobType]?: ApprovalHooks<T> };
+
+const approvingOrgs = (votes: readonly Vote[]): string[] => votes.filter((v) => v.decision === 'approve').map((v) => v.org);
+
+const hooks: Hooks = {
+  'chaincode.deploy': {
+    // approveformyorg runs for the orgs whose admins approved, and no other.
+    approved: (params, votes) => ({ ...params, approvedByOrgs: approvingOrgs(votes) }),
+    // Without a Slack approval, only an admin's own org approves, as that admin asked.
+    unapproved: (params, requester) => ({ ...params, approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [] }),
+    orgApproved: (request, org, userId) => ({
+      type: 'chaincode.approve-org',
+      params: { ...withoutVotes(request.params), org, approvalId: request.id },
+      requester: { userId, org, role: 'admin' },
+      channel: request.channel,
+      network: request.network,
+      targetOrg: org,
+      command: `${request.command} — ${org}'s approval`,
+    }),
+  },
+};
+
+function withoutVotes(params: ApprovalRequest['params']): ApprovalRequest['params'] {
+  const { approvedByOrgs: _dropped, ...rest } = params;
+  return rest;
+}
+
+function hooksOf(type: string): ApprovalHooks<JobType> | undefined {
+  return (hooks as Record<string, ApprovalHooks<JobType> | undefined>)[type];
+}
+
+/** True when an org's approving vote on this kind of request queues a job of its own. */
+export function hasOrgFollowUp(jobType: string): boolean {
+  return hooksOf(jobType)?.orgApproved !== undefined;
+}
+
+/** The params a job queued without approval carries. */
+export function unapprovedParams<T extends JobType>(type: T, params: JobInput<T>, requester: { org?: string; role?: string }): JobInput<T> {
+  const h = hooks[type] as ApprovalHooks<T> | undefined;
+  return h?.unapproved?.(params, requester) ?? params;
+}
+
+export interface ApprovalFlowDeps {
+  jobs: JobQueue;
+  approvals: Approvals;
+  audit: AuditLog;
+}
+
+/**
+ * Queues the job of an approved request (its id is the request's, so at most once) and marks
+ * it no longer owed. Returns whether this call queued it.
+ */
+export async function enqueueApproved(deps: ApprovalFlowDeps, approval: ApprovalRequest): Promise<{ id: string; created: boolean }> {
+  const type = approval.jobType;
+  const params = hooksOf(type)?.approved?.(approval.params as JobInput<JobType>, approval.votes) ?? approval.params;
+  const queued = await deps.jobs.enqueue(approval.id, {
+    type,
+    params: params as JobRequest['params'],
+    requester: approval.requester,
+    channel: approval.channel,
+    network: approval.network,
+    ...(approval.targetOrg === undefined ? {} : { targetOrg: approval.targetOrg }),
+    command: approval.command,
+    requestedAt: approval.createdAt,
+  });
+  await deps.approvals.setJob(approval.id, queued.id);
+  await deps.approvals.jobQueued(approval.id);
+  return queued;
+}
+
+/** Queues the job an org's approval runs at once, if its kind has one (idempotent per request and org). */
+export async function enqueueOrgFollowUp(deps: ApprovalFlowDeps, approval: ApprovalRequest, org: string, userId: string): Promise<void> {
+  const follow = hooksOf(approval.jobType)?.orgApproved?.(approval, org, userId);
+  if (follow !== undefined) await deps.jobs.enqueue(jobIdFor(`${approval.id}:${org}`), { ...follow, requestedAt: Date.now() });
+  await deps.approvals.followUpQueued(approval.id, org);
+}
+
+/**
+ * Finds what a deciding vote recorded as owed and nobody queued (the process that cast it died
+ * between the vote and the enqueue), and queues it. Both steps are idempotent, so any number of
+ * processes may run this; `graceMs` keeps it from racing the voter's own enqueue.
+ */
+export class OwedJobsSweeper {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: ApprovalFlowDeps,
+    private readonly log: Logger,
+    private readonly onQueued: (approvalId: string) => Promise<void>,
+    private readonly graceMs = 10_000,
+  ) {}
+
+  async sweep(): Promise<number> {
+    let queued = 0;
+    for (const id of await this.deps.approvals.owedJobs(this.graceMs)) {
+      const approval = await this.deps.approvals.get(id);
+      if (approval === undefined || approval.state !== 'approved') {
+        await this.deps.approvals.jobQueued(id);
+        continue;
+      }
+      const { id: jobId, created } = await enqueueApproved(this.deps, approval);
+      if (!created) continue;
+      queued++;
+      this.log.warn({ approval: id, jobId }, 'queued the job of an approved request whose voter did not');
+      await this.deps.audit.append({ actor: 'system', action: 'approval.granted', target: id, result: 'ok', channel: approval.channel, network: approval.network, detail: `job ${jobId} (queued by the sweeper)` });
+      await this.onQueued(id).catch((err: unknown) => this.log.warn({ err, approval: id }, 'approval card not updated'));
+    }
+    for (const { id, org } of await this.deps.approvals.owedFollowUps(this.graceMs)) {
+      const approval = await this.deps.approvals.get(id);
+      if (approval === undefined) {
+        await this.deps.approvals.followUpQueued(id, org);
+        continue;
+      }
+      const vote = approval.votes.find((v) => v.org === org && v.decision === 'approve');
+      if (vote === undefined) await this.deps.approvals.followUpQueued(id, org);
+      else await enqueueOrgFollowUp(this.deps, approval, org, vote.user);
+    }
+    return queued;
+  }
+
+  start(intervalMs = 5000): void {
+    const tick = (): void => void this.sweep().catch((err: unknown) => this.log.warn({ err }, 'could not look for approved requests without a job'));
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+  }
+}
