@@ -38,7 +38,7 @@ beforeAll(async () => {
   const file = path.join(work, 'config.yaml');
   writeFileSync(file, stringify(config));
   redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', ALERTS], users: ['U0ALICE', 'U0VIEWER'].map((id) => ({ id, name: id.toLowerCase() })) });
+  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', ALERTS], users: ['U0ALICE', 'U0VIEWER', 'U0VIEWER1'].map((id) => ({ id, name: id.toLowerCase() })) });
   const common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: file, KUBECONFIG: env.kubeconfig, CERT_SCAN_MS: '1500' };
   for (let i = 0; i < 2; i++) apps.push(await startApp({ ...common, ROLE: 'worker' }));
   bot = await startApp({ ...common, ROLE: 'bot' });
@@ -73,20 +73,28 @@ it('announces a certificate inside the window once, with a Renew button, however
 it('renews the certificate when an operator presses Renew: new serial, same Secret', async () => {
   const before = await serialOf();
   const warning = warnings()[0] as StoredMessage;
-  const res = await slack.clickButton(`${bot.url}/slack/events`, { userId: 'U0ALICE', channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value: `org1/${IDENTITY}` }, { secret: SECRET });
+  const res = await slack.clickButton(`${bot.url}/slack/events`, { userId: 'U0ALICE', channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value: `expirynet/org1/${IDENTITY}` }, { secret: SECRET });
   expect(res.status).toBe(200);
   const done = await eventually('the renew job to finish', () => slack.messages(ALERTS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert renew org1 ${IDENTITY}`) && /succeeded|failed/.test(JSON.stringify(m.blocks))), 60_000);
   expect(JSON.stringify(done.blocks)).toContain('succeeded');
   expect(await serialOf()).not.toBe(before);
 }, 90_000);
 
-it('refuses the Renew button to a viewer, and renews nothing', async () => {
+it('refuses the Renew button to a viewer of the org, to another org’s member, and when its value names another network; renews nothing', async () => {
   const before = await serialOf();
   const warning = warnings()[0] as StoredMessage;
-  const answers = slack.messages().filter((m) => m.ephemeral && m.user === 'U0VIEWER').length;
-  await slack.clickButton(`${bot.url}/slack/events`, { userId: 'U0VIEWER', channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value: `org1/${IDENTITY}` }, { secret: SECRET });
-  const answer = await eventually('the refusal', () => slack.messages().filter((m) => m.ephemeral && m.user === 'U0VIEWER')[answers]);
-  expect(answer.text).toContain('needs the operator role');
+  const real = `expirynet/org1/${IDENTITY}`;
+  const press = async (user: string, value: string): Promise<string> => {
+    const answers = slack.messages().filter((m) => m.ephemeral && m.user === user).length;
+    // A forged value is sent as a client showing blocks with that value would send it.
+    const seenBlocks = value === real ? undefined : (JSON.parse(JSON.stringify(warning.blocks).replaceAll(real, value)) as unknown[]);
+    await slack.clickButton(`${bot.url}/slack/events`, { userId: user, channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value, ...(seenBlocks === undefined ? {} : { seenBlocks }) }, { secret: SECRET });
+    return (await eventually('the refusal', () => slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? '';
+  };
+  expect(await press('U0VIEWER1', real)).toContain('needs the operator role');
+  expect(await press('U0VIEWER', real)).toContain("only org1's members may ask for it");
+  // A forged click: the value names another network than the one this channel serves.
+  expect(await press('U0ALICE', `othernet/org1/${IDENTITY}`)).toContain('That button does nothing here');
   await new Promise((r) => setTimeout(r, 2000));
   expect(await serialOf()).toBe(before);
 });

@@ -63,7 +63,7 @@ it('shows the status card for /fabric status', async () => {
 
 it('refuses a command typed as someone without the role, and says why', async () => {
   await actAs('U0VIEWER');
-  await type('/fabric pods restart org1-peer-0');
+  await type('/fabric pods restart org2-peer-0');
   await messageWith('needs the operator role; you are viewer in org2').last().waitFor({ timeout: 20_000 });
   await actAs('U0ALICE');
 });

@@ -97,7 +97,7 @@ beforeAll(async () => {
     botToken: TOKEN,
     signingSecret: SECRET,
     channels: ['C0OPS', ALERTS],
-    users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN2', 'U0VIEWER'].map((id) => ({ id, name: id.toLowerCase() })),
+    users: ['U0ALICE', 'U0BOB', 'U0ADMIN1', 'U0ADMIN2', 'U0VIEWER', 'U0VIEWER1'].map((id) => ({ id, name: id.toLowerCase() })),
   });
   // A short lock, so a worker killed mid-job is replaced within seconds.
   common = { WORKER_LOCK_MS: '5000', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: env.botConfig, KUBECONFIG: env.kubeconfig, ALERT_RECHECK_MS: '1000' };
@@ -138,16 +138,17 @@ describe('pod alerts from two watching workers', () => {
     expect(alertsFor(pod)).toHaveLength(2);
   });
 
-  it('shows logs to a viewer, and restarts the pod only after an admin approves', async () => {
+  it('shows logs to a viewer of the pod’s org (not of another org), and restarts the pod only after an admin approves', async () => {
     const alert = alertsFor(pod)[0] as StoredMessage;
-    let before = ephemerals('U0VIEWER').length;
-    await slack.clickButton(events(), { userId: 'U0VIEWER', channelId: ALERTS, messageTs: alert.ts, actionId: 'alert_show_logs' }, { secret: SECRET });
-    const logs = await eventually('the logs', () => (ephemerals('U0VIEWER').length > before ? ephemerals('U0VIEWER').at(-1) : undefined));
-    expect(JSON.stringify(logs.blocks)).toContain(`Last lines of`);
-
-    before = ephemerals('U0VIEWER').length;
-    await slack.clickButton(events(), { userId: 'U0VIEWER', channelId: ALERTS, messageTs: alert.ts, actionId: 'alert_restart_pod' }, { secret: SECRET });
-    expect((await eventually('the refusal', () => (ephemerals('U0VIEWER').length > before ? ephemerals('U0VIEWER').at(-1) : undefined))).text).toContain('needs the operator role');
+    const press = async (user: string, actionId: string): Promise<StoredMessage> => {
+      const before = ephemerals(user).length;
+      await slack.clickButton(events(), { userId: user, channelId: ALERTS, messageTs: alert.ts, actionId }, { secret: SECRET });
+      return eventually(`the answer to ${user}`, () => (ephemerals(user).length > before ? ephemerals(user).at(-1) : undefined));
+    };
+    expect(JSON.stringify((await press('U0VIEWER1', 'alert_show_logs')).blocks)).toContain(`Last lines of`);
+    // org1's CA pod is org1's: an org2 viewer sees neither its logs nor may restart it.
+    expect((await press('U0VIEWER', 'alert_show_logs')).text).toContain("only org1's members may ask for it");
+    expect((await press('U0VIEWER1', 'alert_restart_pod')).text).toContain('needs the operator role');
 
     const uid = (await org1CaPod()).metadata?.uid;
     await slack.clickButton(events(), { userId: 'U0ALICE', channelId: ALERTS, messageTs: alert.ts, actionId: 'alert_restart_pod' }, { secret: SECRET });
@@ -274,7 +275,7 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
 
   it('registers without enrolling: attributes at the CA, the enrollment secret only in a Secret that enrolls', async () => {
     const device = `device-${Date.now()}`;
-    const jobId = /`([a-z0-9]+)`/.exec(await commandText('U0ALICE', `cert register org2 ${device} --attrs role=sensor:ecert,site=lab --max-enrollments 2`))?.[1] as string;
+    const jobId = /`([a-z0-9]+)`/.exec(await commandText('U0BOB', `cert register org2 ${device} --attrs role=sensor:ecert,site=lab --max-enrollments 2`))?.[1] as string;
     const done = await finished(jobId);
     expect(done).toContain('succeeded');
     expect(done).toContain(`org2-enroll-${device}`);
@@ -298,16 +299,17 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
       rmSync(home, { recursive: true, force: true });
     }
     for (const text of [done, shown, JSON.stringify(slack.messages())]) expect(text).not.toContain(data['enrollment-secret']);
-    const again = /`([a-z0-9]+)`/.exec(await commandText('U0ALICE', `cert register org2 ${device}`))?.[1] as string;
+    const again = /`([a-z0-9]+)`/.exec(await commandText('U0BOB', `cert register org2 ${device}`))?.[1] as string;
     expect(await finished(again)).toContain('already registered');
   });
 
   it('shows an enrolled identity’s certificate, and says when the CA knows no such name', async () => {
-    const shown = await commandReads('U0VIEWER', `cert show org1 ${name}`);
+    const shown = await commandReads('U0VIEWER1', `cert show org1 ${name}`);
     expect(shown).toContain(`Certificate* in Secret \`org1-id-${name}\``);
     expect(shown).toMatch(/Serial: `[0-9a-f]+`/);
-    expect(await commandReads('U0VIEWER', 'cert show org1 nobody-here')).toContain('the CA has no such identity and nothing is stored for it');
-    expect(await commandReads('U0VIEWER', 'cert register org1 x')).toContain('needs the operator role');
+    expect(await commandReads('U0VIEWER1', 'cert show org1 nobody-here')).toContain('the CA has no such identity and nothing is stored for it');
+    expect(await commandReads('U0VIEWER1', 'cert register org1 x')).toContain('needs the operator role');
+    expect(await commandReads('U0VIEWER', `cert show org1 ${name}`)).toContain("only org1's members may ask for it");
     expect(await commandReads('U0ALICE', 'cert register org1 x --attrs nonsense')).toContain('name=value pairs');
   });
 

@@ -101,6 +101,7 @@ export function botConfigYaml(cas: FabricCa[], peerEndpoints: Record<string, str
       { user: 'U0ADMIN1', network: NETWORK, org: 'org1', role: 'admin' },
       { user: 'U0ADMIN2', network: NETWORK, org: 'org2', role: 'admin' },
       { user: 'U0VIEWER', network: NETWORK, org: 'org2', role: 'viewer' },
+      { user: 'U0VIEWER1', network: NETWORK, org: 'org1', role: 'viewer' },
     ],
     jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
   });
