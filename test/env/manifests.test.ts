@@ -33,9 +33,9 @@ async function ensureNamespace(name: string): Promise<void> {
   }
 }
 
-/** A client that authenticates as the bot's ServiceAccount with a TokenRequest token. */
-async function asBot(): Promise<Kube> {
-  const tr = await admin.core.createNamespacedServiceAccountToken({ name: 'fabric-chatops', namespace: 'fabric-chatops', body: { spec: { expirationSeconds: 600 } } });
+/** A client that authenticates as one of the manifests' ServiceAccounts with a TokenRequest token. */
+async function asServiceAccount(name: 'fabric-chatops-bot' | 'fabric-chatops-worker'): Promise<Kube> {
+  const tr = await admin.core.createNamespacedServiceAccountToken({ name, namespace: 'fabric-chatops', body: { spec: { expirationSeconds: 600 } } });
   const cluster = admin.config.getCurrentCluster();
   if (cluster === null) throw new Error('no cluster in kubeconfig');
   const config = new KubeConfig();
@@ -61,8 +61,9 @@ describe('manifests/', () => {
   });
 });
 
-describe('the bot’s ServiceAccount, with the RBAC from manifests/overlays/demo', () => {
+describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from manifests/overlays/demo', () => {
   let bot: Kube;
+  let worker: Kube;
 
   beforeAll(async () => {
     await ensureNamespace('fabric-chatops');
@@ -74,29 +75,50 @@ describe('the bot’s ServiceAccount, with the RBAC from manifests/overlays/demo
       namespace: MANAGED,
       body: { metadata: { name: 'org1-peer', labels }, spec: { replicas: 1, serviceName: 'org1-peer', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } } },
     });
-    bot = await asBot();
+    bot = await asServiceAccount('fabric-chatops-bot');
+    worker = await asServiceAccount('fabric-chatops-worker');
   });
 
-  it('can do every operation the bot performs in a managed namespace', async () => {
-    expect((await scalePeers(bot, MANAGED, 'org1-peer', 2, { timeoutMs: 60_000 })).to).toBe(2);
-    expect((await fabricPods(bot, MANAGED, { withMetrics: true })).length).toBeGreaterThanOrEqual(2);
+  const status = (p: Promise<unknown>): Promise<number | undefined> => p.then(() => 200, (e: unknown) => apiStatus(e));
+
+  it('lets the workers do every operation their jobs perform in a managed namespace', async () => {
+    expect((await scalePeers(worker, MANAGED, 'org1-peer', 2, { timeoutMs: 60_000 })).to).toBe(2);
+    expect((await fabricPods(worker, MANAGED, { withMetrics: true })).length).toBeGreaterThanOrEqual(2);
     const cc = { network: 'demo', org: 'org1', name: 'basic', image: 'example/basic:1', packageId: 'basic_1:ab' };
-    await applyChaincodeWorkload(bot, MANAGED, cc);
-    await removeChaincodeWorkload(bot, MANAGED, cc);
-    const secret = await saveIdentity(bot, MANAGED, { network: 'demo', org: 'org1', name: 'peer1' }, { mspId: 'Org1MSP', certPem: 'cert', keyPem: 'key' });
-    expect((await readIdentity(bot, MANAGED, secret))?.certPem).toBe('cert');
-    // A peer pod: the chaincode pod may already be gone with its Deployment.
-    const pod = (await bot.core.listNamespacedPod({ namespace: MANAGED, labelSelector: `${LABELS.component}=peer` })).items[0]?.metadata?.name as string;
-    await bot.core.deleteNamespacedPod({ name: pod, namespace: MANAGED });
+    await applyChaincodeWorkload(worker, MANAGED, cc);
+    await applyChaincodeWorkload(worker, MANAGED, cc);
+    const secret = await saveIdentity(worker, MANAGED, { network: 'demo', org: 'org1', name: 'peer1' }, { mspId: 'Org1MSP', certPem: 'cert', keyPem: 'key' });
+    expect((await readIdentity(worker, MANAGED, secret))?.certPem).toBe('cert');
+    await admin.core.createNamespacedConfigMap({ namespace: MANAGED, body: { metadata: { name: 'cc-collections' }, data: { 'collections.json': '[]' } } });
+    expect(await status(worker.core.readNamespacedConfigMap({ name: 'cc-collections', namespace: MANAGED }))).toBe(200);
+    const pod = (await worker.core.listNamespacedPod({ namespace: MANAGED, labelSelector: `${LABELS.component}=peer` })).items[0]?.metadata?.name as string;
+    expect(await status(worker.core.readNamespacedPodLog({ name: pod, namespace: MANAGED }))).not.toBe(403);
+    await worker.core.deleteNamespacedPod({ name: pod, namespace: MANAGED });
+    await removeChaincodeWorkload(admin, MANAGED, cc);
   });
 
-  it('is denied Secrets in a namespace it is not bound to, and any cluster-scoped write', async () => {
-    const status = (p: Promise<unknown>): Promise<number | undefined> => p.then(() => 200, (e: unknown) => apiStatus(e));
-    expect(await status(bot.core.listNamespacedSecret({ namespace: env.namespace }))).toBe(403);
-    expect(await status(bot.core.readNamespacedSecret({ name: 'org1-ca-registrar', namespace: env.namespace }))).toBe(403);
-    expect(await status(bot.core.createNamespace({ body: { metadata: { name: 'not-allowed' } } }))).toBe(403);
-    expect(await status(bot.core.patchNode({ name: 'kwok-node-0', body: { metadata: { labels: { x: 'y' } } } }))).toBe(403);
-    expect(await status(bot.apps.deleteNamespacedStatefulSet({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
+  it('gives the workers only the verbs they use: no Secret deletes, no ConfigMap writes, no other namespace, nothing cluster-wide', async () => {
+    expect(await status(worker.core.deleteNamespacedSecret({ name: 'org1-id-peer1', namespace: MANAGED }))).toBe(403);
+    expect(await status(worker.core.createNamespacedConfigMap({ namespace: MANAGED, body: { metadata: { name: 'x' } } }))).toBe(403);
+    expect(await status(worker.core.listNamespacedSecret({ namespace: env.namespace }))).toBe(403);
+    expect(await status(worker.core.readNamespacedSecret({ name: 'org1-ca-registrar', namespace: env.namespace }))).toBe(403);
+    expect(await status(worker.core.createNamespace({ body: { metadata: { name: 'not-allowed' } } }))).toBe(403);
+    expect(await status(worker.core.patchNode({ name: 'kwok-node-0', body: { metadata: { labels: { x: 'y' } } } }))).toBe(403);
+    expect(await status(worker.apps.deleteNamespacedStatefulSet({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
+  });
+
+  it('gives the bot nothing: no Secret, no pod, no scale, in the managed namespace or anywhere, and no token in its pods', async () => {
+    expect(await status(bot.core.readNamespacedSecret({ name: 'org1-id-peer1', namespace: MANAGED }))).toBe(403);
+    expect(await status(bot.core.listNamespacedSecret({ namespace: MANAGED }))).toBe(403);
+    expect(await status(bot.core.listNamespacedPod({ namespace: MANAGED }))).toBe(403);
+    expect(await status(bot.apps.readNamespacedStatefulSetScale({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
+    expect(await status(bot.core.listNamespacedSecret({ namespace: 'fabric-chatops' }))).toBe(403);
+    const { stdout: rendered } = await kubectl(['kustomize', path.resolve('manifests/overlays/demo')]);
+    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec?: { template?: { spec?: { serviceAccountName?: string; automountServiceAccountToken?: boolean } } } });
+    const botPod = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'fabric-chatops-bot')?.spec?.template?.spec;
+    expect(botPod).toMatchObject({ serviceAccountName: 'fabric-chatops-bot', automountServiceAccountToken: false });
+    const bindings = docs.filter((d) => d.kind === 'RoleBinding') as unknown as { subjects: { name: string }[] }[];
+    expect(bindings.flatMap((b) => b.subjects.map((x) => x.name))).not.toContain('fabric-chatops-bot');
   });
 });
 
