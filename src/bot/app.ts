@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import bolt from '@slack/bolt';
 import type { CustomRoute } from '@slack/bolt';
-import type { WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import type { Env } from '../config/env.js';
 import type { BotContext } from './context.js';
 import { registerActions } from './handlers/actions.js';
@@ -98,6 +98,12 @@ function isJsonObject(text: string): boolean {
   }
 }
 
+/** A Web API client for lookups made while a person waits (user groups): one retry, 3 s each. */
+function lookupClient(env: Env, logger: ReturnType<typeof slackLogger>): WebClient {
+  const url = slackApiUrl(env);
+  return new WebClient(env.SLACK_BOT_TOKEN, { logger, timeout: 3000, retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 500 }, ...(url === undefined ? {} : { slackApiUrl: url }) });
+}
+
 /** The Bolt app: HTTP receiver at POST /slack/events (signatures verified), or Socket Mode with an app token. */
 export function createBot(deps: BotDeps): Bot {
   const { env, config, log } = deps;
@@ -122,7 +128,7 @@ export function createBot(deps: BotDeps): Bot {
     approvals: deps.approvals,
     queries: deps.queries,
     log,
-    membership: new Membership(config, app.client, log, env.USERGROUP_GRACE_MS),
+    membership: new Membership(config, lookupClient(env, logger), log, { refreshMs: env.USERGROUP_REFRESH_MS, graceMs: env.USERGROUP_GRACE_MS }),
     client: app.client,
     commandName: config.slack.command,
     commands: deps.commands,

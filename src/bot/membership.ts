@@ -3,20 +3,26 @@ import { roleRank, type Config, type NetworkConfig } from '../config/model.js';
 import type { Logger } from '../log.js';
 import type { Member } from './commands/types.js';
 
-const USERGROUP_TTL_MS = 5 * 60_000;
-const FAILED_LOOKUP_TTL_MS = 30_000;
+const FAILED_LOOKUP_RETRY_MS = 30_000;
+
+export interface GroupLookupTimes {
+  /** How often a group's members are read again. */
+  refreshMs: number;
+  /** How long after Slack last answered a group that cannot be read keeps its members. */
+  graceMs: number;
+}
 
 /** Who is who: the channel → network binding, and Slack users and user groups → org and role. */
 export class Membership {
   /** `readAt`: when Slack last answered for the group; `until`: when to ask again. */
   private readonly groupCache = new Map<string, { users: Set<string>; readAt: number; until: number }>();
 
-  /** `graceMs`: how long a group Slack cannot be asked about keeps its last-known members. */
+  /** `client`: for user group lookups, which wait for no long retries (a person is waiting). */
   constructor(
     private readonly config: Config,
     private readonly client: WebClient,
     private readonly log: Logger,
-    private readonly graceMs = 5 * 60_000,
+    private readonly times: GroupLookupTimes = { refreshMs: 5 * 60_000, graceMs: 5 * 60_000 },
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -48,16 +54,16 @@ export class Membership {
     try {
       const res = await this.client.usergroups.users.list({ usergroup });
       const users = new Set(res.users ?? []);
-      this.groupCache.set(usergroup, { users, readAt: this.now(), until: this.now() + USERGROUP_TTL_MS });
+      this.groupCache.set(usergroup, { users, readAt: this.now(), until: this.now() + this.times.refreshMs });
       return users;
     } catch (err) {
       // One unreadable group must not lock out members listed by user. It keeps its last-known
       // members for the grace period after Slack last answered, and then grants nothing (fails
       // closed) until it can be read again: someone removed from it meanwhile loses the role.
-      const fresh = cached !== undefined && this.now() - cached.readAt <= this.graceMs;
+      const fresh = cached !== undefined && this.now() - cached.readAt <= this.times.graceMs;
       this.log.warn({ err, usergroup, keptMembers: fresh }, fresh ? 'cannot read Slack user group; its last-known members keep their role for now' : 'cannot read Slack user group; its members get no role from it until it can be read');
       const users = fresh ? cached.users : new Set<string>();
-      this.groupCache.set(usergroup, { users, readAt: cached?.readAt ?? 0, until: this.now() + FAILED_LOOKUP_TTL_MS });
+      this.groupCache.set(usergroup, { users, readAt: cached?.readAt ?? 0, until: this.now() + Math.min(FAILED_LOOKUP_RETRY_MS, this.times.refreshMs) });
       return users;
     }
   }

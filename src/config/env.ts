@@ -41,6 +41,8 @@ export const envSchema = z
     ALERT_RECHECK_MS: z.coerce.number().int().min(1000).default(30_000),
     /** How often workers look for certificates about to expire (default every 6 hours). */
     CERT_SCAN_MS: z.coerce.number().int().min(1000).default(6 * 3600_000),
+    /** How often the members of a Slack user group named in the config are read again. */
+    USERGROUP_REFRESH_MS: z.coerce.number().int().min(100).default(5 * 60_000),
     /** How long a Slack user group that cannot be read keeps its last-known members; then it grants nothing. */
     USERGROUP_GRACE_MS: z.coerce.number().int().min(0).default(5 * 60_000),
     /** How long a command waits for a worker to answer a read (status, certificates, logs). */

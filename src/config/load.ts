@@ -21,7 +21,8 @@ export class ConfigError extends Error {
 function formatPath(pathParts: ReadonlyArray<PropertyKey>): string {
   return pathParts.reduce<string>((acc, part) => {
     if (typeof part === 'number') return `${acc}[${part}]`;
-    return acc === '' ? String(part) : `${acc}.${String(part)}`;
+    const key = /^[A-Za-z_][A-Za-z0-9_]*$/.test(String(part)) ? String(part) : JSON.stringify(String(part));
+    return acc === '' ? key : `${acc}.${key}`;
   }, '');
 }
 

@@ -62,4 +62,56 @@ describe('configuration at start', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('YAML:');
   });
+
+  it('names unknown keys by their path, and a policy for a command that does not exist', () => {
+    const file = path.join(scratch, 'typos.yaml');
+    writeFileSync(
+      file,
+      [
+        'networks:',
+        '  - name: prod',
+        '    namespace: fabric-prod',
+        '    channels: [C0PROD]',
+        '    alertChanel: C0ALERTS', // misspelt: would silently mean "no alert channel"
+        '    orgs: []',
+        'jobs: { attemps: 3 }',
+        'policies:',
+        '  "peers scal": { role: admin }', // would silently govern nothing
+        '  "peers scale": { role: admin, aproval: none }',
+      ].join('\n'),
+    );
+    const r = runMain({ FABRIC_CHATOPS_CONFIG: file }, ['--check-config']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('networks[0].alertChanel: unknown key');
+    expect(r.stderr).toContain('jobs.attemps: unknown key');
+    expect(r.stderr).toContain('policies."peers scale".aproval: unknown key');
+    expect(r.stderr).toContain('policies."peers scal": no command peers scal');
+    expect(r.stderr).toContain('4 problems');
+  });
+
+  it('refuses a channel that serves two networks, as a command channel of one and the alert channel of another or of both', () => {
+    const file = path.join(scratch, 'overlap.yaml');
+    writeFileSync(
+      file,
+      [
+        'networks:',
+        '  - { name: a, namespace: ns-a, channels: [C0A, C0SHARED], alertChannel: C0ALERTS }',
+        '  - { name: b, namespace: ns-b, channels: [C0B], alertChannel: C0SHARED }',
+        '  - { name: c, namespace: ns-c, channels: [C0C], alertChannel: C0ALERTS }',
+        '  - { name: d, namespace: ns-d, channels: [C0D], alertChannel: C0D }', // its own: fine
+      ].join('\n'),
+    );
+    const r = runMain({ FABRIC_CHATOPS_CONFIG: file }, ['--check-config']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("networks[1].alertChannel: channel C0SHARED is already network a's command channel");
+    expect(r.stderr).toContain("networks[2].alertChannel: channel C0ALERTS is already network a's alert channel");
+    expect(r.stderr).toContain('2 problems');
+  });
+
+  it('validates with the Node the project ships: `npm run check-config` works where the machine’s node is older', () => {
+    const r = spawnSync('npm', ['run', '--silent', 'check-config'], { env: { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, FABRIC_CHATOPS_CONFIG: exampleConfigPath }, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toContain('SyntaxError');
+    expect(r.stdout).toContain('example.yaml: ok');
+    expect(r.status).toBe(0);
+  });
 });
