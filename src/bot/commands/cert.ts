@@ -20,7 +20,7 @@ const targetOrg = orgArgument('ORG');
 function privilegedType(args: ParsedArgs): PolicyFloor | undefined {
   const type = identityType(args);
   if (!PRIVILEGED_IDENTITY_TYPES.has(type)) return undefined;
-  return { role: 'admin', approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' }, because: `for a ${type} identity, with the org's approval` };
+  return { role: 'admin', approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' }, because: `for an ${type} identity, with the org's approval` };
 }
 
 /** `name=value[:ecert]` pairs, comma-separated, as the grammar accepted them. */
