@@ -99,6 +99,7 @@ export function botConfigYaml(cas: FabricCa[], peerEndpoints: Record<string, str
       { user: 'U0ALICE', network: NETWORK, org: 'org1', role: 'operator' },
       { user: 'U0BOB', network: NETWORK, org: 'org2', role: 'operator' },
       { user: 'U0ADMIN1', network: NETWORK, org: 'org1', role: 'admin' },
+      { user: 'U0ADMIN1B', network: NETWORK, org: 'org1', role: 'admin' },
       { user: 'U0ADMIN2', network: NETWORK, org: 'org2', role: 'admin' },
       { user: 'U0VIEWER', network: NETWORK, org: 'org2', role: 'viewer' },
       { user: 'U0VIEWER1', network: NETWORK, org: 'org1', role: 'viewer' },
