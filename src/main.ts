@@ -71,7 +71,14 @@ async function main(argv: string[]): Promise<void> {
   const workerRedis: Redis | undefined = env.ROLE === 'bot' ? undefined : connectRedis(redis, 'worker');
   const eventsRedis: Redis | undefined = env.ROLE === 'worker' ? undefined : connectRedis(redis, 'events');
   for (const r of [producerRedis, workerRedis, eventsRedis]) {
-    r?.on('error', (err: Error) => (isRedisAuthError(err) ? log.error({ err: err.message }, 'Redis refused our credentials: check REDIS_URL / REDIS_PASSWORD') : log.warn({ err: err.message }, 'redis connection error')));
+    // Said once per connection until Redis takes the credentials: it retries every few hundred ms.
+    let refused = false;
+    r?.on('ready', () => (refused = false));
+    r?.on('error', (err: Error) => {
+      if (!isRedisAuthError(err)) log.warn({ err: err.message }, 'redis connection error');
+      else if (!refused) log.error({ err: err.message }, 'Redis refused our credentials: check REDIS_URL / REDIS_PASSWORD');
+      refused ||= isRedisAuthError(err);
+    });
   }
   const audit = new AuditLog(producerRedis, config.audit);
   const jobs = new JobQueue(producerRedis, { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs });
@@ -134,13 +141,13 @@ async function main(argv: string[]): Promise<void> {
       ['alerts', async () => alerts?.stop()],
       ['certificate expiry watch', async () => certExpiry?.stop()],
       ['workers', async () => workers?.close()],
-      ['query worker', async () => queryWorker?.close()],
+      ['query worker', async () => queryWorker?.close(workerRedis?.status !== 'ready')],
       ['undelivered statuses', async () => undelivered?.stop()],
       ['status updates', async () => publisher?.flush()],
       ['ops server', async () => new Promise((r) => (opsServer === undefined ? r(undefined) : opsServer.close(() => r(undefined))))],
       ['queries', async () => queries?.close()],
       ['queue', async () => jobs.close()],
-      ['redis', async () => Promise.all([producerRedis.quit(), workerRedis?.quit(), eventsRedis?.quit()])],
+      ['redis', async () => Promise.all([producerRedis, workerRedis, eventsRedis].map((r) => (r === undefined ? undefined : r.status === 'ready' ? r.quit() : r.disconnect())))],
       ['embedded redis', async () => embedded?.stop()],
       ['local console', async () => localConsole?.stop()],
     ];

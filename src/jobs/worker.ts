@@ -300,7 +300,9 @@ export function startWorkers(deps: WorkerDeps): Workers {
     worker.on('error', (err) => deps.log.error({ err, network }, 'worker error'));
     return worker;
   });
-  return { close: async () => void (await Promise.all(workers.map((w) => w.close()))) };
+  // Active jobs finish before close resolves; with Redis unreachable there is nothing to wait for
+  // (and BullMQ would wait for the connection forever), so the workers are closed at once.
+  return { close: async () => void (await Promise.all(workers.map((w) => w.close(deps.redis.status !== 'ready')))) };
 }
 
 /** A sleep that ends early, with the signal's reason, when the job is cancelled. */
