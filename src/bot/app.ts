@@ -43,6 +43,21 @@ const MAX_UNVERIFIED = 64;
  */
 const SERVER_OPTIONS = { headersTimeout: 10_000, requestTimeout: 15_000, keepAliveTimeout: 5_000, connectionsCheckingInterval: 1_000 };
 const MAX_CONNECTIONS = 1024;
+/**
+ * A connection that sends nothing at all is closed after this long: headersTimeout starts at its
+ * first byte, and Node's socket timeout does not fire beside connectionsCheckingInterval.
+ */
+const SILENT_SOCKET_MS = 10_000;
+
+/** Closes connections that have sent nothing within `ms`. */
+export function closingSilentSockets(server: Server, ms: number): void {
+  server.on('connection', (socket) => {
+    const timer = setTimeout(() => socket.destroy(), ms);
+    timer.unref();
+    socket.once('data', () => clearTimeout(timer));
+    socket.once('close', () => clearTimeout(timer));
+  });
+}
 
 /**
  * Checks Bolt leaves out, before Bolt sees the request: timestamps in the future, oversized
@@ -149,6 +164,7 @@ export function createBot(deps: BotDeps): Bot {
       }
       const server = (await app.start({ port: env.PORT, ...(deps.host === undefined ? {} : { host: deps.host }) }, SERVER_OPTIONS)) as Server;
       server.maxConnections = MAX_CONNECTIONS;
+      closingSilentSockets(server, SILENT_SOCKET_MS);
     },
     async stop() {
       await app.stop();

@@ -55,6 +55,7 @@ export async function startOpsServer(port: number, routes: OpsRoute[], host?: st
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 15_000;
+  server.setTimeout(20_000); // no connectionsCheckingInterval here, so the socket timeout fires
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port, ...(host === undefined ? {} : { host }) }, resolve);
