@@ -165,6 +165,18 @@ describe('pod alerts from two watching workers', () => {
 });
 
 describe('Kubernetes commands from Slack on the real cluster', () => {
+  it('shows the logs of Fabric pods only', async () => {
+    const name = `not-fabric-${Date.now()}`;
+    await kube.core.createNamespacedPod({ namespace: env.namespace, body: { metadata: { name }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } });
+    try {
+      expect(await commandText('U0VIEWER1', `pods logs ${name}`)).toContain(`no Fabric pod ${name} in ${env.namespace}`);
+      expect(await commandText('U0ALICE', `pods restart ${name}`)).toContain(`no Fabric pod ${name}`);
+      expect((await kube.core.readNamespacedPod({ name, namespace: env.namespace })).metadata?.deletionTimestamp).toBeUndefined();
+    } finally {
+      await kube.core.deleteNamespacedPod({ name, namespace: env.namespace, gracePeriodSeconds: 0 });
+    }
+  });
+
   it('/fabric status and /fabric metrics show the network’s pods', async () => {
     const status = JSON.stringify((await command('U0VIEWER', 'status')).blocks);
     expect(status).toContain('Fabric pods in `fabric-test`');

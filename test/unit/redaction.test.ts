@@ -40,4 +40,19 @@ describe('log redaction', () => {
   it('leaves ordinary text alone', () => {
     expect(scrubText('scaled org1-peer from 1 to 3 replicas')).toBe('scaled org1-peer from 1 to 3 replicas');
   });
+
+  it.each([
+    ['fabric-ca-server start -b admin:adminpw --port 7054', 'adminpw', 'start -b admin:[Redacted]'],
+    ['CORE_PEER_PASSWORD=p4ss password=hunter22 passwd: letmein', 'hunter22', 'password=[Redacted]'],
+    ['connecting with token=abc123def to the API', 'abc123def', 'token=[Redacted]'],
+    ['Authorization: Bearer eyJhbGciOiJSUzI1NiJ9.payload.sig', 'eyJhbGciOiJSUzI1NiJ9', 'Bearer [Redacted]'],
+    ['{"mspId":"Org1MSP","tlsKeyPem":"-----BEGIN EC KEY-----xyz"}', 'BEGIN EC KEY', '"tlsKeyPem":"[Redacted]"'],
+    ['tls.key: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hBZ0VBTUJNR0J5cUdTTTQ5', 'LS0tLS1CRUdJTi', 'tls.key: [Redacted]'],
+    ['data: LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JR0hBZ0VBTUJNR0J5cUdTTTQ5 end', 'LS0tLS1CRUdJTi', 'data: [Redacted] end'],
+    ['redis://fco:s3cret-pw@redis:6379', 's3cret-pw', 'redis://fco:[Redacted]@redis:6379'],
+  ])('scrubs %s from free text and pod logs', (text, secret, kept) => {
+    const out = scrubText(text);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(kept);
+  });
 });
