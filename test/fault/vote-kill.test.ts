@@ -67,7 +67,7 @@ it('queues the job of a request approved by a vote whose bot died before queuing
 
   expect(await redis.client.hget(`fco:approval:${id}`, 'state')).toBe('approved');
   expect(await redis.client.exists(`fco:ops-tri:${id}`)).toBe(0);
-  expect(await redis.client.zrange('fco:approvals:owed-jobs', 0, -1)).toEqual([id]);
+  expect(await redis.client.zrange('fco:approvals:owed-jobs', '0', '-1')).toEqual([id]);
 
   // A new bot (as its Deployment would start one) finds the approved request and queues its job.
   bots.push(await startApp({ ...common, ROLE: 'bot', REDIS_URL: redis.url }));
