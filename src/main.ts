@@ -28,6 +28,19 @@ import { usageOf } from './bot/grammar.js';
 import type { LocalConsole } from './console/console-server.js';
 
 const commandPaths = commands.map((c) => c.path.join(' '));
+const STEP_PATIENCE_MS = 10_000;
+
+/** Waits for `p`, or for `ms` when given: 'timed-out' then. */
+async function withPatience(p: Promise<unknown>, ms: number | undefined): Promise<'done' | 'timed-out'> {
+  if (ms === undefined) return p.then(() => 'done');
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), ms)));
+  try {
+    return await Promise.race([p.then(() => 'done' as const), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 async function main(argv: string[]): Promise<void> {
   const checkOnly = argv.includes('--check-config');
@@ -152,8 +165,12 @@ async function main(argv: string[]): Promise<void> {
       ['local console', async () => localConsole?.stop()],
     ];
     for (const [name, step] of steps) {
+      log.debug({ step: name }, 'shutting down');
+      // Active jobs may take as long as they need; anything else that hangs is logged and passed.
+      const patience = name === 'workers' ? undefined : STEP_PATIENCE_MS;
       try {
-        await step();
+        const outcome = await withPatience(step(), patience);
+        if (outcome === 'timed-out') log.warn({ step: name, ms: patience }, 'shutdown step did not finish in time; going on');
       } catch (err) {
         log.warn({ err, step: name }, 'shutdown step failed');
       }

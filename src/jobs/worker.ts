@@ -282,27 +282,50 @@ function bind<T extends JobType>(handlers: JobHandlers, type: T, raw: unknown): 
 }
 
 export interface Workers {
+  /** Jobs this process is running now. */
+  active(): string[];
+  /** Lets active jobs finish, then stops taking jobs. */
   close(): Promise<void>;
 }
 
 /** A BullMQ worker on each network's queue, each with its own `concurrency` slots. */
 export function startWorkers(deps: WorkerDeps): Workers {
+  const active = new Set<string>();
   const workers = deps.networks.map((network) => {
-    const worker = new Worker<JobData, JobResult>(queueNameFor(network), async (job, _token, bullSignal) => processJob(deps, job, bullSignal), {
-      connection: deps.redis,
-      prefix: KEY_PREFIX,
-      concurrency: deps.concurrency,
-      lockDuration: deps.lockMs,
-      stalledInterval: Math.max(1000, Math.floor(deps.lockMs / 2)),
-      // A job whose worker died is taken up again; after 3 such losses it fails.
-      maxStalledCount: 3,
-    });
+    const worker = new Worker<JobData, JobResult>(
+      queueNameFor(network),
+      async (job, _token, bullSignal) => {
+        const id = job.id ?? '?';
+        active.add(id);
+        try {
+          return await processJob(deps, job, bullSignal);
+        } finally {
+          active.delete(id);
+        }
+      },
+      {
+        connection: deps.redis,
+        prefix: KEY_PREFIX,
+        concurrency: deps.concurrency,
+        lockDuration: deps.lockMs,
+        stalledInterval: Math.max(1000, Math.floor(deps.lockMs / 2)),
+        // A job whose worker died is taken up again; after 3 such losses it fails.
+        maxStalledCount: 3,
+      },
+    );
     worker.on('error', (err) => deps.log.error({ err, network }, 'worker error'));
     return worker;
   });
-  // Active jobs finish before close resolves; with Redis unreachable there is nothing to wait for
-  // (and BullMQ would wait for the connection forever), so the workers are closed at once.
-  return { close: async () => void (await Promise.all(workers.map((w) => w.close(deps.redis.status !== 'ready')))) };
+  return {
+    active: () => [...active],
+    async close() {
+      // With no job running, or Redis unreachable, there is nothing to wait for: BullMQ's graceful
+      // close can then wait on its blocking connection for good (seen after a Redis restart).
+      const force = active.size === 0 || deps.redis.status !== 'ready';
+      if (!force) deps.log.info({ jobs: [...active] }, 'waiting for the active jobs to finish');
+      await Promise.all(workers.map((w) => w.close(force)));
+    },
+  };
 }
 
 /** A sleep that ends early, with the signal's reason, when the job is cancelled. */

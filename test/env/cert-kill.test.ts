@@ -56,6 +56,9 @@ async function platformPieces() {
  * landed in the window is read back from the CA and the cluster.
  */
 async function enrollAndKillMidway(name: string): Promise<{ killedInWindow: boolean }> {
+  // The worker frozen below must be the one that takes the job: the replacement an earlier try
+  // left running (which may be finishing that try's job) is stopped first.
+  for (const a of apps) if (a !== bot) await a.stop();
   const worker = await startApp({ ...common, ROLE: 'worker' });
   apps.push(worker);
   const before = enrollsSeen();
