@@ -1,36 +1,7 @@
-import type { WebClient } from '@slack/web-api';
-import type { Config } from '../config/model.js';
-import type { Approvals } from '../jobs/approvals.js';
-import type { AuditEntry, AuditLog } from '../jobs/audit.js';
-import type { QueryName, QueryParams, QueryResult } from '../jobs/queries.js';
-import type { JobQueue } from '../jobs/queue.js';
-import type { Logger } from '../log.js';
-import type { CommandSpec } from './commands/types.js';
-import type { Membership } from './membership.js';
+import type { AuditEntry } from '../jobs/audit.js';
+import type { BotContext } from './types.js';
 
-/** Asks a worker for a read that needs keys or Secrets (see jobs/query-bus.ts). */
-export interface Queries {
-  ask<K extends QueryName>(name: K, network: string, params: QueryParams<K>): Promise<QueryResult<K>>;
-}
-
-/**
- * Everything the Slack edge works with, in one bag: handlers, commands and buttons all get it.
- * It holds no Kubernetes client and no key: reads that need them are asked of the workers.
- */
-export interface BotContext {
-  config: Config;
-  jobs: JobQueue;
-  audit: AuditLog;
-  approvals: Approvals;
-  queries: Queries;
-  log: Logger;
-  membership: Membership;
-  client: WebClient;
-  /** The slash command as configured, e.g. "/fabric". */
-  commandName: string;
-  /** The declared commands, for parsing and help. */
-  commands: readonly CommandSpec[];
-}
+export type { BotContext, Queries } from './types.js';
 
 /** Audit without letting a Redis hiccup break the user's answer. */
 export function auditSafely(bot: Pick<BotContext, 'audit' | 'log'>, entry: AuditEntry): void {

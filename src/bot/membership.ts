@@ -1,7 +1,12 @@
 import type { WebClient } from '@slack/web-api';
-import { roleRank, type Config, type NetworkConfig } from '../config/model.js';
+import { roleRank, type Config, type NetworkConfig, type Role } from '../config/model.js';
 import type { Logger } from '../log.js';
-import type { Member } from './commands/types.js';
+
+/** A person's place in one org of a network. */
+export interface Member {
+  org: string;
+  role: Role;
+}
 
 const FAILED_LOOKUP_RETRY_MS = 30_000;
 

@@ -1,5 +1,6 @@
 import { RespondError, type RespondFn } from '@slack/bolt';
 import type { Logger } from '../log.js';
+import { backoff, retry } from '../retry.js';
 
 const ATTEMPTS = 6;
 const MAX_BACKOFF_MS = 8000;
@@ -13,20 +14,17 @@ const RATE_LIMIT_WAIT_MS = 1000;
  * Anything else (4xx: used up, expired, invalid) fails at once.
  */
 export function retryingRespond(respond: RespondFn, log: Logger): RespondFn {
-  return async (message) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await respond(message);
-      } catch (err) {
-        const status = err instanceof RespondError ? err.statusCode : undefined;
-        const retriable = status !== undefined && (status === 429 || status >= 500);
-        if (!retriable || attempt >= ATTEMPTS) throw err;
-        // Jitter keeps replies that failed together from all coming back at the same moment.
-        const backoffMs = Math.min(MAX_BACKOFF_MS, 500 * 2 ** (attempt - 1)) * (0.5 + Math.random());
-        const waitMs = Math.round(status === 429 ? Math.max(RATE_LIMIT_WAIT_MS, backoffMs) : backoffMs);
-        log.warn({ status, attempt, waitMs }, 'response_url did not take the reply; sending it again');
-        await new Promise((r) => setTimeout(r, waitMs));
-      }
-    }
-  };
+  const statusOf = (err: unknown): number | undefined => (err instanceof RespondError ? err.statusCode : undefined);
+  // Jitter keeps replies that failed together from all coming back at the same moment.
+  const jittered = backoff(500, MAX_BACKOFF_MS, true);
+  return (message) =>
+    retry(() => respond(message), {
+      attempts: ATTEMPTS,
+      retryIf: (err) => {
+        const status = statusOf(err);
+        return status !== undefined && (status === 429 || status >= 500);
+      },
+      delayMs: (attempt, err) => (statusOf(err) === 429 ? Math.max(RATE_LIMIT_WAIT_MS, jittered(attempt)) : jittered(attempt)),
+      onRetry: (err, attempt, waitMs) => log.warn({ status: statusOf(err), attempt, waitMs }, 'response_url did not take the reply; sending it again'),
+    });
 }

@@ -5,6 +5,7 @@ import type { Gateway } from '@hyperledger/fabric-gateway';
 import { peer } from '@hyperledger/fabric-protos';
 import type { FabricIdentity, PeerEndpoint } from './connection.js';
 import { PeerProposalError, peerLocalCall } from './proposal.js';
+import { retry } from '../retry.js';
 
 const lifecycle = peer.lifecycle;
 
@@ -146,16 +147,12 @@ export async function commitDefinition(gateway: Gateway, def: ChaincodeDefinitio
   const args = defineArgs(new lifecycle.CommitChaincodeDefinitionArgs(), def);
   // The gateway learns other orgs' peers through gossip; just after a peer (re)starts it may not
   // know them yet, so "no endorsing peers" is retried for a while before it counts.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      await gateway.getNetwork(def.channel).getContract('_lifecycle').submit('CommitChaincodeDefinition', { arguments: [args.serializeBinary()], endorsingOrganizations: endorsingOrgs });
-      return 'committed';
-    } catch (err) {
-      if (!(err instanceof Error && /failed to find any endorsing peers/.test(err.message)) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 2000));
-    }
-  }
+  await retry(() => gateway.getNetwork(def.channel).getContract('_lifecycle').submit('CommitChaincodeDefinition', { arguments: [args.serializeBinary()], endorsingOrganizations: endorsingOrgs }), {
+    retryIf: (err) => err instanceof Error && /failed to find any endorsing peers/.test(err.message),
+    withinMs: 60_000,
+    delayMs: 2000,
+  });
+  return 'committed';
 }
 
 /** The bytes of a package a peer has installed, to install the same package elsewhere. */

@@ -61,7 +61,7 @@ export async function refuseConfiguredIdentity(kube: Kube, network: NetworkConfi
  * The step that records which certificates an identity had before this job asked for more, so
  * that a retry can tell (and revoke) what an interrupted attempt was issued and never stored.
  */
-export const NOTE_ISSUED = 'Note what the CA has already issued';
+export const NOTE_ISSUED = { key: 'note-issued', title: 'Note what the CA has already issued' } as const;
 
 /** NOTE_ISSUED for one identity: notes how many valid certificates it has and returns their serials. */
 export async function noteIssued(ca: FabricCaClient, registrar: RegistrarIdentity, id: string, note: (detail: string) => Promise<void>): Promise<string[]> {

@@ -3,6 +3,8 @@ import { identitySecretName, listIdentityCertificates, readIdentity, readSecretD
 import type { RegisteredIdentity } from '../fabric/ca.js';
 import { caAccess } from './ca-access.js';
 import { fabricPods, type PodStatus } from '../k8s/status.js';
+
+export type { PodStatus } from '../k8s/status.js';
 import type { NetworkConfig } from '../config/model.js';
 import { ledgerHeight } from '../fabric/channel.js';
 import type { PeerEndpoint } from '../fabric/connection.js';

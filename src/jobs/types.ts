@@ -36,7 +36,19 @@ export interface JobData extends JobRequest {
 
 export type StepState = 'running' | 'done' | 'failed';
 
+/**
+ * A step of a job: `key` identifies it across attempts and releases (a resumed job skips the steps
+ * whose key is done), `title` is what people read and may be reworded freely.
+ */
+export interface StepSpec {
+  key: string;
+  title: string;
+}
+
 export interface StepRecord {
+  /** Stable across releases; absent in records written before steps had keys. */
+  key?: string;
+  /** The title shown. */
   name: string;
   state: StepState;
   detail?: string;
@@ -80,4 +92,12 @@ export interface JobView {
   error?: string;
   /** When the job is waiting to be retried. */
   nextAttemptAt?: number;
+}
+
+/** Where a job's visible state goes: the bot renders it as a Slack message updated in place. */
+export interface JobReporter {
+  /** Returns the message the status lives in (posted on first call). `final` calls must be delivered before returning. */
+  publish(view: JobView, message: StatusMessageRef | undefined, final: boolean): Promise<StatusMessageRef | undefined>;
+  /** An approval request changed (for instance Fabric's readiness): show it again. */
+  approvalChanged?(approvalId: string): Promise<void>;
 }

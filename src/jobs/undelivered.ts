@@ -3,8 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import type { JobQueue } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
-import type { StatusMessageRef } from './types.js';
-import type { JobReporter } from './worker.js';
+import type { JobReporter, StatusMessageRef } from './types.js';
 
 const KEY = `${KEY_PREFIX}:status:undelivered`;
 const LOCK = `${KEY}:sweeping`;

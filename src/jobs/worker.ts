@@ -2,23 +2,18 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log.js';
 import { ServiceUnavailableError } from '../outage.js';
-import type { UndeliveredStatuses } from './undelivered.js';
+import { backoff, retry } from '../retry.js';
 import { jobDuration, jobsTotal } from '../metrics.js';
+import { Approvals } from './approvals.js';
 import type { AuditLog } from './audit.js';
 import type { Platform } from './services.js';
 import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
 import { envelopeProblem, isJobType, parseJobParams, type JobParams, type JobType } from './params.js';
 import { cancelKey, queueNameFor, toView } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
-import type { JobData, JobProgress, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord } from './types.js';
+import type { JobData, JobProgress, JobReporter, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord, StepSpec } from './types.js';
 
-/** Where a job's visible state goes: the bot renders it as a Slack message updated in place. */
-export interface JobReporter {
-  /** Returns the message the status lives in (posted on first call). `final` calls must be delivered before returning. */
-  publish(view: JobView, message: StatusMessageRef | undefined, final: boolean): Promise<StatusMessageRef | undefined>;
-  /** An approval request changed (for instance Fabric's readiness): show it again. */
-  approvalChanged?(approvalId: string): Promise<void>;
-}
+export type { JobReporter } from './types.js';
 
 export interface JobContext {
   readonly id: string;
@@ -29,21 +24,22 @@ export interface JobContext {
   /** Aborted when the job is cancelled or the worker shuts down. */
   readonly signal: AbortSignal;
   readonly log: Logger;
-  readonly redis: Redis;
   /** Configuration and the Kubernetes and Fabric clients the job acts through. */
   readonly platform: Platform;
   /**
-   * Runs one named step and records it. A step finished by an earlier attempt
-   * (a crashed worker, a retry) is not run again: its recorded result is returned.
+   * Runs one step and records it under its key. A step finished by an earlier attempt (a crashed
+   * worker, a retry, an earlier release) is not run again: its recorded result is returned.
    */
-  step<T extends JsonValue | void>(name: string, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T>;
-  /** Tells the reporter an approval request changed, so its card is shown again. */
-  approvalChanged(approvalId: string): Promise<void>;
+  step<T extends JsonValue | void>(spec: StepSpec, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T>;
+  /** Records Fabric's commit readiness on an approval request and shows its card again. */
+  fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void>;
+  /** How long Redis takes to answer this worker, in milliseconds. */
+  redisRoundTripMs(): Promise<number>;
   /**
    * When an earlier attempt started this step and did not finish it (a crash, an error): the
    * time it started, so the step can find and undo what that attempt may have half done.
    */
-  interruptedAt(step: string): number | undefined;
+  interruptedAt(step: StepSpec): number | undefined;
 }
 
 /** What runs a job of type T: its params arrive validated against the type's schema. */
@@ -65,8 +61,8 @@ export interface WorkerDeps {
   lockMs: number;
   /** How long a step waits out an unavailable service before it fails (default 5 minutes). */
   outagePatienceMs?: number;
-  /** Where a final status Slack did not take is kept for a later try. */
-  undelivered?: Pick<UndeliveredStatuses, 'keep'>;
+  /** Where a final status Slack did not take is kept for a later try (see UndeliveredStatuses). */
+  undelivered?: { keep(jobId: string, network: string, message: StatusMessageRef | undefined): Promise<void> };
 }
 
 const CANCEL_POLL_MS = 1000;
@@ -87,7 +83,7 @@ class JobRun implements JobContext {
     const steps = typeof saved === 'object' && saved !== null && Array.isArray(saved.steps) ? saved.steps : [];
     // A step left "running" by a crashed attempt will run again.
     this.progress = { steps: steps.filter((s) => s.state === 'done'), attempt: job.attemptsStarted };
-    this.interrupted = new Map(steps.filter((s) => s.state !== 'done').map((s) => [s.name, s.startedAt]));
+    this.interrupted = new Map(steps.filter((s) => s.state !== 'done').map((s) => [s.key ?? s.name, s.startedAt]));
     this.message = job.data.statusMessage;
   }
 
@@ -97,8 +93,8 @@ class JobRun implements JobContext {
     return this.job.id ?? '?';
   }
 
-  interruptedAt(step: string): number | undefined {
-    return this.interrupted.get(step);
+  interruptedAt(step: StepSpec): number | undefined {
+    return this.interrupted.get(step.key) ?? this.interrupted.get(step.title);
   }
   get request(): JobRequest {
     return this.job.data;
@@ -115,19 +111,18 @@ class JobRun implements JobContext {
   get signal(): AbortSignal {
     return this.controller.signal;
   }
-  get redis(): Redis {
-    return this.deps.redis;
-  }
   get platform(): Platform {
     return this.deps.platform;
   }
 
-  async step<T extends JsonValue | void>(name: string, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T> {
-    const finished = this.progress.steps.find((s) => s.name === name && s.state === 'done');
+  async step<T extends JsonValue | void>(spec: StepSpec, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T> {
+    // Records from before steps had keys are matched by their title.
+    const same = (s: StepRecord): boolean => s.key === spec.key || (s.key === undefined && s.name === spec.title);
+    const finished = this.progress.steps.find((s) => same(s) && s.state === 'done');
     if (finished !== undefined) return finished.result as T;
     await this.throwIfCancelled();
-    const record: StepRecord = { name, state: 'running', startedAt: Date.now() };
-    this.progress.steps = this.progress.steps.filter((s) => s.name !== name);
+    const record: StepRecord = { key: spec.key, name: spec.title, state: 'running', startedAt: Date.now() };
+    this.progress.steps = this.progress.steps.filter((s) => !same(s));
     this.progress.steps.push(record);
     await this.save();
     try {
@@ -164,31 +159,39 @@ class JobRun implements JobContext {
    */
   private async waitingOutOutages<T>(record: StepRecord, waits: Map<string, number>, attempt: () => Promise<T>): Promise<T> {
     const since = Date.now();
-    for (let tries = 1; ; tries++) {
-      try {
-        return await attempt();
-      } catch (err) {
-        if (!(err instanceof ServiceUnavailableError) || this.signal.aborted) throw err;
-        const waited = Date.now() - since;
-        if (waited >= (this.deps.outagePatienceMs ?? DEFAULT_OUTAGE_PATIENCE_MS)) {
-          throw tries === 1 ? err : new ServiceUnavailableError(err.service, `${err.detail}; gave up after waiting ${Math.round(waited / 1000)} s`, { cause: err });
-        }
-        const pause = Math.min(OUTAGE_MAX_PAUSE_MS, 500 * 2 ** (tries - 1));
-        this.log.warn({ service: err.service, detail: err.detail, tries }, 'a service is unavailable; the step will run again');
-        record.detail = `waiting for ${err.service} (${err.detail}), ${Math.round((Date.now() - since) / 1000)} s so far`;
-        await this.save();
-        await sleep(pause, this.signal);
-        waits.set(err.service, Date.now() - since);
-      }
+    try {
+      return await retry(attempt, {
+        retryIf: (err) => err instanceof ServiceUnavailableError,
+        withinMs: this.deps.outagePatienceMs ?? DEFAULT_OUTAGE_PATIENCE_MS,
+        delayMs: backoff(500, OUTAGE_MAX_PAUSE_MS),
+        signal: this.signal,
+        onRetry: async (err, tries, pause) => {
+          const e = err as ServiceUnavailableError;
+          this.log.warn({ service: e.service, detail: e.detail, tries }, 'a service is unavailable; the step will run again');
+          record.detail = `waiting for ${e.service} (${e.detail}), ${Math.round((Date.now() - since) / 1000)} s so far`;
+          waits.set(e.service, Date.now() + pause - since);
+          await this.save();
+        },
+      });
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableError) || this.signal.aborted || waits.size === 0) throw err;
+      throw new ServiceUnavailableError(err.service, `${err.detail}; gave up after waiting ${Math.round((Date.now() - since) / 1000)} s`, { cause: err });
     }
   }
 
-  async approvalChanged(approvalId: string): Promise<void> {
+  async fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void> {
+    await new Approvals(this.deps.redis).setFabricReadiness(approvalId, readiness);
     try {
       await this.deps.reporter.approvalChanged?.(approvalId);
     } catch (err) {
       this.log.warn({ err, approvalId }, 'could not show the approval again');
     }
+  }
+
+  async redisRoundTripMs(): Promise<number> {
+    const t0 = performance.now();
+    await this.deps.redis.ping();
+    return Math.round((performance.now() - t0) * 100) / 100;
   }
 
   async throwIfCancelled(): Promise<void> {
@@ -327,22 +330,4 @@ export function startWorkers(deps: WorkerDeps): Workers {
     },
   };
 }
-
-/** A sleep that ends early, with the signal's reason, when the job is cancelled. */
-export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted === true) {
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      return;
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 

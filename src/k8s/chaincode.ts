@@ -2,6 +2,7 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { apiStatus, type Kube } from './client.js';
 import { FIELD_MANAGER, LABELS, PART_OF_FABRIC } from './labels.js';
+import { pollUntil } from '../retry.js';
 
 export interface ChaincodeWorkload {
   network: string;
@@ -79,14 +80,14 @@ export async function applyChaincodeWorkload(kube: Kube, namespace: string, w: C
 
 export async function waitForChaincodeReady(kube: Kube, namespace: string, w: Pick<ChaincodeWorkload, 'org' | 'name'>, timeoutMs: number): Promise<void> {
   const name = chaincodeObjectName(w);
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const d = await kube.apps.readNamespacedDeployment({ name, namespace });
-    const want = d.spec?.replicas ?? 1;
-    if ((d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (d.status?.readyReplicas ?? 0) >= want && (d.status?.updatedReplicas ?? 0) >= want) return;
-    if (Date.now() > deadline) throw new Error(`chaincode ${name} is not ready after ${Math.round(timeoutMs / 1000)} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await pollUntil(
+    async () => {
+      const d = await kube.apps.readNamespacedDeployment({ name, namespace });
+      const want = d.spec?.replicas ?? 1;
+      return (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (d.status?.readyReplicas ?? 0) >= want && (d.status?.updatedReplicas ?? 0) >= want ? true : undefined;
+    },
+    { everyMs: 500, withinMs: timeoutMs, timedOut: () => new Error(`chaincode ${name} is not ready after ${Math.round(timeoutMs / 1000)} s`) },
+  );
 }
 
 /** Removes the Deployment and Service; absent ones count as removed. */

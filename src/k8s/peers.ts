@@ -1,5 +1,6 @@
 import { PatchStrategy, setHeaderOptions, type V1StatefulSet } from '@kubernetes/client-node';
 import type { Kube } from './client.js';
+import { pollUntil } from '../retry.js';
 
 export interface ScaleProgress {
   desired: number;
@@ -23,7 +24,6 @@ export class ScaleError extends Error {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function podNamesForOrdinals(statefulSet: string, from: number, to: number): string[] {
   const names: string[] = [];
@@ -66,21 +66,26 @@ export async function waitForReplicas(
 ): Promise<number> {
   const started = Date.now();
   let last = '';
-  for (;;) {
-    if (opts.signal?.aborted === true) throw opts.signal.reason instanceof Error ? opts.signal.reason : new Error('aborted');
-    const sts = await kube.apps.readNamespacedStatefulSet({ name: statefulSet, namespace });
-    const progress = { desired: replicas, ready: sts.status?.readyReplicas ?? 0, current: sts.status?.replicas ?? 0 };
-    const key = JSON.stringify(progress);
-    if (key !== last) {
-      last = key;
-      await opts.onProgress?.(progress);
-    }
-    if (settled(sts, replicas)) return Date.now() - started;
-    if (Date.now() - started > opts.timeoutMs) {
-      throw new ScaleError(`${statefulSet} has ${progress.ready} of ${replicas} replicas ready after ${Math.round(opts.timeoutMs / 1000)} s`);
-    }
-    await sleep(opts.pollMs ?? 500);
-  }
+  let ready = 0;
+  return pollUntil(
+    async () => {
+      const sts = await kube.apps.readNamespacedStatefulSet({ name: statefulSet, namespace });
+      const progress = { desired: replicas, ready: sts.status?.readyReplicas ?? 0, current: sts.status?.replicas ?? 0 };
+      ready = progress.ready;
+      const key = JSON.stringify(progress);
+      if (key !== last) {
+        last = key;
+        await opts.onProgress?.(progress);
+      }
+      return settled(sts, replicas) ? Date.now() - started : undefined;
+    },
+    {
+      everyMs: opts.pollMs ?? 500,
+      withinMs: opts.timeoutMs,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      timedOut: () => new ScaleError(`${statefulSet} has ${ready} of ${replicas} replicas ready after ${Math.round(opts.timeoutMs / 1000)} s`),
+    },
+  );
 }
 
 /** Scale and wait; idempotent: scaling to the current size only waits for readiness. */

@@ -28,7 +28,7 @@ export const certEnroll: JobHandler<'cert.enroll'> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx, params);
   const type: IdentityType = params.type;
 
-  const existing = await ctx.step('Look for an identity Secret', async (note) => {
+  const existing = await ctx.step({ key: 'look-for-an-identity-secret', title: 'Look for an identity Secret' }, async (note) => {
     const id = await readIdentity(kube, network.namespace, secretName);
     await note(id === undefined ? `${secretName}: none yet` : `${secretName} exists`);
     return id === undefined ? null : describeCert(id.certPem);
@@ -40,7 +40,7 @@ export const certEnroll: JobHandler<'cert.enroll'> = async (ctx, params) => {
   await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   // The secret lives only inside this step; job progress records that it happened, not the value.
-  const ENROLL = 'Register and enroll at the CA';
+  const ENROLL = { key: 'register-and-enroll', title: 'Register and enroll at the CA' };
   const enrolled = await ctx.step(ENROLL, async (note) => {
     const secret = await refusingForeign(() => ca.register(registrar, { id: name, type }));
     const signing = await ca.enroll({ id: name, secret });
@@ -79,7 +79,7 @@ export const certRegister: JobHandler<'cert.register'> = async (ctx, params) => 
   const { org, name, network, orgConfig, kube, ref } = identityTarget(ctx, params);
   const { type, attrs, maxEnrollments } = params;
   const secretName = registrationSecretName(ref);
-  const existing = await ctx.step('Look for a registration Secret', async (note) => {
+  const existing = await ctx.step({ key: 'look-for-a-registration-secret', title: 'Look for a registration Secret' }, async (note) => {
     const data = await readSecretData(kube, network.namespace, secretName);
     await note(data === undefined ? `${secretName}: none yet` : `${secretName} exists`);
     return data !== undefined;
@@ -88,7 +88,7 @@ export const certRegister: JobHandler<'cert.register'> = async (ctx, params) => 
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
   await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   // As for enroll: the secret exists only inside this step and the Secret it is written to.
-  await ctx.step('Register at the CA', async (note) => {
+  await ctx.step({ key: 'register-at-the-ca', title: 'Register at the CA' }, async (note) => {
     const enrollmentSecret = await refusingForeign(() => ca.register(registrar, { id: name, type, maxEnrollments, attrs, ...(params.affiliation === undefined ? {} : { affiliation: params.affiliation }) }));
     await saveRegistration(kube, network.namespace, ref, { enrollmentSecret, caUrl: orgConfig.ca.url, type });
     await note(`${type} ${name} registered${attrs.length === 0 ? '' : ` with ${attrs.map((a) => a.name).join(', ')}`}; enrollment secret stored in ${secretName}`);
@@ -108,7 +108,7 @@ export const certRevoke: JobHandler<'cert.revoke'> = async (ctx, params) => {
   const { reason } = params;
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
   await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
-  const serials = await ctx.step('Revoke at the CA', async (note) => {
+  const serials = await ctx.step({ key: 'revoke-at-the-ca', title: 'Revoke at the CA' }, async (note) => {
     try {
       const revoked = await ca.revoke(registrar, { id: name, reason });
       await note(revoked.length === 0 ? 'no certificate left to revoke' : `revoked ${revoked.join(', ')}`);
@@ -127,7 +127,7 @@ export const certRenew: JobHandler<'cert.renew'> = async (ctx, params) => {
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
   await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
-  const RENEW = 'Renew at the CA';
+  const RENEW = { key: 'renew', title: 'Renew at the CA' };
   const renewed = await ctx.step(RENEW, async (note) => {
     const current = await readIdentity(kube, network.namespace, secretName);
     if (current === undefined) throw new PermanentError(`no identity Secret ${secretName}: enroll ${name} first`);

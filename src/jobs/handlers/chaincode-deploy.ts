@@ -7,7 +7,6 @@ import type { Kube } from '../../k8s/client.js';
 import { PermanentError } from '../errors.js';
 import { orgPeersAccess } from '../fabric-access.js';
 import { networkNamed } from '../services.js';
-import { Approvals } from '../approvals.js';
 import type { JobParams } from '../params.js';
 import { imageProblem } from '../policy.js';
 import type { JobContext, JobHandler } from '../worker.js';
@@ -60,7 +59,7 @@ const readinessText = (r: Record<string, boolean>): string => Object.entries(r).
 
 /** The org's approveformyorg as a step; an approval already given counts as done. */
 function approveStep(ctx: JobContext, o: OrgAccess, def: ChaincodeDefinition, packageId: string): Promise<void> {
-  return ctx.step(`Approve for ${o.org.name}`, async (note) => {
+  return ctx.step({ key: `approve-${o.org.name}`, title: `Approve for ${o.org.name}` }, async (note) => {
     const r = await withGateway(o.peers[0] as PeerEndpoint, o.admin, (g) => approveForMyOrg(g, def, packageId, o.org.mspId));
     await note(`${o.org.mspId}: ${r === 'approved' ? 'approved' : 'had already approved'} sequence ${def.sequence}`);
   });
@@ -68,7 +67,7 @@ function approveStep(ctx: JobContext, o: OrgAccess, def: ChaincodeDefinition, pa
 
 /** The sequence this version gets: the committed one for the same version, else the next. */
 async function sequenceFor(ctx: JobContext, t: DeployTarget): Promise<number> {
-  return ctx.step('Read the committed definition', async (note) => {
+  return ctx.step({ key: 'read-the-committed-definition', title: 'Read the committed definition' }, async (note) => {
     const current = await withGateway(t.first.peers[0] as PeerEndpoint, t.first.admin, (g) => committedDefinition(g, t.channel, t.name));
     if (current === undefined) {
       await note(`${t.name} is new on ${t.channel}: sequence 1`);
@@ -92,13 +91,12 @@ export const chaincodeApproveForOrg: JobHandler<'chaincode.approve-org'> = async
   const sequence = await sequenceFor(ctx, t);
   const def = definitionOf(t, sequence);
   await approveStep(ctx, o, def, t.pkg.packageId);
-  const readiness = await ctx.step('Read commit readiness', async (note) => {
+  const readiness = await ctx.step({ key: 'read-commit-readiness', title: 'Read commit readiness' }, async (note) => {
     const r = await withGateway(o.peers[0] as PeerEndpoint, o.admin, (g) => commitReadiness(g, def));
     await note(readinessText(r));
     return r;
   });
-  await new Approvals(ctx.redis).setFabricReadiness(approvalId, readiness);
-  await ctx.approvalChanged(approvalId);
+  await ctx.fabricReadiness(approvalId, readiness);
   return { summary: `${o.org.mspId} approved ${t.name} ${t.version} (sequence ${sequence})`, fields: [{ label: 'Package', value: t.pkg.packageId }] };
 };
 
@@ -115,11 +113,11 @@ export const chaincodeDeploy: JobHandler<'chaincode.deploy'> = async (ctx, param
   const sequence = await sequenceFor(ctx, t);
   const def = definitionOf(t, sequence);
 
-  await ctx.step('Run the chaincode server', async (note) => {
+  await ctx.step({ key: 'run-the-chaincode-server', title: 'Run the chaincode server' }, async (note) => {
     await applyChaincodeWorkload(kube, network.namespace, { network: network.name, org: owner.name, name, image, packageId: pkg.packageId });
     await note(`Deployment and Service for ${pkg.packageId}; peers dial ${address}`);
   });
-  await ctx.step('Install the package on every peer', async (note) => {
+  await ctx.step({ key: 'install-the-package-on-every-peer', title: 'Install the package on every peer' }, async (note) => {
     for (const o of orgs) {
       for (const peer of o.peers) {
         const r = await installPackage(peer, o.admin, pkg.bytes);
@@ -131,9 +129,9 @@ export const chaincodeDeploy: JobHandler<'chaincode.deploy'> = async (ctx, param
   // Fabric approvals are given for the orgs whose admins approved in Slack, and no other: an org's
   // key never signs for a change its admins did not agree to.
   const approving = orgs.filter((o) => params.approvedByOrgs.includes(o.org.name));
-  if (approving.length === 0) await ctx.step('Approve for the orgs that approved', async (note) => note('none approved in Slack: only approvals already given in Fabric count'));
+  if (approving.length === 0) await ctx.step({ key: 'approve-for-the-orgs-that-approved', title: 'Approve for the orgs that approved' }, async (note) => note('none approved in Slack: only approvals already given in Fabric count'));
   for (const o of approving) await approveStep(ctx, o, def, pkg.packageId);
-  await ctx.step('Commit the definition', async (note) => {
+  await ctx.step({ key: 'commit-the-definition', title: 'Commit the definition' }, async (note) => {
     const peer = first.peers[0] as PeerEndpoint;
     await note(`readiness: ${readinessText(await withGateway(peer, first.admin, (g) => commitReadiness(g, def)))}`);
     const r = await withGateway(peer, first.admin, (g) => commitDefinition(g, def, orgs.map((o) => o.org.mspId)));

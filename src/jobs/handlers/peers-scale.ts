@@ -10,7 +10,8 @@ import { PEER_ADDRESS_ANNOTATION } from '../../k8s/labels.js';
 import { caAccess, NOTE_ISSUED, refusingForeign, revokeLeftovers, validSerials } from '../ca-access.js';
 import { orgPeersAccess, peerPodAddress } from '../fabric-access.js';
 import { networkNamed, orgNamed } from '../services.js';
-import { sleep, type JobContext, type JobHandler } from '../worker.js';
+import { retry } from '../../retry.js';
+import type { JobContext, JobHandler } from '../worker.js';
 
 const DEFAULT_TIMEOUT_S = 300;
 
@@ -22,7 +23,7 @@ export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas
   const { statefulSet, service } = orgConfig.peers;
   const kube = ctx.platform.kube();
 
-  const from = await ctx.step('Read the current size', async (note) => {
+  const from = await ctx.step({ key: 'read-the-current-size', title: 'Read the current size' }, async (note) => {
     const n = await currentReplicas(kube, network.namespace, statefulSet);
     await note(`${statefulSet}: ${n} replica${n === 1 ? '' : 's'}`);
     return n;
@@ -31,7 +32,7 @@ export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas
   const removed = replicas < from ? podNamesForOrdinals(statefulSet, replicas, from).reverse() : [];
   // Each new peer gets its own identity from the org's CA before its pod exists: the pod reads
   // the Secret <org>-id-<pod> (see manifests/fabric-org). Peers enrolled earlier keep theirs.
-  const ENROLL = 'Enroll identities for the new peers';
+  const ENROLL = { key: 'enroll-new-peers', title: 'Enroll identities for the new peers' };
   const issuedBefore: Record<string, string[]> =
     added.length === 0
       ? {}
@@ -67,7 +68,7 @@ export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas
       }
     }
   });
-  await ctx.step('Scale the StatefulSet', async (note) => {
+  await ctx.step({ key: 'scale-the-statefulset', title: 'Scale the StatefulSet' }, async (note) => {
     if (from === replicas) {
       await note(`already at ${replicas}`);
       return;
@@ -75,7 +76,7 @@ export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas
     await setReplicas(kube, network.namespace, statefulSet, replicas);
     await note(`${from} → ${replicas}${removed.length > 0 ? `; removing ${removed.join(', ')}` : ''}`);
   });
-  const waitedMs = await ctx.step('Wait until every peer is Ready', async (note) =>
+  const waitedMs = await ctx.step({ key: 'wait-until-every-peer-is-ready', title: 'Wait until every peer is Ready' }, async (note) =>
     waitForReplicas(kube, network.namespace, statefulSet, replicas, {
       timeoutMs,
       signal: ctx.signal,
@@ -97,17 +98,8 @@ export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas
   };
 };
 
-/** Retries `f` until it succeeds or the deadline passes: a new peer takes a moment to listen. */
-async function untilDeadline<T>(deadline: number, f: () => Promise<T>): Promise<T> {
-  for (;;) {
-    try {
-      return await f();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await sleep(1000);
-    }
-  }
-}
+/** Tries `f` every second until it succeeds or the deadline passes: a new peer takes a moment to listen. */
+const untilDeadline = <T>(deadline: number, f: () => Promise<T>): Promise<T> => retry(f, { delayMs: 1000, withinMs: Math.max(0, deadline - Date.now()) });
 
 async function peerAddress(kube: Kube, network: NetworkConfig, org: OrgConfig, pod: string): Promise<string> {
   const p = await kube.core.readNamespacedPod({ name: pod, namespace: network.namespace });
@@ -122,7 +114,7 @@ async function joinNewPeers(ctx: JobContext, o: { kube: Kube; network: NetworkCo
   const { admin, peers } = await orgPeersAccess(o.kube, o.network, o.org);
   const reference = peers[0] as PeerEndpoint;
   const target = async (pod: string): Promise<PeerEndpoint> => ({ address: await peerAddress(o.kube, o.network, o.org, pod), tlsRootPem: reference.tlsRootPem });
-  await ctx.step('Join the new peers to the channels', async (note) => {
+  await ctx.step({ key: 'join-the-new-peers-to-the-channels', title: 'Join the new peers to the channels' }, async (note) => {
     for (const channel of o.network.fabricChannels) {
       const block = await withGateway(reference, admin, (g) => genesisBlock(g, channel));
       for (const pod of o.pods) {
@@ -131,7 +123,7 @@ async function joinNewPeers(ctx: JobContext, o: { kube: Kube; network: NetworkCo
       }
     }
   });
-  await ctx.step('Install the chaincodes the org runs', async (note) => {
+  await ctx.step({ key: 'install-the-chaincodes-the-org-runs', title: 'Install the chaincodes the org runs' }, async (note) => {
     const packages = await installedPackages(reference, admin);
     if (packages.length === 0) await note('none installed on the org’s peers');
     for (const packageId of packages) {
@@ -142,7 +134,7 @@ async function joinNewPeers(ctx: JobContext, o: { kube: Kube; network: NetworkCo
       }
     }
   });
-  await ctx.step('Wait until the new peers catch up', async (note) => {
+  await ctx.step({ key: 'wait-until-the-new-peers-catch-up', title: 'Wait until the new peers catch up' }, async (note) => {
     for (const channel of o.network.fabricChannels) {
       for (const pod of o.pods) {
         const peer = await target(pod);

@@ -8,14 +8,14 @@ import type { JobHandler } from '../worker.js';
 export const podRestart: JobHandler<'pod.restart'> = async (ctx, { pod }) => {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const kube = ctx.platform.kube();
-  const uid = await ctx.step('Find the pod', async (note) => {
+  const uid = await ctx.step({ key: 'find-the-pod', title: 'Find the pod' }, async (note) => {
     const list = await kube.core.listNamespacedPod({ namespace: network.namespace, labelSelector: fabricSelector, fieldSelector: `metadata.name=${pod}` });
     const found = list.items[0];
     if (found === undefined) throw new PermanentError(`no Fabric pod ${pod} in ${network.namespace}`);
     await note(`${pod} on ${found.spec?.nodeName ?? 'no node'}`);
     return found.metadata?.uid ?? '';
   });
-  await ctx.step('Delete it', async (note) => {
+  await ctx.step({ key: 'delete-it', title: 'Delete it' }, async (note) => {
     try {
       // The uid precondition makes a retry after a crash harmless: it never deletes the replacement.
       await kube.core.deleteNamespacedPod({ name: pod, namespace: network.namespace, body: { preconditions: { uid } } });

@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+// The layers point one way (bot → jobs → k8s / fabric) and no module imports itself round a cycle.
+// Reads every import of src/ (type-only ones too) and fails, naming each offending import.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(process.argv[2] ?? 'src');
+/** What each part of src/ may import, besides itself. Parts not listed here may import nothing of src/. */
+const allowed = {
+  bot: ['jobs', 'config', 'log', 'metrics', 'retry'],
+  jobs: ['k8s', 'fabric', 'config', 'log', 'metrics', 'outage', 'retry'],
+  k8s: ['config', 'log', 'outage', 'retry'],
+  fabric: ['config', 'log', 'outage', 'retry'],
+  config: [],
+  console: [],
+  runtime: ['config', 'console', 'metrics'],
+  main: ['*'],
+  log: [],
+  metrics: [],
+  outage: [],
+  retry: [],
+};
+
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir)) {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (p.endsWith('.ts')) files.push(p);
+  }
+};
+walk(root);
+
+const partOf = (file) => path.relative(root, file).split(path.sep)[0].replace(/\.ts$/, '');
+const problems = [];
+const graph = new Map();
+for (const file of files) {
+  const text = readFileSync(file, 'utf8');
+  const targets = [];
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+    const target = path.resolve(path.dirname(file), m[1].replace(/\.js$/, '.ts'));
+    targets.push(target);
+    const from = partOf(file);
+    const to = partOf(target);
+    const may = allowed[from];
+    if (may === undefined) problems.push(`${path.relative(root, file)}: src/${from} is not a known part of src/ (add it to scripts/check-imports.mjs)`);
+    else if (from !== to && !may.includes('*') && !may.includes(to)) problems.push(`${path.relative(root, file)} imports ${path.relative(root, target)}: ${from} may not import ${to}`);
+  }
+  graph.set(file, targets);
+}
+
+// Cycles: a depth-first walk that meets a module still on its path.
+const state = new Map();
+const stack = [];
+const visit = (file) => {
+  state.set(file, 'open');
+  stack.push(file);
+  for (const next of graph.get(file) ?? []) {
+    if (!graph.has(next)) continue;
+    if (state.get(next) === 'open') {
+      const cycle = stack.slice(stack.indexOf(next)).concat(next).map((f) => path.relative(root, f));
+      problems.push(`import cycle: ${cycle.join(' → ')}`);
+    } else if (!state.has(next)) visit(next);
+  }
+  stack.pop();
+  state.set(file, 'done');
+};
+for (const file of files) if (!state.has(file)) visit(file);
+
+if (problems.length > 0) {
+  process.stderr.write(`imports that break the layers (${problems.length}):\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+  process.exit(1);
+}
+process.stdout.write(`imports: ${files.length} modules, layers respected, no cycles\n`);
