@@ -3,7 +3,7 @@ import { ephemeral, type CommandSpec } from './types.js';
 
 export const approvals: CommandSpec = {
   path: ['approvals'],
-  summary: 'List the requests waiting for approval',
+  summary: 'List this network’s requests waiting for approval',
   access: 'viewer',
   async run(ctx) {
     return ephemeral(renderApprovalList(await ctx.services.approvals.open(ctx.network?.name ?? '')));

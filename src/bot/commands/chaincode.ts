@@ -16,6 +16,7 @@ export const chaincodeDeploy: CommandSpec = {
     { name: 'policy', value: { placeholder: 'POLICY', type: { kind: 'string', pattern: /^[A-Za-z0-9'().,\s_-]{1,1024}$/, hint: "a signature policy such as \"AND('Org1MSP.peer','Org2MSP.peer')\"" } }, help: 'endorsement policy (default: the channel’s Endorsement policy)' },
     { name: 'collections', value: { placeholder: 'CONFIGMAP', type: objectName('ConfigMap') }, help: 'private data collections: a ConfigMap with collections.json' },
   ],
+  details: "Each org's approval runs its approveformyorg at once; the commit follows when the rule is met. --image only from chaincode.allowedRegistries; a changed definition needs a new VERSION.",
   access: 'operator',
   approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
   async run(ctx, args) {

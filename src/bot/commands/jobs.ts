@@ -8,7 +8,7 @@ const jobId = { kind: 'string', pattern: /^[a-z0-9-]{4,64}$/, hint: 'a job id' }
 
 export const jobs: CommandSpec = {
   path: ['jobs'],
-  summary: 'List the latest jobs',
+  summary: 'List this network’s latest jobs',
   flags: [{ name: 'limit', value: { placeholder: 'N', type: { kind: 'int', min: 1, max: 50 } }, help: 'how many (default 10)' }],
   access: 'viewer',
   async run(ctx, args) {
@@ -35,7 +35,8 @@ export const cancel: CommandSpec = {
   path: ['cancel'],
   summary: 'Cancel a queued or running job (steps already done stay done)',
   args: [{ name: 'ID', type: jobId }],
-  access: 'operator',
+  details: "Its requester may cancel it, and the operators of the org it acts on (of any org, for a job on the whole network).",
+  access: 'viewer',
   async run(ctx, args) {
     const id = args.string('ID');
     const network = ctx.network?.name ?? '';

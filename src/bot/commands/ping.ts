@@ -7,7 +7,7 @@ export const ping: CommandSpec = {
     {
       name: 'hold',
       value: { placeholder: 'SECONDS', type: { kind: 'int', min: 1, max: 60 } },
-      help: 'keep the job running this long (to watch progress, or test a restart)',
+      help: 'keep the job running this long, at most 60 (to watch progress, or test a restart)',
     },
   ],
   access: 'viewer',

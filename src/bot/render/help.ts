@@ -1,5 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { type Grammar, usageOf } from '../grammar.js';
+import type { CommandSpec } from '../types.js';
 import { escapeMrkdwn, linesToSections, section, context, LIMITS, type Rendered } from './text.js';
 
 function flagLines(g: Grammar): string[] {
@@ -29,4 +30,30 @@ export function renderUsageError(problem: string, usage: readonly string[]): Ren
     text,
     blocks: [section(`:warning: ${problem}`), ...(usage.length > 0 ? [section(`*Usage*\n${forms}`)] : [])],
   };
+}
+
+/** Who may ask for a command and who approves it, in words, from its declaration. */
+export function accessLine(c: Pick<CommandSpec, 'access' | 'approval' | 'target'>): string {
+  if (c.access === 'anyone') return 'anyone, anywhere';
+  const who = c.target === undefined ? `${c.access} of the network` : `${c.access} of the org it acts on`;
+  if (c.approval === undefined) return who;
+  const rule = { ANY: 'any', ALL: 'all', MAJORITY: 'a majority' } as const;
+  const by =
+    c.approval.orgs === 'all'
+      ? `${typeof c.approval.rule === 'string' ? rule[c.approval.rule] : `${c.approval.rule.atLeast}`} of the orgs' ${c.approval.approverRole ?? 'admin'}s`
+      : `${c.target === undefined ? "the requester's org's" : "that org's"} ${c.approval.approverRole ?? 'admin'}s`;
+  return `${who}; approved by ${by}`;
+}
+
+/**
+ * Every command as plain text: usage, summary, who may ask and who approves, its options and its
+ * details. The README's command list is this text (a test compares them).
+ */
+export function commandReference(prefix: string, commands: readonly CommandSpec[]): string {
+  return commands
+    .map((c) => {
+      const flags = (c.flags ?? []).filter((f) => f.help !== undefined).map((f) => `    --${f.name}${f.value === undefined ? '' : ` ${f.value.placeholder}`}: ${f.help ?? ''}`);
+      return [usageOf(prefix, c), `    ${c.summary} (${accessLine(c)})`, ...flags, ...(c.details === undefined ? [] : [`    ${c.details}`])].join('\n');
+    })
+    .join('\n');
 }
