@@ -1,46 +1,11 @@
-import type { Redis } from 'ioredis';
-import type { Server } from 'node:http';
-import type { Worker } from 'bullmq';
-import { createBot, type Bot } from './bot/app.js';
-import { createWebClient } from './bot/slack-client.js';
 import { commands } from './bot/commands/index.js';
-import { SlackAlertPublisher } from './bot/alert-publisher.js';
-import { SlackStatusPublisher } from './bot/status-publisher.js';
 import { ConfigError, loadConfig, loadEnv } from './config/load.js';
-import { AlertMonitor } from './jobs/alerts.js';
-import { OwedJobsSweeper } from './jobs/approval-flow.js';
-import { CertExpiryWatch } from './jobs/cert-expiry.js';
-import { Approvals } from './jobs/approvals.js';
-import { AuditLog } from './jobs/audit.js';
 import { jobHandlers } from './jobs/handlers/index.js';
-import { queryHandlers } from './jobs/queries.js';
-import { QueryClient, startQueryWorker } from './jobs/query-bus.js';
-import { JobQueue } from './jobs/queue.js';
-import { createPlatform } from './jobs/services.js';
-import { connectRedis, isRedisAuthError, type RedisAccess } from './jobs/redis.js';
-import { startWorkers, type Workers } from './jobs/worker.js';
-import { UndeliveredStatuses } from './jobs/undelivered.js';
+import { jobKinds } from './jobs/kinds.js';
 import { createLogger } from './log.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './runtime/embedded-redis.js';
-import { opsRoutes, startOpsServer } from './runtime/ops-routes.js';
-import { startLocalConsole, wantsLocalConsole } from './runtime/local-console.js';
-import { usageOf } from './bot/grammar.js';
-import type { LocalConsole } from './console/console-server.js';
+import { startProcess } from './start.js';
 
 const commandPaths = commands.map((c) => c.path.join(' '));
-const STEP_PATIENCE_MS = 10_000;
-
-/** Waits for `p`, or for `ms` when given: 'timed-out' then. */
-async function withPatience(p: Promise<unknown>, ms: number | undefined): Promise<'done' | 'timed-out'> {
-  if (ms === undefined) return p.then(() => 'done');
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<'timed-out'>((resolve) => (timer = setTimeout(() => resolve('timed-out'), ms)));
-  try {
-    return await Promise.race([p.then(() => 'done' as const), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 async function main(argv: string[]): Promise<void> {
   const checkOnly = argv.includes('--check-config');
@@ -60,121 +25,14 @@ async function main(argv: string[]): Promise<void> {
     }
     throw err;
   }
-  const { config } = loaded;
   const log = createLogger({ level: env.LOG_LEVEL, name: `fabric-chatops-${env.ROLE}` });
-  let localConsole: LocalConsole | undefined;
-  const local = wantsLocalConsole(env);
-  if (local) {
-    const help = commands.map((c) => usageOf(config.slack.command, c));
-    ({ console: localConsole, env } = await startLocalConsole(env, config, help));
-    log.info({ url: localConsole.url }, `no Slack credentials: the local console stands in for Slack; open ${localConsole.url}`);
-  }
-  if (loaded.isExample) log.warn({ file: loaded.file }, 'FABRIC_CHATOPS_CONFIG is not set: using the bundled example config');
-
-  let embedded: EmbeddedRedis | undefined;
-  let redisUrl = env.REDIS_URL;
-  if (redisUrl === undefined) {
-    embedded = await startEmbeddedRedis();
-    redisUrl = embedded.url;
-    log.info({ url: redisUrl, dataDir: embedded.dataDir }, 'REDIS_URL is not set: started a private redis-server (embedded default)');
-  }
-  const redis: RedisAccess = { url: redisUrl, ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }), ...(env.REDIS_CA_FILE === undefined ? {} : { caFile: env.REDIS_CA_FILE }) };
-
-  const producerRedis: Redis = connectRedis(redis, 'producer');
-  const workerRedis: Redis | undefined = env.ROLE === 'bot' ? undefined : connectRedis(redis, 'worker');
-  const eventsRedis: Redis | undefined = env.ROLE === 'worker' ? undefined : connectRedis(redis, 'events');
-  for (const r of [producerRedis, workerRedis, eventsRedis]) {
-    // Said once per connection until Redis takes the credentials: it retries every few hundred ms.
-    let refused = false;
-    r?.on('ready', () => (refused = false));
-    r?.on('error', (err: Error) => {
-      if (!isRedisAuthError(err)) log.warn({ err: err.message }, 'redis connection error');
-      else if (!refused) log.error({ err: err.message }, 'Redis refused our credentials: check REDIS_URL / REDIS_PASSWORD');
-      refused ||= isRedisAuthError(err);
-    });
-  }
-  const audit = new AuditLog(producerRedis, config.audit);
-  const jobs = new JobQueue(producerRedis, { attempts: config.jobs.attempts, backoffMs: config.jobs.backoffMs });
-  const routes = opsRoutes(producerRedis);
-  const approvals = new Approvals(producerRedis);
-  const queries = eventsRedis === undefined ? undefined : new QueryClient(producerRedis, eventsRedis, env.QUERY_TIMEOUT_MS);
-  const networks = config.networks.map((n) => n.name);
-
-  let bot: Bot | undefined;
-  let opsServer: Server | undefined;
-  let workers: Workers | undefined;
-  let queryWorker: Worker | undefined;
-  let publisher: SlackStatusPublisher | undefined;
-  let undelivered: UndeliveredStatuses | undefined;
-  let alerts: AlertMonitor | undefined;
-  let certExpiry: CertExpiryWatch | undefined;
-  let sweeper: OwedJobsSweeper | undefined;
-
-  if (queries !== undefined) {
-    // The Slack-facing process holds no Kubernetes client and no key: reads go to the workers.
-    bot = createBot({ env, config, jobs, audit, approvals, queries, log, commands, routes: routes.filter((r) => r.path === '/healthz'), ...(local ? { host: '127.0.0.1' } : {}) });
-    await bot.start();
-    log.info({ port: env.PORT, command: config.slack.command, mode: bot.socketMode ? 'socket' : 'http' }, 'bot listening');
-  }
-  opsServer = await startOpsServer(env.OPS_PORT, routes, local ? '127.0.0.1' : undefined);
-  log.info({ port: env.OPS_PORT }, 'health, readiness and metrics listening');
-  if (workerRedis !== undefined) {
-    const platform = createPlatform(config, env.KUBECONFIG, { timeoutMs: env.KUBE_API_TIMEOUT_MS });
-    const client = bot?.client ?? createWebClient(env, log);
-    publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
-    undelivered = new UndeliveredStatuses(workerRedis, jobs, publisher, log);
-    undelivered.start(env.STATUS_RETRY_MS);
-    workers = startWorkers({ redis: workerRedis, handlers: jobHandlers, networks, reporter: publisher, audit, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS, outagePatienceMs: env.OUTAGE_PATIENCE_MS, undelivered });
-    queryWorker = startQueryWorker({ redis: workerRedis, platform, handlers: queryHandlers, log, concurrency: 8 });
-    log.info({ concurrency: config.jobs.concurrency, networks, types: Object.keys(jobHandlers) }, 'worker started');
-    // Every worker watches; Redis decides which one posts each alert.
-    if (env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined) {
-      const alertPublisher = new SlackAlertPublisher(client, config.slack.command);
-      alerts = new AlertMonitor(workerRedis, platform, alertPublisher, audit, log, { recheckMs: env.ALERT_RECHECK_MS });
-      await alerts.start().catch((err: unknown) => log.warn({ err }, 'pod alerts are off: cannot watch pods'));
-      certExpiry = new CertExpiryWatch(workerRedis, platform, alertPublisher, audit, log, env.CERT_SCAN_MS);
-      certExpiry.start();
-    } else if (config.networks.some((n) => n.alertChannel !== undefined)) {
-      log.warn('pod alerts are off: no KUBECONFIG and not running in a cluster');
-    }
-  }
-  // Approved requests whose voter died before queuing the job: any process may queue them.
-  const cardRefresher = publisher;
-  sweeper = new OwedJobsSweeper({ jobs, approvals, audit }, log, async (id) => cardRefresher?.approvalChanged(id));
-  sweeper.start();
-
-  let stopping = false;
+  const running = await startProcess({ env, config: loaded.config, log, commands, kinds: jobKinds, handlers: jobHandlers, exampleConfig: loaded.isExample });
+  let signalled = false;
   const shutdown = async (signal: string): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
+    if (signalled) return;
+    signalled = true;
     log.info({ signal }, 'shutting down: no new requests; active jobs finish or return to the queue');
-    const steps: Array<[string, () => Promise<unknown>]> = [
-      ['bot', async () => bot?.stop()],
-      ['approval sweeper', async () => sweeper?.stop()],
-      ['alerts', async () => alerts?.stop()],
-      ['certificate expiry watch', async () => certExpiry?.stop()],
-      ['workers', async () => workers?.close()],
-      ['query worker', async () => queryWorker?.close(workerRedis?.status !== 'ready')],
-      ['undelivered statuses', async () => undelivered?.stop()],
-      ['status updates', async () => publisher?.flush()],
-      ['ops server', async () => new Promise((r) => (opsServer === undefined ? r(undefined) : opsServer.close(() => r(undefined))))],
-      ['queries', async () => queries?.close()],
-      ['queue', async () => jobs.close()],
-      ['redis', async () => Promise.all([producerRedis, workerRedis, eventsRedis].map((r) => (r === undefined ? undefined : r.status === 'ready' ? r.quit() : r.disconnect())))],
-      ['embedded redis', async () => embedded?.stop()],
-      ['local console', async () => localConsole?.stop()],
-    ];
-    for (const [name, step] of steps) {
-      log.debug({ step: name }, 'shutting down');
-      // Active jobs may take as long as they need; anything else that hangs is logged and passed.
-      const patience = name === 'workers' ? undefined : STEP_PATIENCE_MS;
-      try {
-        const outcome = await withPatience(step(), patience);
-        if (outcome === 'timed-out') log.warn({ step: name, ms: patience }, 'shutdown step did not finish in time; going on');
-      } catch (err) {
-        log.warn({ err, step: name }, 'shutdown step failed');
-      }
-    }
+    await running.stop();
     log.info('stopped');
     process.exit(0);
   };

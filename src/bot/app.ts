@@ -141,6 +141,7 @@ export function createBot(deps: BotDeps): Bot {
     jobs: deps.jobs,
     audit: deps.audit,
     approvals: deps.approvals,
+    kinds: deps.kinds,
     queries: deps.queries,
     log,
     membership: new Membership(config, lookupClient(env, logger), log, { refreshMs: env.USERGROUP_REFRESH_MS, graceMs: env.USERGROUP_GRACE_MS }),

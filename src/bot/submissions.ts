@@ -1,6 +1,6 @@
 import { unapprovedParams } from '../jobs/approval-flow.js';
 import type { ApprovalRequest } from '../jobs/approvals.js';
-import type { JobInput, JobType } from '../jobs/params.js';
+import type { InputOf, JobKind } from '../jobs/catalog.js';
 import type { EffectivePolicy } from '../jobs/policy.js';
 import type { JobRequest } from '../jobs/types.js';
 import { slackApiErrors } from '../metrics.js';
@@ -10,20 +10,21 @@ import { renderApprovalCard } from './render/approval.js';
 import { slackText } from './render/text.js';
 import { slackErrorCode } from './status-publisher.js';
 
-export interface SubmitInput<T extends JobType> {
+export interface SubmitInput<K extends JobKind> {
   requestId: string;
-  type: T;
-  params: JobInput<T>;
+  kind: K;
+  params: InputOf<K>;
   policy: EffectivePolicy;
   member: Member;
   request: Omit<JobRequest, 'type' | 'params'>;
 }
 
 /** Queue the work, or put it up for approval when the request's policy says so. */
-export async function submit<T extends JobType>(bot: BotContext, input: SubmitInput<T>): Promise<Submission> {
-  const { requestId, type, request, policy } = input;
+export async function submit<K extends JobKind>(bot: BotContext, input: SubmitInput<K>): Promise<Submission> {
+  const { requestId, kind, request, policy } = input;
+  const { type } = kind;
   if (policy.approval === undefined) {
-    const params = unapprovedParams(type, input.params, input.member) as JobRequest['params'];
+    const params = unapprovedParams(kind, input.params, input.member) as JobRequest['params'];
     const { id, created } = await bot.jobs.enqueue(requestId, { ...request, type, params });
     return { kind: 'queued', id, created };
   }

@@ -2,7 +2,7 @@ import type { WebClient } from '@slack/web-api';
 import type { Config, NetworkConfig, Role } from '../config/model.js';
 import type { Approvals } from '../jobs/approvals.js';
 import type { AuditLog } from '../jobs/audit.js';
-import type { JobInput, JobType } from '../jobs/params.js';
+import type { InputOf, JobKind, JobKinds } from '../jobs/catalog.js';
 import type { DefaultApproval, EffectivePolicy, PolicyFloor } from '../jobs/policy.js';
 import type { QueryName, QueryParams, QueryResult } from '../jobs/queries.js';
 import type { JobQueue } from '../jobs/queue.js';
@@ -27,6 +27,8 @@ export interface BotContext {
   jobs: JobQueue;
   audit: AuditLog;
   approvals: Approvals;
+  /** The kinds of job commands submit, for what their approvals do. */
+  kinds: JobKinds;
   queries: Queries;
   log: Logger;
   membership: Membership;
@@ -65,7 +67,7 @@ export interface CommandContext {
    * Queue a job for this request, or, when its policy asks for approval, post an approval card
    * and queue the job once the organisations agree. Idempotent per request.
    */
-  submit<T extends JobType>(type: T, params: JobInput<T>): Promise<Submission>;
+  submit<K extends JobKind>(kind: K, params: InputOf<K>): Promise<Submission>;
 }
 
 /** The org a command acts on, or why it cannot be found out (a pod that is not a Fabric pod). */

@@ -1,70 +1,31 @@
 import type { Logger } from '../log.js';
-import type { ApprovalRequest, Approvals, Vote } from './approvals.js';
+import type { ApprovalRequest, Approvals } from './approvals.js';
 import type { AuditLog } from './audit.js';
-import type { JobInput, JobType } from './params.js';
+import type { InputOf, JobKind, JobKinds } from './catalog.js';
 import { jobIdFor, type JobQueue } from './queue.js';
 import type { JobRequest } from './types.js';
 
 /**
- * What a job type does around approvals, declared once per type (today only chaincode deploys):
- * what the votes add to its params, what it gets without an approval, and the job each org's
- * approval runs at once (Fabric's approveformyorg, made with that org's own admin).
+ * What an approval queues: the approved job (params as the kind's hooks make them from the votes),
+ * the job each org's approval runs at once, and the sweeper that queues what a dead voter owed.
  */
-interface ApprovalHooks<T extends JobType> {
-  /** The params once approved, from the votes cast. */
-  approved?(params: JobInput<T>, votes: readonly Vote[]): JobInput<T>;
-  /** The params when the policy asks for no approval, from who asked. */
-  unapproved?(params: JobInput<T>, requester: { org?: string; role?: string }): JobInput<T>;
-  /** The job an org's approving vote queues straight away. */
-  orgApproved?(request: ApprovalRequest, org: string, userId: string): Omit<JobRequest, 'requestedAt'>;
-}
-
-type Hooks = { readonly [T in JobType]?: ApprovalHooks<T> };
-
-const approvingOrgs = (votes: readonly Vote[]): string[] => votes.filter((v) => v.decision === 'approve').map((v) => v.org);
-
-const hooks: Hooks = {
-  'chaincode.deploy': {
-    // approveformyorg runs for the orgs whose admins approved, and no other.
-    approved: (params, votes) => ({ ...params, approvedByOrgs: approvingOrgs(votes) }),
-    // Without a Slack approval, only an admin's own org approves, as that admin asked.
-    unapproved: (params, requester) => ({ ...params, approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [] }),
-    orgApproved: (request, org, userId) => ({
-      type: 'chaincode.approve-org',
-      params: { ...withoutVotes(request.params), org, approvalId: request.id },
-      requester: { userId, org, role: 'admin' },
-      channel: request.channel,
-      network: request.network,
-      targetOrg: org,
-      command: `${request.command} — ${org}'s approval`,
-    }),
-  },
-};
-
-function withoutVotes(params: ApprovalRequest['params']): ApprovalRequest['params'] {
-  const { approvedByOrgs: _dropped, ...rest } = params;
-  return rest;
-}
-
-function hooksOf(type: string): ApprovalHooks<JobType> | undefined {
-  return (hooks as Record<string, ApprovalHooks<JobType> | undefined>)[type];
-}
 
 /** True when an org's approving vote on this kind of request queues a job of its own. */
-export function hasOrgFollowUp(jobType: string): boolean {
-  return hooksOf(jobType)?.orgApproved !== undefined;
+export function hasOrgFollowUp(kinds: JobKinds, jobType: string): boolean {
+  return kinds.get(jobType)?.approval?.orgApproved !== undefined;
 }
 
 /** The params a job queued without approval carries. */
-export function unapprovedParams<T extends JobType>(type: T, params: JobInput<T>, requester: { org?: string; role?: string }): JobInput<T> {
-  const h = hooks[type] as ApprovalHooks<T> | undefined;
-  return h?.unapproved?.(params, requester) ?? params;
+export function unapprovedParams<K extends JobKind>(kind: K, params: InputOf<K>, requester: { org?: string; role?: string }): InputOf<K> {
+  // kind.approval's hooks take and give the kind's own params (see jobKind).
+  return (kind.approval?.unapproved?.(params, requester) as InputOf<K> | undefined) ?? params;
 }
 
 export interface ApprovalFlowDeps {
   jobs: JobQueue;
   approvals: Approvals;
   audit: AuditLog;
+  kinds: JobKinds;
 }
 
 /**
@@ -73,7 +34,7 @@ export interface ApprovalFlowDeps {
  */
 export async function enqueueApproved(deps: ApprovalFlowDeps, approval: ApprovalRequest): Promise<{ id: string; created: boolean }> {
   const type = approval.jobType;
-  const params = hooksOf(type)?.approved?.(approval.params as JobInput<JobType>, approval.votes) ?? approval.params;
+  const params = deps.kinds.get(type)?.approval?.approved?.(approval.params, approval.votes) ?? approval.params;
   const queued = await deps.jobs.enqueue(approval.id, {
     type,
     params: params as JobRequest['params'],
@@ -91,7 +52,7 @@ export async function enqueueApproved(deps: ApprovalFlowDeps, approval: Approval
 
 /** Queues the job an org's approval runs at once, if its kind has one (idempotent per request and org). */
 export async function enqueueOrgFollowUp(deps: ApprovalFlowDeps, approval: ApprovalRequest, org: string, userId: string): Promise<void> {
-  const follow = hooksOf(approval.jobType)?.orgApproved?.(approval, org, userId);
+  const follow = deps.kinds.get(approval.jobType)?.approval?.orgApproved?.(approval, org, userId);
   if (follow !== undefined) await deps.jobs.enqueue(jobIdFor(`${approval.id}:${org}`), { ...follow, requestedAt: Date.now() });
   await deps.approvals.followUpQueued(approval.id, org);
 }

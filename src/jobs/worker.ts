@@ -8,7 +8,7 @@ import { Approvals } from './approvals.js';
 import type { AuditLog } from './audit.js';
 import type { Platform } from './services.js';
 import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
-import { envelopeProblem, isJobType, parseJobParams, type JobParams, type JobType } from './params.js';
+import { envelopeProblem, parseParams, type JobKind, type ParamsOf } from './catalog.js';
 import { cancelKey, queueNameFor, toView } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
 import type { JobData, JobProgress, JobReporter, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord, StepSpec } from './types.js';
@@ -42,15 +42,25 @@ export interface JobContext {
   interruptedAt(step: StepSpec): number | undefined;
 }
 
-/** What runs a job of type T: its params arrive validated against the type's schema. */
-export type JobHandler<T extends JobType> = (ctx: JobContext, params: JobParams<T>) => Promise<JobResult>;
+/** What runs a job of kind K: its params arrive validated against the kind's schema. */
+export type JobHandler<K extends JobKind> = (ctx: JobContext, params: ParamsOf<K>) => Promise<JobResult>;
 
-/** A handler for every job type; a type without one does not compile. */
-export type JobHandlers = { readonly [T in JobType]: JobHandler<T> };
+/** A kind of job and what runs it (see handle). */
+export interface JobEntry {
+  readonly kind: JobKind;
+  run(ctx: JobContext, params: unknown): Promise<JobResult>;
+}
+
+/** Pairs a kind with its handler; the worker validates params with the kind before calling it. */
+export function handle<K extends JobKind>(kind: K, run: JobHandler<K>): JobEntry {
+  // The params given here have passed kind.params (see handlerFor), so they are ParamsOf<K>.
+  return { kind, run: (ctx, params) => run(ctx, params as ParamsOf<K>) };
+}
 
 export interface WorkerDeps {
   redis: Redis;
-  handlers: JobHandlers;
+  /** The kinds of job this worker runs, each with its handler. */
+  handlers: readonly JobEntry[];
   /** The networks whose queues this worker takes jobs from. */
   networks: readonly string[];
   reporter: JobReporter;
@@ -270,18 +280,14 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
  */
 function handlerFor(deps: WorkerDeps, job: Job<JobData, JobResult>): (ctx: JobContext) => Promise<JobResult> {
   const type = job.name;
-  if (!isJobType(type)) throw new PermanentError(`no handler for job type ${type}`);
+  const entry = deps.handlers.find((h) => h.kind.type === type);
+  if (entry === undefined) throw new PermanentError(`no handler for job type ${type}`);
   const envelope = envelopeProblem(job.data);
   if (envelope !== undefined) throw new PermanentError(`the job's data is not valid, so nothing was done: ${envelope}`);
   if (job.data.type !== type) throw new PermanentError(`the job's data is not valid, so nothing was done: type ${job.data.type} in a ${type} job`);
-  return bind(deps.handlers, type, job.data.params);
-}
-
-function bind<T extends JobType>(handlers: JobHandlers, type: T, raw: unknown): (ctx: JobContext) => Promise<JobResult> {
-  const parsed = parseJobParams(type, raw);
+  const parsed = parseParams(entry.kind, job.data.params);
   if (!parsed.ok) throw new PermanentError(`the job's data is not valid, so nothing was done: ${parsed.problem}`);
-  const handler = handlers[type] as JobHandler<T>;
-  return (ctx) => handler(ctx, parsed.params);
+  return (ctx) => entry.run(ctx, parsed.params);
 }
 
 export interface Workers {

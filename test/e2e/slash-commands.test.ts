@@ -162,7 +162,7 @@ describe('the Slack edge over real HTTP', () => {
     await command('ping', 'U0ALICE', 'C0UNBOUND');
     expect(await answerTo('U0ALICE', before)).toContain('not bound to a Fabric network');
     before = ephemeralFor('U0VIEWER').length;
-    await command('cancel abcdef123456', 'U0VIEWER');
+    await command('audit', 'U0VIEWER');
     expect(await answerTo('U0VIEWER', before)).toContain('needs the operator role; you are viewer in org2');
     before = ephemeralFor('U0BOB').length;
     await command('jobs', 'U0BOB');
@@ -189,6 +189,10 @@ describe('the Slack edge over real HTTP', () => {
     before = ephemeralFor('U0ALICE').length;
     await command(`job ${jobId}`);
     expect(await answerTo('U0ALICE', before)).toContain('running');
+
+    before = ephemeralFor('U0VIEWER').length;
+    await command(`cancel ${jobId}`, 'U0VIEWER');
+    expect(await answerTo('U0VIEWER', before)).toContain('Only the requester or an operator');
 
     before = ephemeralFor('U0ALICE').length;
     await command(`cancel ${jobId}`);

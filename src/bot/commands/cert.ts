@@ -1,5 +1,6 @@
 import { orgName } from './arg-types.js';
-import { PRIVILEGED_IDENTITY_TYPES, RESERVED_ATTRIBUTE } from '../../jobs/params.js';
+import * as kinds from '../../jobs/kinds.js';
+import { PRIVILEGED_IDENTITY_TYPES, RESERVED_ATTRIBUTE } from '../../jobs/kinds.js';
 import type { PolicyFloor } from '../../jobs/policy.js';
 import type { ParsedArgs } from '../grammar.js';
 import { renderUsageError } from '../render/help.js';
@@ -44,7 +45,7 @@ export const certEnroll: CommandSpec = {
   floor: privilegedType,
   async run(ctx, args) {
     const params = { org: args.string('ORG'), name: args.string('NAME'), type: identityType(args) };
-    return submitted(await ctx.submit('cert.enroll', params), `enroll ${params.name} in ${params.org}`);
+    return submitted(await ctx.submit(kinds.certEnroll, params), `enroll ${params.name} in ${params.org}`);
   },
 };
 
@@ -77,7 +78,7 @@ export const certRegister: CommandSpec = {
       maxEnrollments: args.optionalInt('max-enrollments') ?? -1,
       ...(args.optionalString('affiliation') === undefined ? {} : { affiliation: args.optionalString('affiliation') as string }),
     };
-    return submitted(await ctx.submit('cert.register', params), `register ${params.name} in ${params.org}`);
+    return submitted(await ctx.submit(kinds.certRegister, params), `register ${params.name} in ${params.org}`);
   },
 };
 
@@ -119,7 +120,7 @@ export const certRevoke: CommandSpec = {
   target: targetOrg,
   async run(ctx, args) {
     const params = { org: args.string('ORG'), name: args.string('NAME'), reason: args.optionalString('reason') ?? 'unspecified' };
-    return submitted(await ctx.submit('cert.revoke', params), `revoke ${params.name} in ${params.org}`);
+    return submitted(await ctx.submit(kinds.certRevoke, params), `revoke ${params.name} in ${params.org}`);
   },
 };
 
@@ -148,7 +149,7 @@ export const certRenew: CommandSpec = {
   target: targetOrg,
   async run(ctx, args) {
     const params = { org: args.string('ORG'), name: args.string('NAME') };
-    return submitted(await ctx.submit('cert.renew', params), `renew ${params.name} in ${params.org}`);
+    return submitted(await ctx.submit(kinds.certRenew, params), `renew ${params.name} in ${params.org}`);
   },
 };
 

@@ -1,4 +1,5 @@
 import { chaincodeName, chaincodeVersion, objectName } from './arg-types.js';
+import * as kinds from '../../jobs/kinds.js';
 import { endorsementPolicyProblem, imageProblem } from '../../jobs/policy.js';
 import { renderUsageError } from '../render/help.js';
 import { ephemeral, submitted, type CommandSpec } from './types.js';
@@ -34,6 +35,6 @@ export const chaincodeDeploy: CommandSpec = {
       ...(args.has('image') ? { image: args.string('image') } : {}),
       ...(args.has('address') ? { address: args.string('address') } : {}),
     };
-    return submitted(await ctx.submit('chaincode.deploy', params), `deploy ${params.name} ${params.version}`);
+    return submitted(await ctx.submit(kinds.chaincodeDeploy, params), `deploy ${params.name} ${params.version}`);
   },
 };

@@ -1,4 +1,5 @@
 import { orgName } from './arg-types.js';
+import * as kinds from '../../jobs/kinds.js';
 import { orgArgument, submitted, type CommandSpec } from './types.js';
 
 export const peersScale: CommandSpec = {
@@ -15,6 +16,6 @@ export const peersScale: CommandSpec = {
   async run(ctx, args) {
     const org = args.string('ORG');
     const params = { org, replicas: args.int('REPLICAS'), ...(args.has('timeout') ? { timeoutSeconds: args.int('timeout') } : {}) };
-    return submitted(await ctx.submit('peers.scale', params), `scale ${org} peers to ${args.int('REPLICAS')}`);
+    return submitted(await ctx.submit(kinds.peersScale, params), `scale ${org} peers to ${args.int('REPLICAS')}`);
   },
 };

@@ -1,3 +1,4 @@
+import * as kinds from '../../jobs/kinds.js';
 import { submitted, type CommandSpec } from './types.js';
 
 export const ping: CommandSpec = {
@@ -13,6 +14,6 @@ export const ping: CommandSpec = {
   access: 'viewer',
   async run(ctx, args) {
     const hold = args.optionalInt('hold');
-    return submitted(await ctx.submit('ping', hold === undefined ? {} : { holdMs: hold * 1000 }), 'ping');
+    return submitted(await ctx.submit(kinds.ping, hold === undefined ? {} : { holdMs: hold * 1000 }), 'ping');
   },
 };

@@ -1,4 +1,5 @@
 import { objectName } from './arg-types.js';
+import * as kinds from '../../jobs/kinds.js';
 import { logBlock } from '../render/alert.js';
 import { escapeMrkdwn, section } from '../render/text.js';
 import { ephemeral, submitted, type CommandSpec, type Target } from './types.js';
@@ -35,6 +36,6 @@ export const podsRestart: CommandSpec = {
   target: podOwner,
   async run(ctx, args) {
     const pod = args.string('POD');
-    return submitted(await ctx.submit('pod.restart', { pod }), `restart ${pod}`);
+    return submitted(await ctx.submit(kinds.podRestart, { pod }), `restart ${pod}`);
   },
 };

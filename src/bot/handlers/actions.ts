@@ -83,7 +83,7 @@ export function registerActions(app: App, bot: BotContext): void {
     }
   });
 
-  const flow = { jobs: bot.jobs, approvals: bot.approvals, audit: bot.audit };
+  const flow = { jobs: bot.jobs, approvals: bot.approvals, audit: bot.audit, kinds: bot.kinds };
   const vote = (decision: Decision) => async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
     await ack();
     const id = action.value ?? '';
@@ -108,7 +108,7 @@ export function registerActions(app: App, bot: BotContext): void {
         await tell(respond, `Your ${decision === 'approve' ? 'approval' : 'rejection'} was not counted: ${check.reason}.`);
         return;
       }
-      const followUp = decision === 'approve' && hasOrgFollowUp(request.jobType);
+      const followUp = decision === 'approve' && hasOrgFollowUp(bot.kinds, request.jobType);
       const outcome = await bot.approvals.vote(request, check.org, userId, decision, followUp);
       if (followUp && (outcome === 'recorded' || outcome === 'approved')) await enqueueOrgFollowUp(flow, request, check.org, userId);
       switch (outcome) {

@@ -39,11 +39,11 @@ export function commandContext(bot: BotContext, origin: CommandOrigin): CommandC
     ...origin,
     network,
     services: bot,
-    submit: (type, params) => {
+    submit: (kind, params) => {
       if (network === undefined || ctx.member === undefined || ctx.policy === undefined) throw new Error('submit before authorisation');
       return submit(bot, {
         requestId: origin.requestId,
-        type,
+        kind,
         params,
         policy: ctx.policy,
         member: ctx.member,

@@ -1,3 +1,4 @@
+import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
 import type { IdentityType } from '../../fabric/ca.js';
 import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../k8s/identities.js';
@@ -24,7 +25,7 @@ function identityTarget(ctx: JobContext, { org, name }: { org: string; name: str
  * Registers an identity at the org's CA, enrolls it (and a TLS certificate for nodes) and stores
  * the result in the identity Secret. Run again, it finds the Secret and changes nothing.
  */
-export const certEnroll: JobHandler<'cert.enroll'> = async (ctx, params) => {
+export const certEnroll: JobHandler<typeof kinds.certEnroll> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx, params);
   const type: IdentityType = params.type;
 
@@ -75,7 +76,7 @@ export const certEnroll: JobHandler<'cert.enroll'> = async (ctx, params) => {
  * Registers an identity without enrolling it: the enrollment secret goes to a Kubernetes Secret
  * for whoever enrolls (a node's operator, an application). Run again, it finds that Secret.
  */
-export const certRegister: JobHandler<'cert.register'> = async (ctx, params) => {
+export const certRegister: JobHandler<typeof kinds.certRegister> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube, ref } = identityTarget(ctx, params);
   const { type, attrs, maxEnrollments } = params;
   const secretName = registrationSecretName(ref);
@@ -103,7 +104,7 @@ export const certRegister: JobHandler<'cert.register'> = async (ctx, params) => 
 };
 
 /** Revokes every certificate of an identity at the org's CA. Revoking again is not an error. */
-export const certRevoke: JobHandler<'cert.revoke'> = async (ctx, params) => {
+export const certRevoke: JobHandler<typeof kinds.certRevoke> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube } = identityTarget(ctx, params);
   const { reason } = params;
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
@@ -122,7 +123,7 @@ export const certRevoke: JobHandler<'cert.revoke'> = async (ctx, params) => {
 };
 
 /** Renews an identity's certificate (reenroll with a new key) and replaces it in its Secret. */
-export const certRenew: JobHandler<'cert.renew'> = async (ctx, params) => {
+export const certRenew: JobHandler<typeof kinds.certRenew> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx, params);
   const { ca, registrar } = await caAccess(kube, network, orgConfig);
   await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);

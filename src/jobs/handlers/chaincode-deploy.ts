@@ -1,3 +1,4 @@
+import type * as kinds from '../kinds.js';
 import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
 import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installPackage, type ChaincodeDefinition } from '../../fabric/lifecycle.js';
 import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../k8s/chaincode.js';
@@ -7,11 +8,11 @@ import type { Kube } from '../../k8s/client.js';
 import { PermanentError } from '../errors.js';
 import { orgPeersAccess } from '../fabric-access.js';
 import { networkNamed } from '../services.js';
-import type { JobParams } from '../params.js';
+import type { ParamsOf } from '../catalog.js';
 import { imageProblem } from '../policy.js';
 import type { JobContext, JobHandler } from '../worker.js';
 
-type DeployParams = JobParams<'chaincode.deploy'> | JobParams<'chaincode.approve-org'>;
+type DeployParams = ParamsOf<typeof kinds.chaincodeDeploy> | ParamsOf<typeof kinds.chaincodeApproveOrg>;
 
 /** What a deploy request acts on: the channel, every org's admin and peers, the package. */
 async function deployTarget(ctx: JobContext, params: DeployParams) {
@@ -83,7 +84,7 @@ async function sequenceFor(ctx: JobContext, t: DeployTarget): Promise<number> {
  * One org's approval of a chaincode deploy request, run when its admin clicks Approve: that
  * org's approveformyorg, then Fabric's commit readiness shown on the approval card.
  */
-export const chaincodeApproveForOrg: JobHandler<'chaincode.approve-org'> = async (ctx, params) => {
+export const chaincodeApproveForOrg: JobHandler<typeof kinds.chaincodeApproveOrg> = async (ctx, params) => {
   const t = await deployTarget(ctx, params);
   const { org: orgName, approvalId } = params;
   const o = t.orgs.find((x) => x.org.name === orgName);
@@ -104,7 +105,7 @@ export const chaincodeApproveForOrg: JobHandler<'chaincode.approve-org'> = async
  * Deploys a chaincode-as-a-service across every org of the network, each step idempotent: the
  * workload, the package, install on every peer, each org's approval with its admin, commit.
  */
-export const chaincodeDeploy: JobHandler<'chaincode.deploy'> = async (ctx, params) => {
+export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (ctx, params) => {
   const t = await deployTarget(ctx, params);
   const { name, version, network, channel, owner, kube, orgs, first, address, pkg } = t;
   const image = params.image ?? `${name}:${version}`;

@@ -1,19 +1,20 @@
-import type { JobHandlers } from '../worker.js';
+import * as kinds from '../kinds.js';
+import { handle, type JobEntry } from '../worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
 
-/** The handler of every job type (jobs/params.ts declares their params). A command enqueues one of these. */
-export const jobHandlers: JobHandlers = {
-  ping,
-  'peers.scale': peersScale,
-  'pod.restart': podRestart,
-  'cert.enroll': certEnroll,
-  'cert.register': certRegister,
-  'cert.revoke': certRevoke,
-  'cert.renew': certRenew,
-  'chaincode.deploy': chaincodeDeploy,
-  'chaincode.approve-org': chaincodeApproveForOrg,
-};
+/** What runs each kind of job this project ships (kinds.ts declares them). */
+export const jobHandlers: readonly JobEntry[] = [
+  handle(kinds.ping, ping),
+  handle(kinds.peersScale, peersScale),
+  handle(kinds.podRestart, podRestart),
+  handle(kinds.certEnroll, certEnroll),
+  handle(kinds.certRegister, certRegister),
+  handle(kinds.certRevoke, certRevoke),
+  handle(kinds.certRenew, certRenew),
+  handle(kinds.chaincodeDeploy, chaincodeDeploy),
+  handle(kinds.chaincodeApproveOrg, chaincodeApproveForOrg),
+];

@@ -1,3 +1,4 @@
+import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
 import { identitySecretName, readIdentity, saveIdentity } from '../../k8s/identities.js';
 import { currentReplicas, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../k8s/peers.js';
@@ -16,7 +17,7 @@ import type { JobContext, JobHandler } from '../worker.js';
 const DEFAULT_TIMEOUT_S = 300;
 
 /** Scale an organisation's peer StatefulSet and wait until every peer is Ready. */
-export const peersScale: JobHandler<'peers.scale'> = async (ctx, { org, replicas, timeoutSeconds }) => {
+export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org, replicas, timeoutSeconds }) => {
   const timeoutMs = (timeoutSeconds ?? DEFAULT_TIMEOUT_S) * 1000;
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const orgConfig = orgNamed(network, org);

@@ -1,3 +1,4 @@
+import type * as kinds from '../kinds.js';
 import { sleep } from '../../retry.js';
 import type { JobHandler } from '../worker.js';
 
@@ -5,7 +6,7 @@ import type { JobHandler } from '../worker.js';
  * Exercises the whole pipeline: how long the job waited in the queue, how long Redis
  * takes to answer the worker, and (with holdMs) a step long enough to interrupt.
  */
-export const ping: JobHandler<'ping'> = async (ctx, params) => {
+export const ping: JobHandler<typeof kinds.ping> = async (ctx, params) => {
   const queueLatencyMs = await ctx.step({ key: 'picked-up-by-a-worker', title: 'Picked up by a worker' }, async () => Math.max(0, ctx.startedAt - ctx.queuedAt));
   const redisRttMs = await ctx.step({ key: 'redis-round-trip', title: 'Redis round trip' }, () => ctx.redisRoundTripMs());
   const holdMs = params.holdMs ?? 0;

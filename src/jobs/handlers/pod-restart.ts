@@ -1,3 +1,4 @@
+import type * as kinds from '../kinds.js';
 import { apiStatus } from '../../k8s/client.js';
 import { fabricSelector } from '../../k8s/labels.js';
 import { PermanentError } from '../errors.js';
@@ -5,7 +6,7 @@ import { networkNamed } from '../services.js';
 import type { JobHandler } from '../worker.js';
 
 /** Deletes a Fabric pod of the network so its controller recreates it. */
-export const podRestart: JobHandler<'pod.restart'> = async (ctx, { pod }) => {
+export const podRestart: JobHandler<typeof kinds.podRestart> = async (ctx, { pod }) => {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const kube = ctx.platform.kube();
   const uid = await ctx.step({ key: 'find-the-pod', title: 'Find the pod' }, async (note) => {

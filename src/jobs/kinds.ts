@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import { dns1123Label } from '../config/model.js';
+import { jobKind, type JobKind } from './catalog.js';
+import type { Vote } from './approvals.js';
+
+/**
+ * The kinds of job this project ships (see catalog.ts): a worker runs them with the handlers in
+ * handlers/index.ts. A new kind is one declaration here and one handler there.
+ */
+
+/** Fabric CA's reserved attribute namespace: registering one of these grants CA privileges. */
+export const RESERVED_ATTRIBUTE = /^hf\./i;
+
+const identityName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9@._-]{0,62}$/, 'must be an identity name');
+const identityType = z.enum(['client', 'admin', 'peer', 'orderer']);
+/** Identity types that act for the org as a whole (an admin signs for it, an orderer orders). */
+export const PRIVILEGED_IDENTITY_TYPES: ReadonlySet<string> = new Set(['admin', 'orderer']);
+
+const attribute = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be an attribute name')
+    .refine((n) => !RESERVED_ATTRIBUTE.test(n), 'hf.* attributes are Fabric CA privileges and cannot be registered through the bot'),
+  value: z.string().max(256),
+  ecert: z.boolean(),
+});
+
+const chaincode = {
+  name: z.string().regex(/^(?=.{1,40}$)[a-z0-9]+(?:[-_][a-z0-9]+)*$/, 'must be a chaincode name'),
+  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'must be a chaincode version'),
+  image: z.string().regex(/^[a-z0-9][a-z0-9./:@_-]{0,254}$/).optional(),
+  address: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
+  policy: z.string().max(1024).optional(),
+  collections: z.string().max(253).optional(),
+};
+
+const approvingOrgs = (votes: readonly Vote[]): string[] => votes.filter((v) => v.decision === 'approve').map((v) => v.org);
+
+export const ping = jobKind('ping', z.strictObject({ holdMs: z.number().int().min(0).max(60_000).optional() }));
+export const peersScale = jobKind('peers.scale', z.strictObject({ org: dns1123Label, replicas: z.number().int().min(1).max(50), timeoutSeconds: z.number().int().min(10).max(3600).optional() }));
+export const podRestart = jobKind('pod.restart', z.strictObject({ pod: z.string().min(1).max(253) }));
+export const certEnroll = jobKind('cert.enroll', z.strictObject({ org: dns1123Label, name: identityName, type: identityType }));
+export const certRegister = jobKind(
+  'cert.register',
+  z.strictObject({
+    org: dns1123Label,
+    name: identityName,
+    type: identityType,
+    attrs: z.array(attribute).max(32),
+    maxEnrollments: z.number().int().min(-1).max(1000),
+    affiliation: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/).optional(),
+  }),
+);
+export const certRevoke = jobKind('cert.revoke', z.strictObject({ org: dns1123Label, name: identityName, reason: z.string().regex(/^[a-z]{1,32}$/) }));
+export const certRenew = jobKind('cert.renew', z.strictObject({ org: dns1123Label, name: identityName }));
+/** One org's approveformyorg of a deploy request, run when its admin approves on the card. */
+export const chaincodeApproveOrg = jobKind('chaincode.approve-org', z.strictObject({ ...chaincode, org: dns1123Label, approvalId: z.string().min(1).max(64) }));
+export const chaincodeDeploy = jobKind(
+  'chaincode.deploy',
+  z.strictObject({
+    ...chaincode,
+    /** The orgs whose admins approved in Slack: approveformyorg runs for these and no other. */
+    approvedByOrgs: z.array(dns1123Label).default([]),
+  }),
+  {
+    approved: (params, votes) => ({ ...params, approvedByOrgs: approvingOrgs(votes) }),
+    // Without a Slack approval, only an admin's own org approves, as that admin asked.
+    unapproved: (params, requester) => ({ ...params, approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [] }),
+    orgApproved: (request, org, userId) => {
+      const { approvedByOrgs: _votes, ...definition } = request.params;
+      return {
+        type: chaincodeApproveOrg.type,
+        params: { ...definition, org, approvalId: request.id },
+        requester: { userId, org, role: 'admin' },
+        channel: request.channel,
+        network: request.network,
+        targetOrg: org,
+        command: `${request.command} — ${org}'s approval`,
+      };
+    },
+  },
+);
+
+/** Every kind this project ships. */
+export const jobKinds: readonly JobKind[] = [ping, peersScale, podRestart, certEnroll, certRegister, certRevoke, certRenew, chaincodeDeploy, chaincodeApproveOrg];
