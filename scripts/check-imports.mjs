@@ -21,6 +21,17 @@ const allowed = {
   outage: [],
   retry: [],
 };
+/**
+ * Within the parts: modules a part may not reach even where the part is allowed. The Slack edge
+ * knows jobs by their kinds, services and engine types, never the worker or the handlers (which
+ * hold the clients and keys); the engine runs any kind and knows none of the handlers or watchers.
+ */
+const forbidden = {
+  bot: ['jobs/engine/worker.ts', 'jobs/catalog/handlers/'],
+  'jobs/engine': ['jobs/catalog/handlers/', 'jobs/watchers/'],
+  'jobs/services': ['jobs/engine/worker.ts', 'jobs/catalog/handlers/', 'jobs/watchers/'],
+  'jobs/catalog': ['jobs/watchers/'],
+};
 
 const files = [];
 const walk = (dir) => {
@@ -46,6 +57,13 @@ for (const file of files) {
     const may = allowed[from];
     if (may === undefined) problems.push(`${path.relative(root, file)}: src/${from} is not a known part of src/ (add it to scripts/check-imports.mjs)`);
     else if (from !== to && !may.includes('*') && !may.includes(to)) problems.push(`${path.relative(root, file)} imports ${path.relative(root, target)}: ${from} may not import ${to}`);
+    const rel = path.relative(root, file);
+    const relTarget = path.relative(root, target);
+    for (const [inside, banned] of Object.entries(forbidden)) {
+      if (!rel.startsWith(`${inside}/`)) continue;
+      const hit = banned.find((b) => relTarget === b || (b.endsWith('/') && relTarget.startsWith(b)));
+      if (hit !== undefined) problems.push(`${rel} imports ${relTarget}: ${inside} may not import ${hit}`);
+    }
   }
   graph.set(file, targets);
 }

@@ -1,7 +1,7 @@
 import { commands } from './bot/commands/index.js';
 import { ConfigError, loadConfig, loadEnv } from './config/load.js';
-import { jobHandlers } from './jobs/handlers/index.js';
-import { jobKinds } from './jobs/kinds.js';
+import { jobHandlers } from './jobs/catalog/handlers/index.js';
+import { jobKinds } from './jobs/catalog/kinds.js';
 import { createLogger } from './log.js';
 import { startProcess } from './start.js';
 

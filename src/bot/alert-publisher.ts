@@ -1,6 +1,6 @@
 import type { WebClient } from '@slack/web-api';
-import type { AlertSink, PodAlert, PodRecovery } from '../jobs/alerts.js';
-import type { CertExpirySink, CertExpiryWarning } from '../jobs/cert-expiry.js';
+import type { AlertSink, PodAlert, PodRecovery } from '../jobs/watchers/alerts.js';
+import type { CertExpirySink, CertExpiryWarning } from '../jobs/watchers/cert-expiry.js';
 import { slackApiErrors } from '../metrics.js';
 import { renderAlert, renderCertExpiry, renderRecovery } from './render/alert.js';
 import { slackText, type Rendered } from './render/text.js';

@@ -1,5 +1,5 @@
 import { roleRank, type NetworkConfig } from '../config/model.js';
-import { effectivePolicy, type EffectivePolicy } from '../jobs/policy.js';
+import { effectivePolicy, type EffectivePolicy } from '../jobs/services/policy.js';
 import type { CommandSpec, Member } from './commands/types.js';
 import type { BotContext } from './context.js';
 import type { ParsedArgs } from './grammar.js';

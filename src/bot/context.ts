@@ -1,4 +1,4 @@
-import type { AuditEntry } from '../jobs/audit.js';
+import type { AuditEntry } from '../jobs/services/audit.js';
 import type { BotContext } from './types.js';
 
 export type { BotContext, Queries } from './types.js';

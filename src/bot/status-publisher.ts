@@ -1,8 +1,8 @@
 import type { WebClient } from '@slack/web-api';
-import type { JobReporter } from '../jobs/worker.js';
-import type { JobView, StatusMessageRef } from '../jobs/types.js';
+import type { JobReporter } from '../jobs/engine/types.js';
+import type { JobView, StatusMessageRef } from '../jobs/engine/types.js';
 import type { Logger } from '../log.js';
-import type { Approvals } from '../jobs/approvals.js';
+import type { Approvals } from '../jobs/services/approvals.js';
 import { slackApiErrors } from '../metrics.js';
 import { renderApprovalCard } from './render/approval.js';
 import { renderJobStatus } from './render/job-status.js';

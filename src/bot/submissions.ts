@@ -1,8 +1,8 @@
-import { unapprovedParams } from '../jobs/approval-flow.js';
-import type { ApprovalRequest } from '../jobs/approvals.js';
-import type { InputOf, JobKind } from '../jobs/catalog.js';
-import type { EffectivePolicy } from '../jobs/policy.js';
-import type { JobRequest } from '../jobs/types.js';
+import { unapprovedParams } from '../jobs/services/approval-flow.js';
+import type { ApprovalRequest } from '../jobs/services/approvals.js';
+import type { InputOf, JobKind } from '../jobs/catalog/kind.js';
+import type { EffectivePolicy } from '../jobs/services/policy.js';
+import type { JobRequest } from '../jobs/engine/types.js';
 import { slackApiErrors } from '../metrics.js';
 import type { Member, Submission } from './commands/types.js';
 import { auditSafely, type BotContext } from './context.js';

@@ -1,11 +1,11 @@
 import type { WebClient } from '@slack/web-api';
 import type { Config, NetworkConfig, Role } from '../config/model.js';
-import type { Approvals } from '../jobs/approvals.js';
-import type { AuditLog } from '../jobs/audit.js';
-import type { InputOf, JobKind, JobKinds } from '../jobs/catalog.js';
-import type { DefaultApproval, EffectivePolicy, PolicyFloor } from '../jobs/policy.js';
-import type { QueryName, QueryParams, QueryResult } from '../jobs/queries.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { Approvals } from '../jobs/services/approvals.js';
+import type { AuditLog } from '../jobs/services/audit.js';
+import type { InputOf, JobKind, JobKinds } from '../jobs/catalog/kind.js';
+import type { DefaultApproval, EffectivePolicy, PolicyFloor } from '../jobs/services/policy.js';
+import type { QueryName, QueryParams, QueryResult } from '../jobs/services/queries.js';
+import type { JobQueue } from '../jobs/engine/queue.js';
 import type { Logger } from '../log.js';
 import type { Grammar, ParsedArgs } from './grammar.js';
 import type { Member, Membership } from './membership.js';

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../src/config/load.js';
-import { createPlatform, type Platform } from '../../src/jobs/services.js';
+import { createPlatform, type Platform } from '../../src/jobs/services/platform.js';
 import type { EnvDetails } from '../infra/env/environment.js';
 
 /** The bot's Platform on the test environment: its config file and kubeconfig. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { JobQueue } from '../../src/jobs/queue.js';
+import { JobQueue } from '../../src/jobs/engine/queue.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
-import type { JobRequest } from '../../src/jobs/types.js';
+import type { JobRequest } from '../../src/jobs/engine/types.js';
 
 let redis: TestRedis;
 let queue: JobQueue;

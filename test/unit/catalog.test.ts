@@ -1,7 +1,7 @@
 import { expect, it } from '@jest/globals';
-import { jobKind, parseParams } from '../../src/jobs/catalog.js';
-import { jobHandlers } from '../../src/jobs/handlers/index.js';
-import { jobKinds, peersScale } from '../../src/jobs/kinds.js';
+import { jobKind, parseParams } from '../../src/jobs/catalog/kind.js';
+import { jobHandlers } from '../../src/jobs/catalog/handlers/index.js';
+import { jobKinds, peersScale } from '../../src/jobs/catalog/kinds.js';
 import { z } from 'zod';
 
 it('has a handler for every kind of job it ships, and one kind per type name', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderJobStatus } from '../../src/bot/render/job-status.js';
-import type { JobView } from '../../src/jobs/types.js';
+import type { JobView } from '../../src/jobs/engine/types.js';
 
 const PEER_DOWN = 'the peer 127.0.0.1:9051 is unavailable: connect ECONNREFUSED 127.0.0.1:9051; gave up after waiting 300 s';
 

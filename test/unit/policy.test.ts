@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseConfig } from '../../src/config/load.js';
-import { checkVoter, effectivePolicy, imageProblem, mayCancel, type PolicyInput } from '../../src/jobs/policy.js';
+import { checkVoter, effectivePolicy, imageProblem, mayCancel, type PolicyInput } from '../../src/jobs/services/policy.js';
 
 const NETWORK = `
 networks:

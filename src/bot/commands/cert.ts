@@ -1,7 +1,7 @@
 import { orgName } from './arg-types.js';
-import * as kinds from '../../jobs/kinds.js';
-import { PRIVILEGED_IDENTITY_TYPES, RESERVED_ATTRIBUTE } from '../../jobs/kinds.js';
-import type { PolicyFloor } from '../../jobs/policy.js';
+import * as kinds from '../../jobs/catalog/kinds.js';
+import { PRIVILEGED_IDENTITY_TYPES, RESERVED_ATTRIBUTE } from '../../jobs/catalog/kinds.js';
+import type { PolicyFloor } from '../../jobs/services/policy.js';
 import type { ParsedArgs } from '../grammar.js';
 import { renderUsageError } from '../render/help.js';
 import { escapeMrkdwn, linesToSections, section } from '../render/text.js';

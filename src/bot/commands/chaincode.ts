@@ -1,6 +1,6 @@
 import { chaincodeName, chaincodeVersion, objectName } from './arg-types.js';
-import * as kinds from '../../jobs/kinds.js';
-import { endorsementPolicyProblem, imageProblem } from '../../jobs/policy.js';
+import * as kinds from '../../jobs/catalog/kinds.js';
+import { endorsementPolicyProblem, imageProblem } from '../../jobs/services/policy.js';
 import { renderUsageError } from '../render/help.js';
 import { ephemeral, submitted, type CommandSpec } from './types.js';
 

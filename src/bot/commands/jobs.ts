@@ -1,4 +1,4 @@
-import { mayCancel } from '../../jobs/policy.js';
+import { mayCancel } from '../../jobs/services/policy.js';
 import { renderJobStatus } from '../render/job-status.js';
 import { renderJobList } from '../render/jobs.js';
 import { section } from '../render/text.js';

@@ -1,5 +1,5 @@
 import { orgName } from './arg-types.js';
-import * as kinds from '../../jobs/kinds.js';
+import * as kinds from '../../jobs/catalog/kinds.js';
 import { orgArgument, submitted, type CommandSpec } from './types.js';
 
 export const peersScale: CommandSpec = {

@@ -1,4 +1,4 @@
-import * as kinds from '../../jobs/kinds.js';
+import * as kinds from '../../jobs/catalog/kinds.js';
 import { submitted, type CommandSpec } from './types.js';
 
 export const ping: CommandSpec = {

@@ -1,5 +1,5 @@
 import { objectName } from './arg-types.js';
-import * as kinds from '../../jobs/kinds.js';
+import * as kinds from '../../jobs/catalog/kinds.js';
 import { logBlock } from '../render/alert.js';
 import { escapeMrkdwn, section } from '../render/text.js';
 import { ephemeral, submitted, type CommandSpec, type Target } from './types.js';

@@ -1,8 +1,8 @@
 import type { App, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { enqueueApproved, enqueueOrgFollowUp, hasOrgFollowUp } from '../../jobs/approval-flow.js';
-import type { Decision } from '../../jobs/approvals.js';
-import { checkVoter, mayCancel } from '../../jobs/policy.js';
-import { isRedisUnavailable } from '../../jobs/redis.js';
+import { enqueueApproved, enqueueOrgFollowUp, hasOrgFollowUp } from '../../jobs/services/approval-flow.js';
+import type { Decision } from '../../jobs/services/approvals.js';
+import { checkVoter, mayCancel } from '../../jobs/services/policy.js';
+import { isRedisUnavailable } from '../../jobs/engine/redis.js';
 import { auditSafely, type BotContext } from '../context.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../render/approval.js';
 import { RENEW_CERT_ACTION, RESTART_POD_ACTION, SHOW_LOGS_ACTION } from '../render/alert.js';

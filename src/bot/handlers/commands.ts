@@ -1,8 +1,8 @@
 import type { App, RespondArguments, RespondFn } from '@slack/bolt';
-import { errorMessage } from '../../jobs/errors.js';
-import { jobIdFor } from '../../jobs/queue.js';
-import { isRedisUnavailable } from '../../jobs/redis.js';
-import { QueryError } from '../../jobs/query-bus.js';
+import { errorMessage } from '../../jobs/engine/errors.js';
+import { jobIdFor } from '../../jobs/engine/queue.js';
+import { isRedisUnavailable } from '../../jobs/engine/redis.js';
+import { QueryError } from '../../jobs/services/query-bus.js';
 import { scrubText } from '../../log.js';
 import { commandsTotal } from '../../metrics.js';
 import { authorize } from '../authorize.js';

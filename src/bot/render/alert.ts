@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { PodAlert, PodRecovery } from '../../jobs/alerts.js';
-import type { CertExpiryWarning } from '../../jobs/cert-expiry.js';
+import type { PodAlert, PodRecovery } from '../../jobs/watchers/alerts.js';
+import type { CertExpiryWarning } from '../../jobs/watchers/cert-expiry.js';
 import { scrubText } from '../../log.js';
 import { LIMITS, context, escapeMrkdwn, fields, section, truncate, type Rendered } from './text.js';
 

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import { describeRule, type ApprovalRequest } from '../../jobs/approvals.js';
-import type { JobView } from '../../jobs/types.js';
+import { describeRule, type ApprovalRequest } from '../../jobs/services/approvals.js';
+import type { JobView } from '../../jobs/engine/types.js';
 import { stateLabel, stepLine } from './job-status.js';
 import { context, escapeMrkdwn, formatTime, section, truncate, type Rendered } from './text.js';
 

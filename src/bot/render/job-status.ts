@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { JobState, JobView, StepRecord } from '../../jobs/types.js';
+import type { JobState, JobView, StepRecord } from '../../jobs/engine/types.js';
 import { LIMITS, context, escapeMrkdwn, fields, formatDuration, linesToSections, section, truncate, type Rendered } from './text.js';
 
 export const CANCEL_ACTION = 'job_cancel';

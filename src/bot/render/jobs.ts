@@ -1,5 +1,5 @@
-import type { AuditRecord } from '../../jobs/audit.js';
-import type { JobView } from '../../jobs/types.js';
+import type { AuditRecord } from '../../jobs/services/audit.js';
+import type { JobView } from '../../jobs/engine/types.js';
 import { LIMITS, context, escapeMrkdwn, formatTime, linesToSections, section, truncate, type Rendered } from './text.js';
 
 const icon: Record<JobView['state'], string> = {

@@ -1,6 +1,6 @@
 import type { KnownBlock } from '@slack/types';
-import type { LedgerHeight, NetworkStatus } from '../../jobs/queries.js';
-import type { PodStatus } from '../../jobs/queries.js';
+import type { LedgerHeight, NetworkStatus } from '../../jobs/services/queries.js';
+import type { PodStatus } from '../../jobs/services/queries.js';
 import { LIMITS, context, escapeMrkdwn, fields, linesToSections, section, truncate, type Rendered } from './text.js';
 
 export const PODS_PER_PAGE = 60;

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config, NetworkConfig, OrgConfig } from '../config/model.js';
-import { connectKube, type Kube, type KubeOptions } from '../k8s/client.js';
-import { PermanentError } from './errors.js';
+import type { Config, NetworkConfig, OrgConfig } from '../../config/model.js';
+import { connectKube, type Kube, type KubeOptions } from '../../k8s/client.js';
+import { PermanentError } from '../engine/errors.js';
 
 /** What jobs and queries act on, created once per process. */
 export interface Platform {

@@ -1,19 +1,18 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import { ServiceUnavailableError } from '../outage.js';
-import { backoff, retry } from '../retry.js';
-import { jobDuration, jobsTotal } from '../metrics.js';
-import { Approvals } from './approvals.js';
-import type { AuditLog } from './audit.js';
-import type { Platform } from './services.js';
+import type { Logger } from '../../log.js';
+import { ServiceUnavailableError } from '../../outage.js';
+import { backoff, retry } from '../../retry.js';
+import { jobDuration, jobsTotal } from '../../metrics.js';
+import type { Approvals } from '../services/approvals.js';
+import type { AuditLog } from '../services/audit.js';
+import type { Platform } from '../services/platform.js';
 import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
-import { envelopeProblem, parseParams, type JobKind, type ParamsOf } from './catalog.js';
+import { envelopeProblem, parseParams, type JobKind, type ParamsOf } from '../catalog/kind.js';
 import { cancelKey, queueNameFor, toView } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
 import type { JobData, JobProgress, JobReporter, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord, StepSpec } from './types.js';
 
-export type { JobReporter } from './types.js';
 
 export interface JobContext {
   readonly id: string;
@@ -65,6 +64,8 @@ export interface WorkerDeps {
   networks: readonly string[];
   reporter: JobReporter;
   audit: AuditLog;
+  /** Where a job records what Fabric says of an approval it acts on (commit readiness). */
+  approvals: Pick<Approvals, 'setFabricReadiness'>;
   platform: Platform;
   log: Logger;
   concurrency: number;
@@ -190,7 +191,7 @@ class JobRun implements JobContext {
   }
 
   async fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void> {
-    await new Approvals(this.deps.redis).setFabricReadiness(approvalId, readiness);
+    await this.deps.approvals.setFabricReadiness(approvalId, readiness);
     try {
       await this.deps.reporter.approvalChanged?.(approvalId);
     } catch (err) {

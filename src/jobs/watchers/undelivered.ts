@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import type { JobQueue } from './queue.js';
-import { KEY_PREFIX } from './redis.js';
-import type { JobReporter, StatusMessageRef } from './types.js';
+import type { Logger } from '../../log.js';
+import type { JobQueue } from '../engine/queue.js';
+import { KEY_PREFIX } from '../engine/redis.js';
+import type { JobReporter, StatusMessageRef } from '../engine/types.js';
 
 const KEY = `${KEY_PREFIX}:status:undelivered`;
 const LOCK = `${KEY}:sweeping`;

@@ -1,18 +1,18 @@
 import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
-import { identitySecretName, readIdentity, saveIdentity } from '../../k8s/identities.js';
-import { currentReplicas, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../k8s/peers.js';
-import type { NetworkConfig, OrgConfig } from '../../config/model.js';
-import { genesisBlock, joinPeer, ledgerHeight } from '../../fabric/channel.js';
-import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
-import { installedPackageBytes, installedPackages, installPackage } from '../../fabric/lifecycle.js';
-import type { Kube } from '../../k8s/client.js';
-import { PEER_ADDRESS_ANNOTATION } from '../../k8s/labels.js';
-import { caAccess, NOTE_ISSUED, refusingForeign, revokeLeftovers, validSerials } from '../ca-access.js';
-import { orgPeersAccess, peerPodAddress } from '../fabric-access.js';
-import { networkNamed, orgNamed } from '../services.js';
-import { retry } from '../../retry.js';
-import type { JobContext, JobHandler } from '../worker.js';
+import { identitySecretName, readIdentity, saveIdentity } from '../../../k8s/identities.js';
+import { currentReplicas, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../../k8s/peers.js';
+import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
+import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
+import { withGateway, type PeerEndpoint } from '../../../fabric/connection.js';
+import { installedPackageBytes, installedPackages, installPackage } from '../../../fabric/lifecycle.js';
+import type { Kube } from '../../../k8s/client.js';
+import { PEER_ADDRESS_ANNOTATION } from '../../../k8s/labels.js';
+import { caAccess, NOTE_ISSUED, refusingForeign, revokeLeftovers, validSerials } from '../../services/ca-access.js';
+import { orgPeersAccess, peerPodAddress } from '../../services/fabric-access.js';
+import { networkNamed, orgNamed } from '../../services/platform.js';
+import { retry } from '../../../retry.js';
+import type { JobContext, JobHandler } from '../../engine/worker.js';
 
 const DEFAULT_TIMEOUT_S = 300;
 

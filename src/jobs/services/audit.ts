@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { KEY_PREFIX } from './redis.js';
+import { KEY_PREFIX } from '../engine/redis.js';
 
 export interface AuditEntry {
   /** Slack user id, or "system" for the workers' own transitions. */

@@ -1,16 +1,16 @@
 import type * as kinds from '../kinds.js';
-import { withGateway, type PeerEndpoint } from '../../fabric/connection.js';
-import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installPackage, type ChaincodeDefinition } from '../../fabric/lifecycle.js';
-import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../k8s/chaincode.js';
-import { parseCollections, type CollectionConfig } from '../../fabric/collections.js';
-import { PolicyError } from '../../fabric/policy.js';
-import type { Kube } from '../../k8s/client.js';
-import { PermanentError } from '../errors.js';
-import { orgPeersAccess } from '../fabric-access.js';
-import { networkNamed } from '../services.js';
-import type { ParamsOf } from '../catalog.js';
-import { imageProblem } from '../policy.js';
-import type { JobContext, JobHandler } from '../worker.js';
+import { withGateway, type PeerEndpoint } from '../../../fabric/connection.js';
+import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installPackage, type ChaincodeDefinition } from '../../../fabric/lifecycle.js';
+import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../../k8s/chaincode.js';
+import { parseCollections, type CollectionConfig } from '../../../fabric/collections.js';
+import { PolicyError } from '../../../fabric/policy.js';
+import type { Kube } from '../../../k8s/client.js';
+import { PermanentError } from '../../engine/errors.js';
+import { orgPeersAccess } from '../../services/fabric-access.js';
+import { networkNamed } from '../../services/platform.js';
+import type { ParamsOf } from '../kind.js';
+import { imageProblem } from '../../services/policy.js';
+import type { JobContext, JobHandler } from '../../engine/worker.js';
 
 type DeployParams = ParamsOf<typeof kinds.chaincodeDeploy> | ParamsOf<typeof kinds.chaincodeApproveOrg>;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { dns1123Label } from '../config/model.js';
-import { jobKind, type JobKind } from './catalog.js';
-import type { Vote } from './approvals.js';
+import { dns1123Label } from '../../config/model.js';
+import { jobKind, type JobKind } from './kind.js';
+import type { Vote } from '../services/approvals.js';
 
 /**
  * The kinds of job this project ships (see catalog.ts): a worker runs them with the handlers in

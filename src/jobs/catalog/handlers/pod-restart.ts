@@ -1,9 +1,9 @@
 import type * as kinds from '../kinds.js';
-import { apiStatus } from '../../k8s/client.js';
-import { fabricSelector } from '../../k8s/labels.js';
-import { PermanentError } from '../errors.js';
-import { networkNamed } from '../services.js';
-import type { JobHandler } from '../worker.js';
+import { apiStatus } from '../../../k8s/client.js';
+import { fabricSelector } from '../../../k8s/labels.js';
+import { PermanentError } from '../../engine/errors.js';
+import { networkNamed } from '../../services/platform.js';
+import type { JobHandler } from '../../engine/worker.js';
 
 /** Deletes a Fabric pod of the network so its controller recreates it. */
 export const podRestart: JobHandler<typeof kinds.podRestart> = async (ctx, { pod }) => {

@@ -1,8 +1,8 @@
-import type { NetworkConfig, OrgConfig } from '../config/model.js';
-import type { FabricIdentity, PeerEndpoint } from '../fabric/connection.js';
-import type { Kube } from '../k8s/client.js';
-import { identitySecretName, readIdentity, readSecretData } from '../k8s/identities.js';
-import { PermanentError } from './errors.js';
+import type { NetworkConfig, OrgConfig } from '../../config/model.js';
+import type { FabricIdentity, PeerEndpoint } from '../../fabric/connection.js';
+import type { Kube } from '../../k8s/client.js';
+import { identitySecretName, readIdentity, readSecretData } from '../../k8s/identities.js';
+import { PermanentError } from '../engine/errors.js';
 
 /** The Secret holding an org's MSP admin: networks[].orgs[].adminSecret, else <org>-id-admin. */
 export const adminSecretName = (network: NetworkConfig, org: OrgConfig): string => org.adminSecret ?? identitySecretName({ network: network.name, org: org.name, name: 'admin' });

@@ -1,6 +1,6 @@
 import type * as kinds from '../kinds.js';
-import { sleep } from '../../retry.js';
-import type { JobHandler } from '../worker.js';
+import { sleep } from '../../../retry.js';
+import type { JobHandler } from '../../engine/worker.js';
 
 /**
  * Exercises the whole pipeline: how long the job waited in the queue, how long Redis

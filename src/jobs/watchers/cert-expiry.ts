@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import type { AuditLog } from './audit.js';
-import { expiringIdentities, type IdentityCertificate } from './queries.js';
-import { KEY_PREFIX } from './redis.js';
-import type { Platform } from './services.js';
+import type { Logger } from '../../log.js';
+import type { AuditLog } from '../services/audit.js';
+import { expiringIdentities, type IdentityCertificate } from '../services/queries.js';
+import { KEY_PREFIX } from '../engine/redis.js';
+import type { Platform } from '../services/platform.js';
 
 export interface CertExpiryWarning {
   network: string;

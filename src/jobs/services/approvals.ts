@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
-import type { Role } from '../config/model.js';
-import { KEY_PREFIX } from './redis.js';
-import type { JsonValue, Requester, StatusMessageRef } from './types.js';
+import type { Role } from '../../config/model.js';
+import { KEY_PREFIX } from '../engine/redis.js';
+import type { JsonValue, Requester, StatusMessageRef } from '../engine/types.js';
 
 export type ApprovalRule = 'ANY' | 'ALL' | 'MAJORITY' | { atLeast: number };
 export type ApprovalState = 'open' | 'approved' | 'rejected' | 'expired';

@@ -1,5 +1,5 @@
 import * as kinds from '../kinds.js';
-import { handle, type JobEntry } from '../worker.js';
+import { handle, type JobEntry } from '../../engine/worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
 import { peersScale } from './peers-scale.js';

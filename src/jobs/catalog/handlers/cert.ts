@@ -1,11 +1,11 @@
 import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
-import type { IdentityType } from '../../fabric/ca.js';
-import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../k8s/identities.js';
-import { caAccess, NOTE_ISSUED, noteIssued, refuseConfiguredIdentity, refusingForeign, revokeLeftovers } from '../ca-access.js';
-import { PermanentError } from '../errors.js';
-import { networkNamed, orgNamed } from '../services.js';
-import type { JobContext, JobHandler } from '../worker.js';
+import type { IdentityType } from '../../../fabric/ca.js';
+import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../../k8s/identities.js';
+import { caAccess, NOTE_ISSUED, noteIssued, refuseConfiguredIdentity, refusingForeign, revokeLeftovers } from '../../services/ca-access.js';
+import { PermanentError } from '../../engine/errors.js';
+import { networkNamed, orgNamed } from '../../services/platform.js';
+import type { JobContext, JobHandler } from '../../engine/worker.js';
 
 const NODE_TYPES: readonly IdentityType[] = ['peer', 'orderer'];
 

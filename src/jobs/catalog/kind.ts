@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { dns1123Label } from '../config/model.js';
-import type { ApprovalRequest, Vote } from './approvals.js';
-import type { JobRequest } from './types.js';
+import { dns1123Label } from '../../config/model.js';
+import type { ApprovalRequest, Vote } from '../services/approvals.js';
+import type { JobRequest } from '../engine/types.js';
 
 /**
  * A kind of job, declared once: its type name, its params as a zod schema, and what an approval

@@ -1,9 +1,9 @@
-import type { Logger } from '../log.js';
+import type { Logger } from '../../log.js';
 import type { ApprovalRequest, Approvals } from './approvals.js';
 import type { AuditLog } from './audit.js';
-import type { InputOf, JobKind, JobKinds } from './catalog.js';
-import { jobIdFor, type JobQueue } from './queue.js';
-import type { JobRequest } from './types.js';
+import type { InputOf, JobKind, JobKinds } from '../catalog/kind.js';
+import { jobIdFor, type JobQueue } from '../engine/queue.js';
+import type { JobRequest } from '../engine/types.js';
 
 /**
  * What an approval queues: the approved job (params as the kind's hooks make them from the votes),

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../log.js';
-import { errorMessage } from './errors.js';
+import type { Logger } from '../../log.js';
+import { errorMessage } from '../engine/errors.js';
 import type { QueryHandlers, QueryName, QueryParams, QueryResult } from './queries.js';
-import { KEY_PREFIX } from './redis.js';
-import type { Platform } from './services.js';
+import { KEY_PREFIX } from '../engine/redis.js';
+import type { Platform } from './platform.js';
 
 /**
  * Reads the Slack edge asks of the workers and waits for: a short-lived BullMQ job on its own

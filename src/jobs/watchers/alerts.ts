@@ -1,13 +1,13 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
-import type { NetworkConfig } from '../config/model.js';
-import { LABELS } from '../k8s/labels.js';
-import { DEFAULT_THRESHOLDS, podProblems, type HealthThresholds, type PodProblem } from '../k8s/pod-health.js';
-import { podLogTail, watchFabricPods, type PodWatch } from '../k8s/pod-watch.js';
-import { scrubText, type Logger } from '../log.js';
-import type { AuditLog } from './audit.js';
-import { KEY_PREFIX } from './redis.js';
-import type { Platform } from './services.js';
+import type { NetworkConfig } from '../../config/model.js';
+import { LABELS } from '../../k8s/labels.js';
+import { DEFAULT_THRESHOLDS, podProblems, type HealthThresholds, type PodProblem } from '../../k8s/pod-health.js';
+import { podLogTail, watchFabricPods, type PodWatch } from '../../k8s/pod-watch.js';
+import { scrubText, type Logger } from '../../log.js';
+import type { AuditLog } from '../services/audit.js';
+import { KEY_PREFIX } from '../engine/redis.js';
+import type { Platform } from '../services/platform.js';
 
 export interface PodAlert {
   network: string;

@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
-import type { NetworkConfig, OrgConfig } from '../config/model.js';
-import { FabricCaClient, ForeignIdentityError, type RegistrarIdentity } from '../fabric/ca.js';
-import type { Kube } from '../k8s/client.js';
-import { readIdentity, readSecretData } from '../k8s/identities.js';
-import { PermanentError } from './errors.js';
+import type { NetworkConfig, OrgConfig } from '../../config/model.js';
+import { FabricCaClient, ForeignIdentityError, type RegistrarIdentity } from '../../fabric/ca.js';
+import type { Kube } from '../../k8s/client.js';
+import { readIdentity, readSecretData } from '../../k8s/identities.js';
+import { PermanentError } from '../engine/errors.js';
 import { adminSecretName } from './fabric-access.js';
 
 /** A Secret the configuration names; its absence is a configuration problem, not worth a retry. */

@@ -1,20 +1,20 @@
 import { X509Certificate } from 'node:crypto';
-import { identitySecretName, listIdentityCertificates, readIdentity, readSecretData, registrationSecretName } from '../k8s/identities.js';
-import type { RegisteredIdentity } from '../fabric/ca.js';
+import { identitySecretName, listIdentityCertificates, readIdentity, readSecretData, registrationSecretName } from '../../k8s/identities.js';
+import type { RegisteredIdentity } from '../../fabric/ca.js';
 import { caAccess } from './ca-access.js';
-import { fabricPods, type PodStatus } from '../k8s/status.js';
+import { fabricPods, type PodStatus } from '../../k8s/status.js';
 
-export type { PodStatus } from '../k8s/status.js';
-import type { NetworkConfig } from '../config/model.js';
-import { ledgerHeight } from '../fabric/channel.js';
-import type { PeerEndpoint } from '../fabric/connection.js';
+export type { PodStatus } from '../../k8s/status.js';
+import type { NetworkConfig } from '../../config/model.js';
+import { ledgerHeight } from '../../fabric/channel.js';
+import type { PeerEndpoint } from '../../fabric/connection.js';
 import { orgPeersAccess, peerPodAddress } from './fabric-access.js';
-import { networkNamed, orgNamed, type Platform } from './services.js';
-import { podLogTail } from '../k8s/pod-watch.js';
-import { LABELS, fabricSelector } from '../k8s/labels.js';
-import { scrubText } from '../log.js';
-import { isManaged } from '../fabric/ca.js';
-import { PermanentError } from './errors.js';
+import { networkNamed, orgNamed, type Platform } from './platform.js';
+import { podLogTail } from '../../k8s/pod-watch.js';
+import { LABELS, fabricSelector } from '../../k8s/labels.js';
+import { scrubText } from '../../log.js';
+import { isManaged } from '../../fabric/ca.js';
+import { PermanentError } from '../engine/errors.js';
 
 /**
  * Reads the Slack edge asks of the workers (see query-bus.ts): whatever needs a key or a Secret
