@@ -2,7 +2,6 @@ import type { V1Deployment, V1Service } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { apiStatus, type Kube } from './client.js';
 import { FIELD_MANAGER, LABELS, PART_OF_FABRIC } from './labels.js';
-import { pollUntil } from '../retry.js';
 
 export interface ChaincodeWorkload {
   network: string;
@@ -76,30 +75,6 @@ export async function applyChaincodeWorkload(kube: Kube, namespace: string, w: C
   await kube.apps.patchNamespacedDeployment({ name, namespace, body: deployment, fieldManager: FIELD_MANAGER, force: true }, apply);
   await kube.core.patchNamespacedService({ name, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, apply);
   return { deployment: name, service: name, address: chaincodeAddress(w, namespace) };
-}
-
-export async function waitForChaincodeReady(kube: Kube, namespace: string, w: Pick<ChaincodeWorkload, 'org' | 'name'>, timeoutMs: number): Promise<void> {
-  const name = chaincodeObjectName(w);
-  await pollUntil(
-    async () => {
-      const d = await kube.apps.readNamespacedDeployment({ name, namespace });
-      const want = d.spec?.replicas ?? 1;
-      return (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0) && (d.status?.readyReplicas ?? 0) >= want && (d.status?.updatedReplicas ?? 0) >= want ? true : undefined;
-    },
-    { everyMs: 500, withinMs: timeoutMs, timedOut: () => new Error(`chaincode ${name} is not ready after ${Math.round(timeoutMs / 1000)} s`) },
-  );
-}
-
-/** Removes the Deployment and Service; absent ones count as removed. */
-export async function removeChaincodeWorkload(kube: Kube, namespace: string, w: Pick<ChaincodeWorkload, 'org' | 'name'>): Promise<void> {
-  const name = chaincodeObjectName(w);
-  for (const remove of [() => kube.apps.deleteNamespacedDeployment({ name, namespace }), () => kube.core.deleteNamespacedService({ name, namespace })]) {
-    try {
-      await remove();
-    } catch (err) {
-      if (apiStatus(err) !== 404) throw err;
-    }
-  }
 }
 
 /** The key of a ConfigMap holding a chaincode's private data collections (the peer CLI's JSON). */

@@ -1,4 +1,4 @@
-import { AppsV1Api, CoreV1Api, createConfiguration, KubeConfig, KubernetesObjectApi, Metrics, ServerConfiguration, type Configuration, type Middleware } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, createConfiguration, KubeConfig, Metrics, ServerConfiguration, type Configuration, type Middleware } from '@kubernetes/client-node';
 import { causeChain, networkFailure, ServiceUnavailableError } from '../outage.js';
 
 /** The typed API clients the operations use, built from one kubeconfig. */
@@ -7,7 +7,6 @@ export interface Kube {
   core: CoreV1Api;
   apps: AppsV1Api;
   metrics: Metrics;
-  objects: KubernetesObjectApi;
 }
 
 export interface KubeOptions {
@@ -28,14 +27,12 @@ export function connectKube(kubeconfigPath?: string, opts: KubeOptions = {}): Ku
   else config.loadFromDefault();
   const timeoutMs = opts.timeoutMs ?? DEFAULT_API_TIMEOUT_MS;
   const configuration = withDeadlines(config, timeoutMs);
-  const objects = new DefaultNamespaceObjectApi(configuration, config);
   return {
     config,
     core: reportingOutages(new CoreV1Api(configuration), timeoutMs),
     apps: reportingOutages(new AppsV1Api(configuration), timeoutMs),
     // Metrics calls fetch without a signal; their deadline is a race (see reportingOutages).
     metrics: reportingOutages(new Metrics(config), timeoutMs),
-    objects: reportingOutages(objects, timeoutMs),
   };
 }
 
@@ -54,13 +51,6 @@ function withDeadlines(config: KubeConfig, timeoutMs: number): Configuration {
 }
 
 /** KubernetesObjectApi with the kubeconfig's namespace as its default, as makeApiClient sets it. */
-class DefaultNamespaceObjectApi extends KubernetesObjectApi {
-  constructor(configuration: Configuration, config: KubeConfig) {
-    super(configuration);
-    this.setDefaultNamespace(config);
-  }
-}
-
 const API_SERVER = 'the Kubernetes API server';
 const OVERLOADED = new Set([429, 502, 503, 504]);
 

@@ -8,15 +8,6 @@ export interface ScaleProgress {
   current: number;
 }
 
-export interface ScaleResult {
-  from: number;
-  to: number;
-  /** Pods a scale-down removes: the highest ordinals. */
-  removed: string[];
-  added: string[];
-  waitedMs: number;
-}
-
 export class ScaleError extends Error {
   constructor(message: string) {
     super(message);
@@ -86,25 +77,4 @@ export async function waitForReplicas(
       timedOut: () => new ScaleError(`${statefulSet} has ${ready} of ${replicas} replicas ready after ${Math.round(opts.timeoutMs / 1000)} s`),
     },
   );
-}
-
-/** Scale and wait; idempotent: scaling to the current size only waits for readiness. */
-export async function scalePeers(
-  kube: Kube,
-  namespace: string,
-  statefulSet: string,
-  replicas: number,
-  opts: { timeoutMs: number; onProgress?: (p: ScaleProgress) => void | Promise<void>; signal?: AbortSignal },
-): Promise<ScaleResult> {
-  if (!Number.isInteger(replicas) || replicas < 1) throw new ScaleError(`a peer StatefulSet needs at least 1 replica, not ${replicas}`);
-  const from = await currentReplicas(kube, namespace, statefulSet);
-  if (from !== replicas) await setReplicas(kube, namespace, statefulSet, replicas);
-  const waitedMs = await waitForReplicas(kube, namespace, statefulSet, replicas, opts);
-  return {
-    from,
-    to: replicas,
-    removed: replicas < from ? podNamesForOrdinals(statefulSet, replicas, from).reverse() : [],
-    added: replicas > from ? podNamesForOrdinals(statefulSet, from, replicas) : [],
-    waitedMs,
-  };
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderStatus } from '../../src/bot/render/status.js';
-import { applyChaincodeWorkload, chaincodeObjectName, removeChaincodeWorkload, waitForChaincodeReady } from '../../src/k8s/chaincode.js';
+import { applyChaincodeWorkload, chaincodeObjectName } from '../../src/k8s/chaincode.js';
 import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
 import { identitySecretName, listIdentityCertificates, readIdentity, saveIdentity } from '../../src/k8s/identities.js';
 import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
-import { scalePeers, ScaleError, type ScaleProgress } from '../../src/k8s/peers.js';
+import { currentReplicas, podNamesForOrdinals, ScaleError, setReplicas, waitForReplicas, type ScaleProgress } from '../../src/k8s/peers.js';
 import { fabricPods } from '../../src/k8s/status.js';
 import { validateBlocks } from '../slack/block-kit.js';
 import { eventually } from '../support/app-process.js';
@@ -28,19 +28,24 @@ function counting(k: Kube): { kube: Kube; calls: string[] } {
         };
       },
     });
-  return { kube: { ...k, core: wrap(k.core), apps: wrap(k.apps), metrics: wrap(k.metrics), objects: wrap(k.objects) }, calls };
+  return { kube: { ...k, core: wrap(k.core), apps: wrap(k.apps), metrics: wrap(k.metrics) }, calls };
 }
 
 describe('peers scale on the real API server', () => {
   it('scales 1 → 3 → 2, observing readyReplicas at each step, and names the pod removed', async () => {
+    // The steps `peers scale` takes: read the size, set it through the scale subresource, wait for readiness.
     const seen: ScaleProgress[] = [];
-    const up = await scalePeers(kube, ns, 'org2-peer', 3, { timeoutMs: 60_000, onProgress: (p) => void seen.push(p) });
-    expect(up).toMatchObject({ from: 1, to: 3, added: ['org2-peer-1', 'org2-peer-2'], removed: [] });
+    expect(await currentReplicas(kube, ns, 'org2-peer')).toBe(1);
+    expect(podNamesForOrdinals('org2-peer', 1, 3)).toEqual(['org2-peer-1', 'org2-peer-2']);
+    await setReplicas(kube, ns, 'org2-peer', 3);
+    await waitForReplicas(kube, ns, 'org2-peer', 3, { timeoutMs: 60_000, onProgress: (p) => void seen.push(p) });
     expect((await kube.apps.readNamespacedStatefulSet({ name: 'org2-peer', namespace: ns })).status?.readyReplicas).toBe(3);
     expect(seen.at(-1)).toEqual({ desired: 3, ready: 3, current: 3 });
 
-    const down = await scalePeers(kube, ns, 'org2-peer', 2, { timeoutMs: 60_000 });
-    expect(down).toMatchObject({ from: 3, to: 2, removed: ['org2-peer-2'], added: [] });
+    expect(await currentReplicas(kube, ns, 'org2-peer')).toBe(3);
+    expect(podNamesForOrdinals('org2-peer', 2, 3)).toEqual(['org2-peer-2']);
+    await setReplicas(kube, ns, 'org2-peer', 2);
+    await waitForReplicas(kube, ns, 'org2-peer', 2, { timeoutMs: 60_000 });
     expect((await kube.apps.readNamespacedStatefulSet({ name: 'org2-peer', namespace: ns })).status?.readyReplicas).toBe(2);
     const names = (await fabricPods(kube, ns, { org: 'org2' })).filter((p) => p.component === 'peer').map((p) => p.name);
     await eventually('the removed pod to go', async () => {
@@ -51,7 +56,7 @@ describe('peers scale on the real API server', () => {
   });
 
   it('refuses 0 and changes nothing', async () => {
-    await expect(scalePeers(kube, ns, 'org2-peer', 0, { timeoutMs: 1000 })).rejects.toThrow(ScaleError);
+    await expect(setReplicas(kube, ns, 'org2-peer', 0)).rejects.toThrow(ScaleError);
     expect((await kube.apps.readNamespacedStatefulSetScale({ name: 'org2-peer', namespace: ns })).spec?.replicas).toBe(2);
   });
 });
@@ -112,7 +117,10 @@ describe('chaincode workloads and identity Secrets', () => {
       (await kube.apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.resourceVersion,
       (await kube.core.readNamespacedService({ name, namespace: ns })).metadata?.resourceVersion,
     ];
-    await waitForChaincodeReady(kube, ns, workload, 60_000);
+    await eventually('the chaincode Deployment to be ready', async () => {
+      const d = await kube.apps.readNamespacedDeployment({ name, namespace: ns });
+      return (d.status?.readyReplicas ?? 0) >= 1 && (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+    }, 60_000);
     const before = await rv();
     await applyChaincodeWorkload(kube, ns, workload);
     expect(await rv()).toEqual(before);
@@ -120,10 +128,10 @@ describe('chaincode workloads and identity Secrets', () => {
     expect(env0).toEqual(expect.arrayContaining([{ name: 'CHAINCODE_ID', value: workload.packageId }, { name: 'CHAINCODE_SERVER_ADDRESS', value: '0.0.0.0:9999' }]));
     expect(first.address).toBe(`${name}.${ns}.svc:9999`);
 
-    await removeChaincodeWorkload(kube, ns, workload);
+    await kube.apps.deleteNamespacedDeployment({ name, namespace: ns });
+    await kube.core.deleteNamespacedService({ name, namespace: ns });
     const gone = await kube.apps.readNamespacedDeployment({ name, namespace: ns }).then(() => 200, (e: unknown) => apiStatus(e));
     expect(gone).toBe(404);
-    await removeChaincodeWorkload(kube, ns, workload);
   });
 
   it('stores an enrolled identity as a labelled Secret, reads it back, and lists certificates without keys', async () => {

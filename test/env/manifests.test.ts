@@ -1,13 +1,13 @@
 import { describe, expect, it, beforeAll } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { AppsV1Api, CoreV1Api, KubeConfig, KubernetesObjectApi, Metrics } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, Metrics } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { applyChaincodeWorkload, removeChaincodeWorkload } from '../../src/k8s/chaincode.js';
+import { applyChaincodeWorkload, chaincodeObjectName } from '../../src/k8s/chaincode.js';
 import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
 import { readIdentity, saveIdentity } from '../../src/k8s/identities.js';
 import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
-import { scalePeers } from '../../src/k8s/peers.js';
+import { currentReplicas, setReplicas, waitForReplicas } from '../../src/k8s/peers.js';
 import { fabricPods } from '../../src/k8s/status.js';
 import { binary } from '../infra/env/binaries.js';
 import { testEnvironment } from './support.js';
@@ -45,7 +45,7 @@ async function asServiceAccount(name: 'fabric-chatops-bot' | 'fabric-chatops-wor
     contexts: [{ name: 'bot', cluster: cluster.name, user: 'bot' }],
     currentContext: 'bot',
   });
-  return { config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), metrics: new Metrics(config), objects: KubernetesObjectApi.makeApiClient(config) };
+  return { config, core: config.makeApiClient(CoreV1Api), apps: config.makeApiClient(AppsV1Api), metrics: new Metrics(config) };
 }
 
 describe('manifests/', () => {
@@ -82,7 +82,9 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
   const status = (p: Promise<unknown>): Promise<number | undefined> => p.then(() => 200, (e: unknown) => apiStatus(e));
 
   it('lets the workers do every operation their jobs perform in a managed namespace', async () => {
-    expect((await scalePeers(worker, MANAGED, 'org1-peer', 2, { timeoutMs: 60_000 })).to).toBe(2);
+    expect(await currentReplicas(worker, MANAGED, 'org1-peer')).toBe(1);
+    await setReplicas(worker, MANAGED, 'org1-peer', 2);
+    await waitForReplicas(worker, MANAGED, 'org1-peer', 2, { timeoutMs: 60_000 });
     expect((await fabricPods(worker, MANAGED, { withMetrics: true })).length).toBeGreaterThanOrEqual(2);
     const cc = { network: 'demo', org: 'org1', name: 'basic', image: 'example/basic:1', packageId: 'basic_1:ab' };
     await applyChaincodeWorkload(worker, MANAGED, cc);
@@ -94,7 +96,8 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     const pod = (await worker.core.listNamespacedPod({ namespace: MANAGED, labelSelector: `${LABELS.component}=peer` })).items[0]?.metadata?.name as string;
     expect(await status(worker.core.readNamespacedPodLog({ name: pod, namespace: MANAGED }))).not.toBe(403);
     await worker.core.deleteNamespacedPod({ name: pod, namespace: MANAGED });
-    await removeChaincodeWorkload(admin, MANAGED, cc);
+    await admin.apps.deleteNamespacedDeployment({ name: chaincodeObjectName(cc), namespace: MANAGED });
+    await admin.core.deleteNamespacedService({ name: chaincodeObjectName(cc), namespace: MANAGED });
   });
 
   it('gives the workers only the verbs they use: no Secret deletes, no ConfigMap writes, no other namespace, nothing cluster-wide', async () => {

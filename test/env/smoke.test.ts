@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { AuthenticationV1Api, CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { connectKube } from '../../src/k8s/client.js';
 import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
-import { scalePeers } from '../../src/k8s/peers.js';
+import { currentReplicas, setReplicas, waitForReplicas } from '../../src/k8s/peers.js';
 import { fabricPods } from '../../src/k8s/status.js';
 import { binary } from '../infra/env/binaries.js';
 import { eventually } from '../support/app-process.js';
@@ -39,9 +39,10 @@ describe('the test environment', () => {
       namespace: env.namespace,
       body: { metadata: { name: 'smoke-peer', labels }, spec: { replicas: 1, serviceName: 'smoke-peer', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } } },
     });
-    await scalePeers(kube, env.namespace, 'smoke-peer', 1, { timeoutMs: 60_000 });
-    const result = await scalePeers(kube, env.namespace, 'smoke-peer', 2, { timeoutMs: 60_000 });
-    expect(result).toMatchObject({ from: 1, to: 2, added: ['smoke-peer-1'] });
+    await waitForReplicas(kube, env.namespace, 'smoke-peer', 1, { timeoutMs: 60_000 });
+    expect(await currentReplicas(kube, env.namespace, 'smoke-peer')).toBe(1);
+    await setReplicas(kube, env.namespace, 'smoke-peer', 2);
+    await waitForReplicas(kube, env.namespace, 'smoke-peer', 2, { timeoutMs: 60_000 });
     const sts = await kube.apps.readNamespacedStatefulSet({ name: 'smoke-peer', namespace: env.namespace });
     expect(sts.status?.readyReplicas).toBe(2);
     const pods = await fabricPods(kube, env.namespace, { org: 'smoke' });

@@ -70,8 +70,6 @@ export interface JobResult {
 
 export type JobState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';
 
-export const finalStates: ReadonlySet<JobState> = new Set(['succeeded', 'failed', 'cancelled']);
-
 /** Everything a person may want to know about one job. */
 export interface JobView {
   id: string;
