@@ -30,6 +30,12 @@ export interface JobContext {
    * worker, a retry, an earlier release) is not run again: its recorded result is returned.
    */
   step<T extends JsonValue | void>(spec: StepSpec, run: (note: (detail: string) => Promise<void>) => Promise<T>): Promise<T>;
+  /**
+   * Work a job does before or between its steps that is neither recorded nor skipped (reading its
+   * target's Secrets, holding keys that must not be stored): waited out like a step while a service
+   * it needs is unavailable, and shown as a step only while it waits or when it fails.
+   */
+  prepare<T>(title: string, run: () => Promise<T>): Promise<T>;
   /** Records Fabric's commit readiness on an approval request and shows its card again. */
   fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void>;
   /** How long Redis takes to answer this worker, in milliseconds. */
@@ -160,6 +166,25 @@ class JobRun implements JobContext {
         const by = await this.deps.redis.get(cancelKey(this.id));
         if (by !== null) throw new CancelledError(by);
       }
+      throw err;
+    }
+  }
+
+  async prepare<T>(title: string, run: () => Promise<T>): Promise<T> {
+    await this.throwIfCancelled();
+    const record: StepRecord = { key: `prepare:${title}`, name: title, state: 'running', startedAt: Date.now() };
+    const waits = new Map<string, number>();
+    this.progress.steps.push(record);
+    try {
+      const result = await this.waitingOutOutages(record, waits, run);
+      this.progress.steps = this.progress.steps.filter((s) => s !== record);
+      if (waits.size > 0) await this.save();
+      return result;
+    } catch (err) {
+      record.state = 'failed';
+      record.endedAt = Date.now();
+      record.detail = errorMessage(err);
+      await this.save();
       throw err;
     }
   }

@@ -1,6 +1,8 @@
 import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
+import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
 import type { IdentityType } from '../../../fabric/ca.js';
+import type { Kube } from '../../../k8s/client.js';
 import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../../k8s/identities.js';
 import { caAccess, NOTE_ISSUED, noteIssued, refuseConfiguredIdentity, refusingForeign, revokeLeftovers } from '../../services/ca-access.js';
 import { PermanentError } from '../../engine/errors.js';
@@ -21,6 +23,15 @@ function identityTarget(ctx: JobContext, { org, name }: { org: string; name: str
   return { org, name, network, orgConfig: orgNamed(network, org), kube: ctx.platform.kube(), ref, secretName: identitySecretName(ref) };
 }
 
+/** The org's CA and registrar, once it is sure `name` is not an identity the configuration relies on. */
+function caReady(ctx: JobContext, kube: Kube, network: NetworkConfig, orgConfig: OrgConfig, name: string): ReturnType<typeof caAccess> {
+  return ctx.prepare(`Read ${orgConfig.name}'s CA registrar`, async () => {
+    const access = await caAccess(kube, network, orgConfig);
+    await refuseConfiguredIdentity(kube, network, orgConfig, access.registrar, name);
+    return access;
+  });
+}
+
 /**
  * Registers an identity at the org's CA, enrolls it (and a TLS certificate for nodes) and stores
  * the result in the identity Secret. Run again, it finds the Secret and changes nothing.
@@ -37,8 +48,7 @@ export const certEnroll: JobHandler<typeof kinds.certEnroll> = async (ctx, param
   if (existing !== null) {
     return { summary: `${name} was already enrolled in ${org}; nothing changed`, fields: [{ label: 'Secret', value: `${network.namespace}/${secretName}` }, { label: 'Serial', value: existing.serial }, { label: 'Expires', value: existing.expires }] };
   }
-  const { ca, registrar } = await caAccess(kube, network, orgConfig);
-  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
+  const { ca, registrar } = await caReady(ctx, kube, network, orgConfig, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   // The secret lives only inside this step; job progress records that it happened, not the value.
   const ENROLL = { key: 'register-and-enroll', title: 'Register and enroll at the CA' };
@@ -86,8 +96,7 @@ export const certRegister: JobHandler<typeof kinds.certRegister> = async (ctx, p
     return data !== undefined;
   });
   if (existing) return { summary: `${name} was already registered in ${org}; nothing changed`, fields: [{ label: 'Enrollment secret in', value: `${network.namespace}/${secretName}` }] };
-  const { ca, registrar } = await caAccess(kube, network, orgConfig);
-  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
+  const { ca, registrar } = await caReady(ctx, kube, network, orgConfig, name);
   // As for enroll: the secret exists only inside this step and the Secret it is written to.
   await ctx.step({ key: 'register-at-the-ca', title: 'Register at the CA' }, async (note) => {
     const enrollmentSecret = await refusingForeign(() => ca.register(registrar, { id: name, type, maxEnrollments, attrs, ...(params.affiliation === undefined ? {} : { affiliation: params.affiliation }) }));
@@ -107,8 +116,7 @@ export const certRegister: JobHandler<typeof kinds.certRegister> = async (ctx, p
 export const certRevoke: JobHandler<typeof kinds.certRevoke> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube } = identityTarget(ctx, params);
   const { reason } = params;
-  const { ca, registrar } = await caAccess(kube, network, orgConfig);
-  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
+  const { ca, registrar } = await caReady(ctx, kube, network, orgConfig, name);
   const serials = await ctx.step({ key: 'revoke-at-the-ca', title: 'Revoke at the CA' }, async (note) => {
     try {
       const revoked = await ca.revoke(registrar, { id: name, reason });
@@ -125,8 +133,7 @@ export const certRevoke: JobHandler<typeof kinds.certRevoke> = async (ctx, param
 /** Renews an identity's certificate (reenroll with a new key) and replaces it in its Secret. */
 export const certRenew: JobHandler<typeof kinds.certRenew> = async (ctx, params) => {
   const { org, name, network, orgConfig, kube, ref, secretName } = identityTarget(ctx, params);
-  const { ca, registrar } = await caAccess(kube, network, orgConfig);
-  await refuseConfiguredIdentity(kube, network, orgConfig, registrar, name);
+  const { ca, registrar } = await caReady(ctx, kube, network, orgConfig, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
   const RENEW = { key: 'renew', title: 'Renew at the CA' };
   const renewed = await ctx.step(RENEW, async (note) => {

@@ -23,11 +23,13 @@ async function deployTarget(ctx: JobContext, params: DeployParams) {
   const [owner] = network.orgs;
   if (owner === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
   const kube = ctx.platform.kube();
-  const orgs = await Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) })));
+  const orgs = await ctx.prepare("Read the orgs' admin identities and peers", () =>
+    Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) }))),
+  );
   const address = params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace);
   const pkg = ccaasPackage(`${name}_${version}`, address);
   const signaturePolicy = params.policy;
-  const collections = params.collections === undefined ? undefined : await collectionsFrom(kube, network.namespace, params.collections);
+  const collections = params.collections === undefined ? undefined : await ctx.prepare(`Read the collections in ${params.collections}`, () => collectionsFrom(kube, network.namespace, params.collections as string));
   return { name, version, network, channel, owner, kube, orgs, first: orgs[0] as (typeof orgs)[number], address, pkg, signaturePolicy, collections };
 }
 

@@ -112,7 +112,7 @@ async function peerAddress(kube: Kube, network: NetworkConfig, org: OrgConfig, p
  * chaincode packages that peer has installed, and are waited for until they reach its height.
  */
 async function joinNewPeers(ctx: JobContext, o: { kube: Kube; network: NetworkConfig; org: OrgConfig; pods: string[]; deadline: number }): Promise<void> {
-  const { admin, peers } = await orgPeersAccess(o.kube, o.network, o.org);
+  const { admin, peers } = await ctx.prepare(`Read ${o.org.name}'s admin identity and peers`, () => orgPeersAccess(o.kube, o.network, o.org));
   const reference = peers[0] as PeerEndpoint;
   const target = async (pod: string): Promise<PeerEndpoint> => ({ address: await peerAddress(o.kube, o.network, o.org, pod), tlsRootPem: reference.tlsRootPem });
   await ctx.step({ key: 'join-the-new-peers-to-the-channels', title: 'Join the new peers to the channels' }, async (note) => {
