@@ -1,30 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { startApp, eventually, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
-const SECRET = 'approvals-secret';
-const TOKEN = 'xoxb-approvals-token';
 const CHANNEL = 'C0TRI';
 const users = ['U0OP1', 'U0AD1', 'U0AD1B', 'U0VW1', 'U0OP2', 'U0AD2', 'U0VW2', 'U0OP3', 'U0AD3', 'U0STRANGER', 'U0GROUPIE'];
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let app: AppProcess;
-let events: string;
+let stack: Stack;
 
-const ephemeralsFor = (user: string): StoredMessage[] => slack.messages().filter((m) => m.ephemeral && m.user === user);
-const cards = (): StoredMessage[] => slack.messages(CHANNEL).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Approval needed'));
-const reads = (m: StoredMessage | undefined): string => (m === undefined ? '' : `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`);
+const ephemeralsFor = (user: string): StoredMessage[] => stack.ephemeralFor(user);
+const cards = (): StoredMessage[] => stack.slack.messages(CHANNEL).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Approval needed'));
+const reads = (m: StoredMessage | undefined): string => stack.lastText(m);
 const cardFor = (id: string): StoredMessage | undefined => cards().find((m) => reads(m).includes(`Request \`${id}\``));
+const ask = async (user: string, text: string): Promise<string | undefined> => (await (await stack.command(text, { user, channel: CHANNEL })).answer()).text;
 
 /** Sends the command and returns the approval request id from the answer. */
 async function request(user: string, text: string): Promise<string> {
-  const before = ephemeralsFor(user).length;
-  const res = await slack.sendSlashCommand(events, { text, userId: user, channelId: CHANNEL }, { secret: SECRET });
+  const res = await stack.command(text, { user, channel: CHANNEL });
   expect(res.status).toBe(200);
-  const answer = await eventually(`the answer to ${text}`, () => (ephemeralsFor(user).length > before ? ephemeralsFor(user).at(-1)?.text : undefined));
+  const answer = (await res.answer()).text;
   const id = /request `([a-z0-9]+)`/.exec(answer ?? '')?.[1];
   if (id === undefined) throw new Error(`no approval request in: ${answer}`);
   await eventually('the card', () => cardFor(id));
@@ -35,47 +30,36 @@ async function request(user: string, text: string): Promise<string> {
 async function click(user: string, id: string, action: 'approval_approve' | 'approval_reject' = 'approval_approve', seen?: StoredMessage): Promise<{ counted: boolean; reply?: string }> {
   const card = cardFor(id) as StoredMessage;
   const before = ephemeralsFor(user).length;
-  const votesBefore = await redis.client.hlen(`fco:approval:${id}:votes`);
-  const res = await slack.clickButton(events, { userId: user, channelId: CHANNEL, messageTs: card.ts, actionId: action, value: id, ...(seen?.blocks === undefined ? {} : { seenBlocks: seen.blocks }) }, { secret: SECRET });
+  const votesBefore = await stack.redis.client.hlen(`fco:approval:${id}:votes`);
+  const res = await stack.click(card, action, { user, value: id, ...(seen?.blocks === undefined ? {} : { seenBlocks: seen.blocks }) });
   expect(res.status).toBe(200);
   expect(res.ms).toBeLessThan(3000);
   // Either a vote lands in Redis or the clicker is told why not.
   return eventually('the click to be decided', async () => {
-    if ((await redis.client.hlen(`fco:approval:${id}:votes`)) > votesBefore) return { counted: true };
+    if ((await stack.redis.client.hlen(`fco:approval:${id}:votes`)) > votesBefore) return { counted: true };
     const mine = ephemeralsFor(user);
     return mine.length > before ? { counted: false, reply: mine.at(-1)?.text } : undefined;
   });
 }
 
 async function jobsFor(id: string): Promise<number> {
-  return (await redis.client.exists(`fco:ops-tri:${id}`)) + (await redis.client.keys(`fco:ops-tri:${id}-*`)).length;
+  return (await stack.redis.client.exists(`fco:ops-tri:${id}`)) + (await stack.redis.client.keys(`fco:ops-tri:${id}-*`)).length;
 }
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({
-    botToken: TOKEN,
-    signingSecret: SECRET,
+  stack = await startStack({
+    secret: 'approvals-secret',
+    token: 'xoxb-approvals-token',
     channels: [CHANNEL],
-    users: users.map((id) => ({ id, name: id.toLowerCase() })),
+    users,
     usergroups: { S0ADMINS3: ['U0GROUPIE'] },
+    config: path.resolve('test/support/approvals-config.yaml'),
+    env: { STATUS_UPDATE_INTERVAL_MS: '200' },
   });
-  app = await startApp({
-    ROLE: 'all',
-    SLACK_BOT_TOKEN: TOKEN,
-    SLACK_SIGNING_SECRET: SECRET,
-    SLACK_API_URL: slack.apiUrl,
-    REDIS_URL: redis.url,
-    FABRIC_CHATOPS_CONFIG: path.resolve('test/support/approvals-config.yaml'),
-    STATUS_UPDATE_INTERVAL_MS: '200',
-  });
-  events = `${app.url}/slack/events`;
 });
 
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 type Case = [requester: string, command: string, clicker: string, expected: 'counted' | RegExp];
@@ -130,13 +114,9 @@ describe('approval buttons over signed block_actions', () => {
   });
 
   it('a requester may not request what their role does not allow', async () => {
-    const before = ephemeralsFor('U0VW1').length;
-    await slack.sendSlashCommand(events, { text: 'peers scale org1 2', userId: 'U0VW1', channelId: CHANNEL }, { secret: SECRET });
-    const answer = await eventually('the refusal', () => (ephemeralsFor('U0VW1').length > before ? ephemeralsFor('U0VW1').at(-1)?.text : undefined));
+    const answer = await ask('U0VW1', 'peers scale org1 2');
     expect(answer).toContain('needs the operator role; you are viewer in org1');
-    const adminOnly = ephemeralsFor('U0OP1').length;
-    await slack.sendSlashCommand(events, { text: 'audit', userId: 'U0OP1', channelId: CHANNEL }, { secret: SECRET });
-    expect(await eventually('the refusal', () => (ephemeralsFor('U0OP1').length > adminOnly ? ephemeralsFor('U0OP1').at(-1)?.text : undefined))).toContain('needs the admin role');
+    expect(await ask('U0OP1', 'audit')).toContain('needs the admin role');
   });
 
   it('counts a double click once, and an approval meeting the rule queues exactly one job', async () => {
@@ -147,13 +127,13 @@ describe('approval buttons over signed block_actions', () => {
     expect(again.reply).toContain('org1 has already voted');
     const sameOrg = await click('U0AD1B', id);
     expect(sameOrg.reply).toContain('org1 has already voted');
-    expect(await redis.client.hlen(`fco:approval:${id}:votes`)).toBe(1);
+    expect(await stack.redis.client.hlen(`fco:approval:${id}:votes`)).toBe(1);
     expect(await jobsFor(id)).toBe(0);
     const stale = structuredClone(cardFor(id) as StoredMessage);
     expect((await click('U0AD2', id)).counted).toBe(true);
     await eventually('the card to show the job', () => reads(cardFor(id)).includes('Approved: job'));
     expect(await jobsFor(id)).toBe(1);
-    await eventually('the job to finish', async () => (await redis.client.hget(`fco:ops-tri:${id}`, 'finishedOn')) !== null);
+    await eventually('the job to finish', async () => (await stack.redis.client.hget(`fco:ops-tri:${id}`, 'finishedOn')) !== null);
     const late = await click('U0AD3', id, 'approval_approve', stale);
     expect(late.reply).toContain('already approved');
     expect(reads(cardFor(id))).not.toContain('approval_approve');
@@ -171,7 +151,7 @@ describe('approval buttons over signed block_actions', () => {
 
   it('refuses a vote on an expired request and marks the card expired', async () => {
     const id = await request('U0OP1', 'ping');
-    await redis.client.hset(`fco:approval:${id}`, 'expiresAt', String(Date.now() - 1000));
+    await stack.redis.client.hset(`fco:approval:${id}`, 'expiresAt', String(Date.now() - 1000));
     const r = await click('U0AD1', id);
     expect(r.counted).toBe(false);
     expect(r.reply).toContain('expired');
@@ -183,24 +163,22 @@ describe('approval buttons over signed block_actions', () => {
     const id = await request('U0OP1', 'ping');
     const card = cardFor(id) as StoredMessage;
     const clicks = await Promise.all(
-      ['U0AD1', 'U0AD2', 'U0AD3'].map((u) => slack.clickButton(events, { userId: u, channelId: CHANNEL, messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET })),
+      ['U0AD1', 'U0AD2', 'U0AD3'].map((u) => stack.click(card, 'approval_approve', { user: u, value: id })),
     );
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     await eventually('the job', async () => (await jobsFor(id)) === 1);
     await new Promise((r) => setTimeout(r, 1000));
     expect(await jobsFor(id)).toBe(1);
-    const granted = (await redis.client.xrange('fco:audit', '-', '+')).filter(([, f]) => f.includes('approval.granted') && f.includes(id));
+    const granted = (await stack.redis.client.xrange('fco:audit', '-', '+')).filter(([, f]) => f.includes('approval.granted') && f.includes(id));
     expect(granted).toHaveLength(1);
-    expect(await redis.client.hlen(`fco:approval:${id}:votes`)).toBe(2);
+    expect(await stack.redis.client.hlen(`fco:approval:${id}:votes`)).toBe(2);
   });
 
   it('lists open requests with /fabric approvals, and audits every decision', async () => {
     const id = await request('U0OP2', 'peers scale org2 4');
-    const before = ephemeralsFor('U0VW1').length;
-    await slack.sendSlashCommand(events, { text: 'approvals', userId: 'U0VW1', channelId: CHANNEL }, { secret: SECRET });
-    const list = await eventually('the list', () => (ephemeralsFor('U0VW1').length > before ? ephemeralsFor('U0VW1').at(-1)?.text : undefined));
+    const list = await ask('U0VW1', 'approvals');
     expect(list).toContain(id);
-    const rows = await redis.client.xrange('fco:audit', '-', '+');
+    const rows = await stack.redis.client.xrange('fco:audit', '-', '+');
     const actions = rows.map(([, f]) => f[f.indexOf('action') + 1]);
     expect(actions).toEqual(expect.arrayContaining(['approval.requested', 'approval.approve', 'approval.reject', 'approval.granted']));
     const refusedVotes = rows.filter(([, f]) => f[f.indexOf('action') + 1] === 'approval.approve' && f[f.indexOf('result') + 1] === 'refused');
