@@ -2,7 +2,12 @@
 const base = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The workspace package from its TypeScript sources, as typecheck sees it (tsconfig.json "paths").
+    '^@fabric-chatops/slack-emulator$': '<rootDir>/packages/slack-emulator/src/index.ts',
+    '^@fabric-chatops/slack-emulator/faults$': '<rootDir>/packages/slack-emulator/src/faults.ts',
+  },
   transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
 };
 

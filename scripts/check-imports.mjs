@@ -33,6 +33,15 @@ const forbidden = {
   'jobs/catalog': ['jobs/watchers/'],
 };
 
+/**
+ * The project's own workspace packages, by bare name: the parts of src/ that may import each. The
+ * Slack emulator is the local console's; its fault injection entry point is for tests only.
+ */
+const packages = {
+  '@fabric-chatops/slack-emulator': ['console'],
+  '@fabric-chatops/slack-emulator/faults': [],
+};
+
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
@@ -64,6 +73,13 @@ for (const file of files) {
       const hit = banned.find((b) => relTarget === b || (b.endsWith('/') && relTarget.startsWith(b)));
       if (hit !== undefined) problems.push(`${rel} imports ${relTarget}: ${inside} may not import ${hit}`);
     }
+  }
+  for (const m of text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"](@fabric-chatops\/[^'"]+)['"]/gm)) {
+    const rel = path.relative(root, file);
+    const from = partOf(file);
+    const may = packages[m[1]];
+    if (may === undefined) problems.push(`${rel} imports ${m[1]}: not a known package (add it to scripts/check-imports.mjs)`);
+    else if (!may.includes(from)) problems.push(`${rel} imports ${m[1]}: src/${from} may not import it`);
   }
   graph.set(file, targets);
 }

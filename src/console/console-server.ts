@@ -1,11 +1,12 @@
 /**
  * The local console: a Slack-like web page for trying the bot without a Slack workspace. It is the
- * Slack emulator plus a page: the bot talks to it exactly as to Slack (signed requests in, Web API
+ * Slack emulator (the workspace package @fabric-chatops/slack-emulator, without its test-only
+ * fault injection) plus a page: the bot talks to it exactly as to Slack (signed requests in, Web API
  * calls out), and the page lets one person type commands and click buttons as any member.
  */
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SlackEmulator, type StoredMessage } from './slack-emulator.js';
+import { SlackEmulator, type StoredMessage } from '@fabric-chatops/slack-emulator';
 
 export interface ConsoleMember {
   id: string;

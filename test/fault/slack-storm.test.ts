@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import path from 'node:path';
-import type { InjectedFailure } from '../../src/console/slack-emulator.js';
-import { SlackEmulator } from '../slack/emulator.js';
+import { SlackEmulator, type InjectedFailure } from '../slack/emulator.js';
 import { eventually, startApp, type AppProcess } from '../support/app-process.js';
 import { startTestRedis, type TestRedis } from '../support/redis.js';
 

@@ -1,1 +1,2 @@
-export * from '../../src/console/block-kit.js';
+/** Slack's Block Kit checks, from the Slack emulator package. */
+export { LIMITS, validateBlocks } from '@fabric-chatops/slack-emulator';

@@ -1,2 +1,6 @@
-/** The Slack emulator lives in src/console (the local console serves it too). */
-export * from '../../src/console/slack-emulator.js';
+/**
+ * The Slack emulator the tests use: the workspace package with its fault injection plug-in
+ * installed, so `SlackEmulator.start(...)` gives an emulator that also has `storm` and `failNext`.
+ */
+export * from '@fabric-chatops/slack-emulator';
+export { Faults, FaultySlackEmulator as SlackEmulator, type InjectedFailure } from '@fabric-chatops/slack-emulator/faults';
