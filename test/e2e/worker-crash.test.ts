@@ -1,63 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { startApp, eventually, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
-const SECRET = 'crash-signing-secret';
-const TOKEN = 'xoxb-crash-token';
-
-let redis: TestRedis;
-let slack: SlackEmulator;
-let bot: AppProcess;
-const workers: AppProcess[] = [];
-
-const common = (): Record<string, string> => ({
-  SLACK_BOT_TOKEN: TOKEN,
-  SLACK_SIGNING_SECRET: SECRET,
-  SLACK_API_URL: slack.apiUrl,
-  REDIS_URL: redis.url,
-  FABRIC_CHATOPS_CONFIG: path.resolve('test/support/test-config.yaml'),
-  WORKER_LOCK_MS: '5000',
-});
-
-async function startWorker(): Promise<AppProcess> {
-  const w = await startApp({ ...common(), ROLE: 'worker' });
-  workers.push(w);
-  return w;
-}
-
-const statusOf = (jobId: string): StoredMessage[] =>
-  slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
-const reads = (m: StoredMessage | undefined): string => (m === undefined ? '' : `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`);
+let stack: Stack;
+const startWorker = () => stack.startWorker();
+const statusOf = (jobId: string): StoredMessage[] => stack.statusMessages(jobId);
+const reads = (m: StoredMessage | undefined): string => stack.lastText(m);
 
 async function requestPing(hold: number): Promise<string> {
-  const before = slack.messages().filter((m) => m.ephemeral).length;
-  const res = await slack.sendSlashCommand(`${bot.url}/slack/events`, { text: `ping --hold ${hold}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+  const before = stack.slack.messages().filter((m) => m.ephemeral).length;
+  const res = await stack.command(`ping --hold ${hold}`);
   expect(res.status).toBe(200);
   return eventually('the job id', () => {
-    const eph = slack.messages().filter((m) => m.ephemeral);
+    const eph = stack.slack.messages().filter((m) => m.ephemeral);
     return eph.length > before ? /`([a-z0-9]+)`/.exec(eph.at(-1)?.text ?? '')?.[1] : undefined;
   });
 }
 
 async function auditFor(jobId: string): Promise<string[]> {
-  const rows = await redis.client.xrange('fco:audit', '-', '+');
+  const rows = await stack.redis.client.xrange('fco:audit', '-', '+');
   return rows.filter(([, f]) => f.includes(jobId)).map(([, f]) => f[f.indexOf('action') + 1] as string);
 }
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
   // No user groups here: the config's S0OPS cannot be read, and members listed by user must not notice.
-  bot = await startApp({ ...common(), ROLE: 'bot' });
+  stack = await startStack({ secret: 'crash-signing-secret', token: 'xoxb-crash-token', bot: 'bot', env: { WORKER_LOCK_MS: '5000' } });
 });
 
 afterAll(async () => {
-  for (const w of workers) await w.kill();
-  await bot?.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 describe('bot and workers as separate processes', () => {
@@ -85,10 +57,10 @@ describe('bot and workers as separate processes', () => {
     const actions = await auditFor(jobId);
     expect(actions.filter((a) => a === 'job.started')).toHaveLength(2);
     expect(actions.filter((a) => a === 'job.succeeded')).toHaveLength(1);
-    const posts = slack.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(jobId));
+    const posts = stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(jobId));
     expect(posts).toHaveLength(1);
     // The steps finished before the crash kept their first timing: they were not run again.
-    const job = await redis.client.hget(`fco:ops-testnet:${jobId}`, 'progress');
+    const job = await stack.redis.client.hget(`fco:ops-testnet:${jobId}`, 'progress');
     const steps = (JSON.parse(job ?? '{}') as { steps: Array<{ name: string; startedAt: number }> }).steps;
     const picked = steps.find((s) => s.name === 'Picked up by a worker');
     const hold = steps.find((s) => s.name === 'Hold 8000 ms');
