@@ -1,39 +1,36 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { ConsoleState, VisibleMessage } from '../../src/console/console-server.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /** `npm start` with no Slack credentials: the bot runs against the local console on PORT. */
 type ConsoleMessage = VisibleMessage;
 
-let redis: TestRedis;
-let app: AppProcess;
+let stack: Stack;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
   // The bundled example config, as on a fresh clone.
-  app = await startApp({ ROLE: 'all', REDIS_URL: redis.url, STATUS_UPDATE_INTERVAL_MS: '500' });
+  stack = await startStack({ slack: false, config: false, env: { STATUS_UPDATE_INTERVAL_MS: '500' } });
 });
 
 afterAll(async () => {
-  await app?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 const state = async (user: string, since?: number): Promise<ConsoleState> =>
-  (await (await fetch(`${app.url}/console/api/state?user=${user}${since === undefined ? '' : `&since=${since}`}`)).json()) as ConsoleState;
+  (await (await fetch(`${stack.bot.url}/console/api/state?user=${user}${since === undefined ? '' : `&since=${since}`}`)).json()) as ConsoleState;
 const post = async (path: string, body: unknown): Promise<Response> =>
-  fetch(`${app.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${stack.bot.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 const reads = (m: ConsoleMessage): string => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;
 
 it('serves the console page and says so in the log', async () => {
-  const page = await fetch(`${app.url}/`);
+  const page = await fetch(`${stack.bot.url}/`);
   expect(page.status).toBe(200);
   expect(await page.text()).toContain('local console');
-  expect((await fetch(`${app.url}/console.js`)).status).toBe(200);
-  expect(app.output()).toContain(`the local console stands in for Slack; open http://127.0.0.1:${app.port}`);
-  expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${stack.bot.url}/console.js`)).status).toBe(200);
+  expect(stack.bot.output()).toContain(`the local console stands in for Slack; open http://127.0.0.1:${stack.bot.port}`);
+  expect((await fetch(`${stack.bot.url}/healthz`)).status).toBe(200);
 });
 
 it('lists the configured members with their orgs and roles, the bound channels and the bot’s help', async () => {
@@ -105,7 +102,7 @@ it('broke no rule of Slack’s contract', async () => {
 /** A raw request, so the test can set a Host header (fetch keeps its own). */
 function rawRequest(method: string, path: string, headers: Record<string, string>, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: app.port, method, path, headers }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port: stack.bot.port, method, path, headers }, (res) => {
       res.resume();
       resolve(res.statusCode ?? 0);
     });
@@ -117,15 +114,15 @@ function rawRequest(method: string, path: string, headers: Record<string, string
 it('refuses what another site or a rebound DNS name could send it: a foreign Origin, a foreign Host, a non-JSON post', async () => {
   const before = (await state('U0ALICE')).messages.length;
   const body = JSON.stringify({ user: 'U0ALICE', channel: 'C0OPS', text: '/fabric ping' });
-  const foreignOrigin = await fetch(`${app.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' }, body });
+  const foreignOrigin = await fetch(`${stack.bot.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' }, body });
   expect(foreignOrigin.status).toBe(403);
   // text/plain is what a page on another site may post without asking the browser first.
-  const simplePost = await fetch(`${app.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+  const simplePost = await fetch(`${stack.bot.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
   expect(simplePost.status).toBe(403);
-  expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `evil.example:${app.port}` })).toBe(403);
-  expect(await rawRequest('POST', '/console/api/command', { Host: `rebound.example:${app.port}`, 'Content-Type': 'application/json' }, body)).toBe(403);
+  expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `evil.example:${stack.bot.port}` })).toBe(403);
+  expect(await rawRequest('POST', '/console/api/command', { Host: `rebound.example:${stack.bot.port}`, 'Content-Type': 'application/json' }, body)).toBe(403);
   // The page's own requests still work, and nothing reached the bot.
-  expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `localhost:${app.port}` })).toBe(200);
+  expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `localhost:${stack.bot.port}` })).toBe(200);
   await new Promise((r) => setTimeout(r, 500));
   expect((await state('U0ALICE')).messages.length).toBe(before);
 });
