@@ -7,6 +7,8 @@
 #
 #   test/infra/build.sh            build everything
 #   test/infra/build.sh k8s etcd   build some groups (k8s etcd kwok metrics-server fabric-ca fabric)
+#   test/infra/build.sh node       the real node's binaries (kubelet, kube-proxy, CoreDNS, pause);
+#                                  not in the default list
 #
 # Prints the cache directory on its last line.
 set -euo pipefail
@@ -25,6 +27,7 @@ KWOK_VERSION=$(pinned kwok sigs.k8s.io/kwok)
 METRICS_SERVER_VERSION=$(pinned metrics-server sigs.k8s.io/metrics-server)
 FABRIC_CA_VERSION=$(pinned fabric-ca github.com/hyperledger/fabric-ca)
 FABRIC_VERSION=$(pinned fabric github.com/hyperledger/fabric)
+COREDNS_VERSION=$(pinned coredns github.com/coredns/coredns)
 
 started=$(date +%s)
 say() { printf '[env:build %4ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
@@ -42,12 +45,26 @@ build() {
   say "$name: built in $(( $(date +%s) - t0 ))s"
 }
 
-k8s() {
+k8s_commands() {
   local pkg=k8s.io/component-base/version minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
   local ldflags="-X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for cmd in "$@"; do
     build "$cmd $K8S_VERSION" "$here/k8s" "$cache/k8s-$K8S_VERSION/$cmd" -- -ldflags "$ldflags" "k8s.io/kubernetes/cmd/$cmd"
   done
+}
+k8s() { k8s_commands kube-apiserver kube-controller-manager kube-scheduler kubectl; }
+
+# A real node: the kubelet and kube-proxy from the control plane's module, CoreDNS, and the
+# sandbox ("pause") binary compiled from the C source Kubernetes ships, as its image build does.
+real_node() {
+  k8s_commands kubelet kube-proxy
+  build "coredns $COREDNS_VERSION" "$here/coredns" "$cache/coredns-$COREDNS_VERSION/coredns" -- github.com/coredns/coredns
+  local pause="$cache/k8s-$K8S_VERSION/pause" src
+  if [[ -x "$pause" ]]; then say "pause: cached ($pause)"; return; fi
+  src="$(cd "$here/k8s" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c"
+  gcc -Os -Wall -Werror -static -DVERSION="$K8S_VERSION" -o "$pause.partial" "$src"
+  mv "$pause.partial" "$pause"
+  say "pause: built"
 }
 etcd() { build "etcd $ETCD_VERSION" "$here/etcd" "$cache/etcd-$ETCD_VERSION/etcd" -- go.etcd.io/etcd/server/v3; }
 kwok() {
@@ -97,7 +114,8 @@ for g in "${groups[@]}"; do
     metrics-server) metrics_server ;;
     fabric-ca) fabric_ca ;;
     fabric) fabric ;;
-    *) echo "unknown group: $g (k8s etcd kwok metrics-server fabric-ca fabric)" >&2; exit 2 ;;
+    node) real_node ;;
+    *) echo "unknown group: $g (k8s etcd kwok metrics-server fabric-ca fabric node)" >&2; exit 2 ;;
   esac
 done
 say "done"
