@@ -215,7 +215,8 @@ export class SlackEmulator {
     const shown = input.seenBlocks ?? message.blocks ?? [];
     const found = findButton(shown, input.actionId, input.value, input.blockId);
     if (found === undefined) {
-      throw new Error(`message ${input.messageTs} has no button ${input.actionId}${input.value === undefined ? '' : ` with value ${input.value}`}`);
+      const withValue = input.value === undefined ? '' : ` with value ${input.value}`;
+      throw new Error(`message ${input.messageTs} has no button ${input.actionId}${withValue}`);
     }
     const user = this.opts.users.find((u) => u.id === input.userId);
     const teamId = this.workspace.teamId;
@@ -259,7 +260,8 @@ export class SlackEmulator {
     if (problems.length > 0) this.problems.push(`slash command ack: ${problems.join('; ')}`);
     else if (json.text !== undefined || json.blocks !== undefined) {
       const blocks = json.blocks as unknown[] | undefined;
-      this.workspace.post({ channel, text: asString(json.text), blocks, ephemeral: json.response_type !== 'in_channel', user, source: 'ack' });
+      const ephemeral = json.response_type !== 'in_channel';
+      this.workspace.post({ channel, text: asString(json.text), blocks, ephemeral, user, source: 'ack' });
     }
     return json;
   }

@@ -50,7 +50,7 @@ export class Faults {
 /** A failure as Slack answers it: JSON {ok:false} from the Web API, plain text from a response URL. */
 function failureAnswer(method: string, failure: InjectedFailure): InterceptedAnswer {
   const limited = failure.status === 429;
-  const headers: Record<string, string> = failure.status === 429 ? { 'Retry-After': String(failure.retryAfterSec) } : {};
+  const headers: Record<string, string> = limited ? { 'Retry-After': String(failure.retryAfterSec) } : {};
   if (method === 'response_url') return { status: failure.status, headers, body: limited ? 'rate_limited' : 'server_error' };
   return { status: failure.status, headers, body: { ok: false, error: limited ? 'ratelimited' : 'fatal_error' } };
 }

@@ -26,7 +26,13 @@ export function signSlackRequest(secret: string, timestamp: number, body: string
 }
 
 /** POSTs `body` to the app as Slack would, signed unless `sign` says otherwise; late acks go to `problems`. */
-export async function postToApp(url: string, body: string, signingSecret: string, sign: SignOptions, problems: string[]): Promise<AppReply> {
+export async function postToApp(
+  url: string,
+  body: string,
+  signingSecret: string,
+  sign: SignOptions,
+  problems: string[],
+): Promise<AppReply> {
   const timestamp = sign.timestamp ?? Math.floor(Date.now() / 1000);
   const headers: Record<string, string> = {
     // Exactly this, with no charset: Bolt parses the form only on an exact match.

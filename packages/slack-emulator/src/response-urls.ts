@@ -58,7 +58,8 @@ export class ResponseUrls {
     if (problems.length > 0) return fail(400, problems.join('; '));
     target.uses++;
     const { workspace } = this;
-    const original = target.messageTs === undefined ? undefined : workspace.store.find((m) => m.ts === target.messageTs && m.channel === target.channel);
+    const original =
+      target.messageTs === undefined ? undefined : workspace.store.find((m) => m.ts === target.messageTs && m.channel === target.channel);
     if (deleteOriginal && original !== undefined) original.deleted = true;
     const blocks = body.blocks as unknown[] | undefined;
     const text = asString(body.text);
@@ -67,7 +68,8 @@ export class ResponseUrls {
         replaceContent(original, text, blocks);
       } else {
         const ephemeral = body.response_type !== 'in_channel';
-        workspace.post({ channel: target.channel, text, blocks, ephemeral, ...(ephemeral ? { user: target.user } : {}), source: 'response_url' });
+        const user = ephemeral ? { user: target.user } : {};
+        workspace.post({ channel: target.channel, text, blocks, ephemeral, ...user, source: 'response_url' });
       }
     }
     workspace.touch();

@@ -95,7 +95,12 @@ export class SocketMode {
       if (pending === undefined) this.problems.push(`socket mode: ack for unknown envelope ${id ?? '(none)'}`);
       else pending(msg.payload as Args | undefined);
     });
-    const debugInfo = { host: 'emulated', approximate_connection_time: 3600 };
-    ws.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.size, connection_info: { app_id: 'A0EMULATED' }, debug_info: debugInfo }));
+    const hello = {
+      type: 'hello',
+      num_connections: this.sockets.size,
+      connection_info: { app_id: 'A0EMULATED' },
+      debug_info: { host: 'emulated', approximate_connection_time: 3600 },
+    };
+    ws.send(JSON.stringify(hello));
   }
 }

@@ -111,7 +111,8 @@ const methods: Record<string, WebApiMethod> = {
       const user = workspace.opts.users.find((u) => u.id === required(args, 'user'));
       if (user === undefined) throw new ApiError('user_not_found');
       const profile = { display_name: user.name, real_name: user.name };
-      return { user: { id: user.id, team_id: workspace.teamId, name: user.name, real_name: user.name, deleted: false, is_bot: false, tz: 'UTC', profile } };
+      const { id, name } = user;
+      return { user: { id, team_id: workspace.teamId, name, real_name: name, deleted: false, is_bot: false, tz: 'UTC', profile } };
     },
   },
 
@@ -152,7 +153,8 @@ const methods: Record<string, WebApiMethod> = {
     token: 'bot',
     call: ({ workspace }, args) => {
       const channel = channelArg(workspace, args);
-      return { channel: { id: channel, name: channel.toLowerCase(), is_channel: true, is_private: false, is_im: false, is_archived: false } };
+      const flags = { is_channel: true, is_private: false, is_im: false, is_archived: false };
+      return { channel: { id: channel, name: channel.toLowerCase(), ...flags } };
     },
   },
 };
@@ -205,7 +207,9 @@ function blocksArg(args: Args): unknown[] | undefined {
     }
   }
   const errors = validateBlocks(blocks);
-  if (errors.length > 0) throw new ApiError('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+  if (errors.length > 0) {
+    throw new ApiError('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+  }
   return blocks as unknown[];
 }
 

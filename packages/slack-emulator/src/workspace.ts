@@ -113,7 +113,8 @@ export function replaceContent(m: StoredMessage, text: string | undefined, block
   if (text !== undefined) m.text = text;
   if (blocks !== undefined) m.blocks = blocks;
   else if (text !== undefined) delete m.blocks;
-  m.edits.push({ at: Date.now(), ...(m.text === undefined ? {} : { text: m.text }), ...(m.blocks === undefined ? {} : { blocks: m.blocks }) });
+  const shown = { ...(m.text === undefined ? {} : { text: m.text }), ...(m.blocks === undefined ? {} : { blocks: m.blocks }) };
+  m.edits.push({ at: Date.now(), ...shown });
 }
 
 /** What Slack would refuse in a message payload from an ack or a response_url post. */
