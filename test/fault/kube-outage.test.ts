@@ -6,9 +6,9 @@ import { stringify } from 'yaml';
 import { connectKube, type Kube } from '../../src/k8s/client.js';
 import { startKubernetes, type KubeEnv } from '../infra/env/kube.js';
 import type { ManagedProcess } from '../infra/env/proc.js';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * The Kubernetes API server frozen (SIGSTOP: connections accepted, nothing answered), then
@@ -16,8 +16,6 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  * channel), then finishes once the server is back. The control plane is this file's own, so
  * stopping it disturbs no other suite.
  */
-const SECRET = 'kube-outage-signing-secret';
-const TOKEN = 'xoxb-kube-outage-token';
 const NAMESPACE = 'fabric-outage';
 const OUTAGE_MS = 20_000;
 const API_TIMEOUT_MS = 3000;
@@ -27,9 +25,7 @@ let dir: string;
 let kubeEnv: KubeEnv;
 let apiserver: ManagedProcess;
 let kube: Kube;
-let redis: TestRedis;
-let slack: SlackEmulator;
-let app: AppProcess;
+let stack: Stack;
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'fco-outage-'));
@@ -60,15 +56,17 @@ beforeAll(async () => {
     members: [{ user: 'U0ALICE', network: 'outage', org: 'org1', role: 'operator' }, { user: 'U0ADMIN1', network: 'outage', org: 'org1', role: 'admin' }],
     jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
   }));
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }] });
-  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: config, KUBECONFIG: kubeEnv.kubeconfigPath, KUBE_API_TIMEOUT_MS: String(API_TIMEOUT_MS) });
+  stack = await startStack({
+    secret: 'kube-outage-signing-secret',
+    token: 'xoxb-kube-outage-token',
+    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }],
+    config,
+    env: { KUBECONFIG: kubeEnv.kubeconfigPath, KUBE_API_TIMEOUT_MS: String(API_TIMEOUT_MS) },
+  });
 }, 180_000);
 
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
   for (const p of [...(kubeEnv?.processes ?? [])].reverse()) await p.stop();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 }, 120_000);
@@ -76,21 +74,20 @@ afterAll(async () => {
 const reads = (m: StoredMessage | undefined): string => (m === undefined ? '' : JSON.stringify(m.blocks ?? []));
 
 /** Asks for the scale and returns its approval card and request id (the job id once approved). */
-async function requestScale(events: string, replicas: number): Promise<{ card: StoredMessage; id: string }> {
-  await slack.sendSlashCommand(events, { text: `peers scale org1 ${replicas}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  const card = await eventually('the approval card', () => slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${replicas}`)));
+async function requestScale(replicas: number): Promise<{ card: StoredMessage; id: string }> {
+  await stack.command(`peers scale org1 ${replicas}`);
+  const card = await eventually('the approval card', () => stack.slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${replicas}`)));
   return { card, id: /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string };
 }
 
 it('waits out an API server that accepts connections and never answers, says so, and completes', async () => {
-  const events = `${app.url}/slack/events`;
-  const { card, id } = await requestScale(events, 2);
+  const { card, id } = await requestScale(2);
   const pid = apiserver.pid as number;
   process.kill(pid, 'SIGSTOP');
   const frozenAt = Date.now();
   try {
-    await slack.clickButton(events, { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
-    const status = (): string => reads(slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
+    const status = (): string => reads(stack.slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
     const waiting = await eventually('the status to say the API server does not answer', () => (status().includes(`waiting for the Kubernetes API server (no answer within ${API_TIMEOUT_MS / 1000} s)`) ? status() : undefined), 30_000);
     expect(waiting).not.toMatch(/succeeded|failed/);
     await new Promise((r) => setTimeout(r, frozenAt + FREEZE_MS - Date.now()));
@@ -98,7 +95,7 @@ it('waits out an API server that accepts connections and never answers, says so,
     process.kill(pid, 'SIGCONT');
   }
   const done = await eventually('the job to finish', () => {
-    const text = reads(slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
+    const text = reads(stack.slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
     return /succeeded|failed/.test(text) ? text : undefined;
   }, 120_000);
   expect(done).toContain('succeeded');
@@ -108,14 +105,13 @@ it('waits out an API server that accepts connections and never answers, says so,
 }, 180_000);
 
 it('waits out 20 s without the API server during a scale, says so, and completes', async () => {
-  const events = `${app.url}/slack/events`;
-  const { card, id } = await requestScale(events, 1);
+  const { card, id } = await requestScale(1);
 
   await apiserver.stop();
   const stoppedAt = Date.now();
-  await slack.clickButton(events, { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+  await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
   // The job's own status message (the approval card names the job too, once approved).
-  const statusMessages = (): StoredMessage[] => slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``));
+  const statusMessages = (): StoredMessage[] => stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``));
   const status = (): StoredMessage | undefined => statusMessages()[0];
   const waiting = await eventually('the status to say it waits for the API server', () => (/waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(reads(status())) ? reads(status()) : undefined), OUTAGE_MS);
   expect(waiting).not.toMatch(/succeeded|failed/);
@@ -131,5 +127,5 @@ it('waits out 20 s without the API server during a scale, says so, and completes
   const sts = await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE });
   expect(sts.spec?.replicas).toBe(1);
   expect(statusMessages()).toHaveLength(1);
-  expect((await fetch(`${app.url}/healthz`)).ok).toBe(true);
+  expect((await fetch(`${stack.bot.url}/healthz`)).ok).toBe(true);
 }, 240_000);
