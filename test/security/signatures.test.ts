@@ -1,44 +1,34 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import path from 'node:path';
-import { SlackEmulator, signSlackRequest, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { signSlackRequest, type StoredMessage } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * Slack's request signing, as the bot enforces it over HTTP: every way a request can be unsigned,
  * missigned, stale or replayed, sent to the real bot process. A refused request has no effect.
  */
 const SECRET = 'security-signing-secret';
-const TOKEN = 'xoxb-security-token';
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let app: AppProcess;
-let events: string;
+let stack: Stack;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
-  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: path.resolve('test/support/test-config.yaml') });
-  events = `${app.url}/slack/events`;
+  stack = await startStack({ secret: SECRET, token: 'xoxb-security-token' });
 });
 
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 const body = (text: string, trigger = `${Date.now()}.1.${Math.random().toString(16).slice(2)}`): string =>
-  new URLSearchParams({ team_id: 'T0EMULATED', channel_id: 'C0OPS', user_id: 'U0ALICE', user_name: 'alice', command: '/fabric', text, response_url: `${slack.url}/response/none`, trigger_id: trigger }).toString();
+  new URLSearchParams({ team_id: 'T0EMULATED', channel_id: 'C0OPS', user_id: 'U0ALICE', user_name: 'alice', command: '/fabric', text, response_url: `${stack.slack.url}/response/none`, trigger_id: trigger }).toString();
 
 async function post(raw: string, headers: Record<string, string>): Promise<number> {
-  const res = await fetch(events, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: raw });
+  const res = await fetch(stack.events, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body: raw });
   await res.text();
   return res.status;
 }
 
-const jobKeys = async (): Promise<string[]> => (await redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
+const jobKeys = async (): Promise<string[]> => (await stack.redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
 const now = (): number => Math.floor(Date.now() / 1000);
 
 describe('requests the bot refuses with 401, changing nothing', () => {
@@ -54,19 +44,19 @@ describe('requests the bot refuses with 401, changing nothing', () => {
     ['a signature with the right prefix and garbage', () => ({ 'X-Slack-Request-Timestamp': String(now()), 'X-Slack-Signature': 'v0=deadbeef' })],
   ];
   it.each(cases)('%s', async (_label, headersFor) => {
-    const before = { jobs: (await jobKeys()).length, messages: slack.messages().length, calls: slack.calls.length };
+    const before = { jobs: (await jobKeys()).length, messages: stack.slack.messages().length, calls: stack.slack.calls.length };
     const raw = body('ping');
     expect(await post(raw, headersFor(raw))).toBe(401);
     await new Promise((r) => setTimeout(r, 300));
     expect((await jobKeys()).length).toBe(before.jobs);
-    expect(slack.messages().length).toBe(before.messages);
-    expect(slack.calls.length).toBe(before.calls);
+    expect(stack.slack.messages().length).toBe(before.messages);
+    expect(stack.slack.calls.length).toBe(before.calls);
   });
 });
 
 describe('replays', () => {
   it('a signed request replayed inside the five-minute window makes no second job and no second status message', async () => {
-    const raw = new URLSearchParams({ team_id: 'T0EMULATED', channel_id: 'C0OPS', user_id: 'U0ALICE', user_name: 'alice', command: '/fabric', text: 'ping', response_url: (await slack.sendSlashCommand(events, { text: 'help', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET })).responseUrl, trigger_id: `${Date.now()}.7.replay` }).toString();
+    const raw = new URLSearchParams({ team_id: 'T0EMULATED', channel_id: 'C0OPS', user_id: 'U0ALICE', user_name: 'alice', command: '/fabric', text: 'ping', response_url: (await stack.command('help')).responseUrl, trigger_id: `${Date.now()}.7.replay` }).toString();
     const ts = now();
     const headers = { 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': signSlackRequest(SECRET, ts, raw) };
     const before = (await jobKeys()).length;
@@ -77,9 +67,9 @@ describe('replays', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect((await jobKeys()).length).toBe(before + 1);
     const statuses = (m: StoredMessage): boolean => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('/fabric ping');
-    await eventually('the status message', () => slack.messages('C0OPS').filter(statuses).length >= 1);
+    await eventually('the status message', () => stack.slack.messages('C0OPS').filter(statuses).length >= 1);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(slack.messages('C0OPS').filter(statuses)).toHaveLength(1);
+    expect(stack.slack.messages('C0OPS').filter(statuses)).toHaveLength(1);
   });
 
   it('the same request replayed after the window is refused', async () => {
@@ -90,5 +80,5 @@ describe('replays', () => {
 });
 
 it('broke no rule of Slack’s contract', () => {
-  expect(slack.problems).toEqual([]);
+  expect(stack.slack.problems).toEqual([]);
 });
