@@ -3,32 +3,22 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { SlackEmulator } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * Clients that never finish a request (headers or body trickled a byte at a time, or nothing
  * sent at all) hold no more than a socket each, are cut off, and cost the bot no more memory than
  * the manifest gives its pod; signed requests are answered meanwhile.
  */
-const SECRET = 'slow-secret';
-const TOKEN = 'xoxb-slow-token';
-
-let redis: TestRedis;
-let slack: SlackEmulator;
-let bot: AppProcess;
+let stack: Stack;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
-  bot = await startApp({ ROLE: 'bot', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: path.resolve('test/support/test-config.yaml') });
+  stack = await startStack({ secret: 'slow-secret', token: 'xoxb-slow-token', bot: 'bot' });
 });
 
 afterAll(async () => {
-  await bot?.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 /** The memory limit of the bot's container in manifests/base/bot.yaml, in bytes. */
@@ -44,6 +34,7 @@ const rssOf = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileS
 
 it('survives 150 slow unauthenticated connections within the manifest’s memory limit, and cuts them off', async () => {
   const limit = manifestLimit();
+  const bot = stack.bot;
   const pid = bot.child.pid as number;
   const port = bot.port;
   const closed = new Set<number>();
@@ -65,7 +56,7 @@ it('survives 150 slow unauthenticated connections within the manifest’s memory
   try {
     await new Promise((r) => setTimeout(r, 2000));
     // Slack's requests still get through, quickly.
-    const res = await slack.sendSlashCommand(`${bot.url}/slack/events`, { text: 'help', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+    const res = await stack.command('help');
     expect(res.status).toBe(200);
     expect(res.ms).toBeLessThan(3000);
     await eventually('every slow connection cut off', () => closed.size === 150, 30_000).catch((err: unknown) => {
