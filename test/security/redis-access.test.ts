@@ -4,29 +4,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pki } from '../infra/env/pki.js';
 import { startEmbeddedRedis, freePort, type EmbeddedRedis } from '../../src/runtime/embedded-redis.js';
-import { SlackEmulator } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * Redis is not an open door: the bot and its workers reach a Redis that wants a password, an ACL
  * user, or TLS with a CA of its own, as the README says to configure them, and say so plainly when
  * they are refused.
  */
-const SECRET = 'redis-access-secret';
-const TOKEN = 'xoxb-redis-access-token';
 const PASSWORD = 'correct-horse-battery';
 const CONFIG = path.resolve('test/support/test-config.yaml');
 
 const work = mkdtempSync(path.join(os.tmpdir(), 'fco-redis-access-'));
-let slack: SlackEmulator;
+let stack: Stack;
 let guarded: EmbeddedRedis;
 let tls: EmbeddedRedis;
 let tlsPort: number;
 let ca: string;
-const apps: AppProcess[] = [];
 
 beforeAll(async () => {
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
+  // The emulator alone: each test starts its app against a Redis of its own.
+  stack = await startStack({ secret: 'redis-access-secret', token: 'xoxb-redis-access-token', redis: false, bot: 'none' });
   // A password for the default user, and an ACL user limited to the bot's keys.
   guarded = await startEmbeddedRedis({ dataDir: path.join(work, 'guarded'), extraArgs: ['--requirepass', PASSWORD, '--user', 'fco', 'on', '>fco-pass', '~fco:*', '&*', '+@all'] });
   const pki = new Pki(path.join(work, 'pki'));
@@ -38,20 +36,18 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const a of apps) await a.stop();
+  await stack?.stop();
   await guarded?.stop();
   await tls?.stop();
-  await slack?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
 async function pingThrough(env: Record<string, string>): Promise<string> {
-  const app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, FABRIC_CHATOPS_CONFIG: CONFIG, STATUS_UPDATE_INTERVAL_MS: '200', ...env });
-  apps.push(app);
+  const app = await stack.startProcess('all', { STATUS_UPDATE_INTERVAL_MS: '200', ...env });
   await eventually('ready', async () => (await fetch(`${app.opsUrl}/readyz`)).status === 200, 10_000);
-  const before = slack.messages('C0OPS').filter((m) => !m.ephemeral).length;
-  await slack.sendSlashCommand(`${app.url}/slack/events`, { text: 'ping', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  const status = await eventually('the ping to succeed', () => slack.messages('C0OPS').filter((m) => !m.ephemeral).slice(before).find((m) => JSON.stringify(m.blocks ?? []).includes('Pong')), 20_000);
+  const before = stack.slack.messages('C0OPS').filter((m) => !m.ephemeral).length;
+  await stack.command('ping');
+  const status = await eventually('the ping to succeed', () => stack.slack.messages('C0OPS').filter((m) => !m.ephemeral).slice(before).find((m) => JSON.stringify(m.blocks ?? []).includes('Pong')), 20_000);
   await app.stop();
   return JSON.stringify(status.blocks);
 }
@@ -67,8 +63,7 @@ describe('Redis with credentials', () => {
   });
 
   it('is not ready without the password, and logs that Redis refused it, not the password', async () => {
-    const app = await startApp({ ROLE: 'worker', SLACK_BOT_TOKEN: TOKEN, FABRIC_CHATOPS_CONFIG: CONFIG, REDIS_URL: guarded.url.replace('redis://', 'redis://fco:wrong-pass@') });
-    apps.push(app);
+    const app = await stack.startWorker({ REDIS_URL: guarded.url.replace('redis://', 'redis://fco:wrong-pass@') });
     await eventually('the refusal in the log', () => app.output().includes('Redis refused our credentials'), 10_000);
     expect((await fetch(`${app.opsUrl}/readyz`)).status).toBe(503);
     expect(app.output()).not.toContain('wrong-pass');
@@ -82,8 +77,7 @@ describe('Redis over TLS', () => {
   });
 
   it('refuses a server whose certificate it cannot verify', async () => {
-    const app = await startApp({ ROLE: 'worker', SLACK_BOT_TOKEN: TOKEN, FABRIC_CHATOPS_CONFIG: CONFIG, REDIS_URL: `rediss://127.0.0.1:${tlsPort}` });
-    apps.push(app);
+    const app = await stack.startWorker({ REDIS_URL: `rediss://127.0.0.1:${tlsPort}` });
     await new Promise((r) => setTimeout(r, 1500));
     expect((await fetch(`${app.opsUrl}/readyz`)).status).toBe(503);
     expect(app.output()).toMatch(/self-signed|unable to verify|certificate/i);
@@ -92,7 +86,7 @@ describe('Redis over TLS', () => {
 
   it('says REDIS_CA_FILE is for rediss:// when given with a plain URL', async () => {
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, [path.resolve('dist/main.js')], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ROLE: 'worker', SLACK_BOT_TOKEN: TOKEN, FABRIC_CHATOPS_CONFIG: CONFIG, REDIS_URL: guarded.url, REDIS_CA_FILE: ca }, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [path.resolve('dist/main.js')], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ROLE: 'worker', SLACK_BOT_TOKEN: stack.token, FABRIC_CHATOPS_CONFIG: CONFIG, REDIS_URL: guarded.url, REDIS_CA_FILE: ca }, encoding: 'utf8', timeout: 20_000 });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('REDIS_CA_FILE: is for TLS: REDIS_URL must start with rediss://');
   });
