@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SlackEmulator } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { SlackEmulator } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import type { TestRedis } from '../support/redis.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * Who may do what to whom, decided over signed HTTP by the real bot on a real Redis: requester org
@@ -14,8 +15,6 @@ import { startTestRedis, type TestRedis } from '../support/redis.js';
  * The bots run without workers: nothing queued here is acted on. The CA's side of these decisions
  * is tried against a real fabric-ca-server in test/env/ca-trust.test.ts.
  */
-const SECRET = 'matrix-secret';
-const TOKEN = 'xoxb-matrix-token';
 const ALPHA = 'C0ALPHA';
 const BETA = 'C0BETA';
 const UNBOUND = 'C0NOWHERE';
@@ -156,32 +155,34 @@ const cases: Case[] = [
   ['none', 'U0B1', ALPHA, 'chaincode deploy cc 1.0', notMember('alpha')],
 ];
 
-interface Stack {
-  redis: TestRedis;
-  bot: AppProcess;
-}
+/** One Redis and one bot per policy; the default policy's emulator is everyone's. */
 const stacks = new Map<Policy, Stack>();
 let slack: SlackEmulator;
 const work = mkdtempSync(path.join(os.tmpdir(), 'fco-matrix-'));
 
 beforeAll(async () => {
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: [ALPHA, BETA, UNBOUND], users: ['U0O1', 'U0V1', 'U0A1', 'U0O2', 'U0A2', 'U0B1'].map((id) => ({ id, name: id.toLowerCase() })) });
   for (const policy of Object.keys(POLICIES) as Policy[]) {
     const file = path.join(work, `${policy}.yaml`);
     writeFileSync(file, `${BASE}\n${POLICIES[policy]}\n`);
-    const redis = await startTestRedis();
+    const shared = stacks.get('default')?.slack;
     // A bot alone: requests are decided and queued, and no worker acts on them.
-    const bot = await startApp({ ROLE: 'bot', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: file });
-    stacks.set(policy, { redis, bot });
+    const stack = await startStack({
+      secret: 'matrix-secret',
+      token: 'xoxb-matrix-token',
+      channels: [ALPHA, BETA, UNBOUND],
+      users: ['U0O1', 'U0V1', 'U0A1', 'U0O2', 'U0A2', 'U0B1'],
+      config: file,
+      bot: 'bot',
+      ...(shared === undefined ? {} : { slack: shared }),
+    });
+    stacks.set(policy, stack);
   }
+  slack = (stacks.get('default') as Stack).slack;
 });
 
 afterAll(async () => {
-  for (const { bot, redis } of stacks.values()) {
-    await bot.stop();
-    await redis.stop();
-  }
-  await slack?.stop();
+  // The emulator's owner last.
+  for (const stack of [...stacks.values()].reverse()) await stack.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -189,13 +190,12 @@ const jobKeys = async (redis: TestRedis): Promise<string[]> => (await redis.clie
 const approvalKeys = async (redis: TestRedis): Promise<string[]> => (await redis.client.keys('fco:approval:*')).filter((k) => /^fco:approval:[a-z0-9]{12}$/.test(k));
 
 async function decide([policy, user, channel, text, expected]: Case): Promise<string | undefined> {
-  const { redis, bot } = stacks.get(policy) as Stack;
+  const stack = stacks.get(policy) as Stack;
+  const redis = stack.redis;
   const [jobsBefore, approvalsBefore] = [await jobKeys(redis), await approvalKeys(redis)];
-  const answers = (): string[] => slack.messages().filter((m) => m.ephemeral && m.user === user).map((m) => `${m.text ?? ''}`);
-  const before = answers().length;
-  const res = await slack.sendSlashCommand(`${bot.url}/slack/events`, { text, userId: user, channelId: channel }, { secret: SECRET });
+  const res = await stack.command(text, { user, channel });
   if (res.status !== 200) return `HTTP ${res.status}`;
-  const answer = await eventually(`the answer to ${text}`, () => answers()[before], 10_000);
+  const answer = (await res.answer(10_000)).text ?? '';
   const newJobs = (await jobKeys(redis)).filter((k) => !jobsBefore.includes(k));
   const newApprovals = (await approvalKeys(redis)).filter((k) => !approvalsBefore.includes(k));
   const got = `answer "${answer}", ${newJobs.length} new jobs, ${newApprovals.length} new approval requests`;
@@ -215,7 +215,7 @@ async function decide([policy, user, channel, text, expected]: Case): Promise<st
   const data = JSON.parse((await redis.client.hget(newApprovals[0] as string, 'data')) ?? '{}') as { policy: { orgs: string[] } };
   if (JSON.stringify(data.policy.orgs) !== JSON.stringify(expected.card)) return `expected the approval of ${expected.card.join(', ')}, asked ${data.policy.orgs.join(', ')}`;
   const id = (newApprovals[0] as string).split(':').at(-1) as string;
-  await eventually('its card', () => slack.messages(channel).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+  await eventually('its card', () => stack.slack.messages(channel).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
   return undefined;
 }
 
