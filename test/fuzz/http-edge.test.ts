@@ -1,17 +1,13 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import path from 'node:path';
-import { SlackEmulator, signSlackRequest } from '../slack/emulator.js';
-import { startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { signSlackRequest } from '../slack/emulator.js';
+import { startStack, type Stack } from '../support/stack.js';
 
 /**
  * Generated slash commands and interaction payloads, correctly signed, sent to the real bot over
  * HTTP: each is acknowledged within Slack's 3 s budget, the process stays healthy, and garbage
  * makes no job.
  */
-const SECRET = 'fuzz-signing-secret';
-const TOKEN = 'xoxb-fuzz-token';
 const RUNS = 10_000;
 /** Requests in flight at once: enough to get through the cases quickly, few enough to stay far below Slack's own rates. */
 const IN_FLIGHT = 8;
@@ -25,30 +21,28 @@ async function eachInParallel<T>(items: T[], f: (item: T) => Promise<void>): Pro
   );
 }
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let app: AppProcess;
-let events: string;
+let stack: Stack;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', 'C0UNBOUND'], users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0VIEWER', name: 'val' }] });
-  app = await startApp({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: path.resolve('test/support/test-config.yaml'), LOG_LEVEL: 'warn' });
-  events = `${app.url}/slack/events`;
+  stack = await startStack({
+    secret: 'fuzz-signing-secret',
+    token: 'xoxb-fuzz-token',
+    channels: ['C0OPS', 'C0UNBOUND'],
+    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0VIEWER', name: 'val' }],
+    env: { LOG_LEVEL: 'warn' },
+  });
 });
 
 afterAll(async () => {
-  await app?.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 async function signedPost(body: string): Promise<{ status: number; ms: number }> {
   const ts = Math.floor(Date.now() / 1000);
   const t0 = performance.now();
-  const res = await fetch(events, {
+  const res = await fetch(stack.events, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': signSlackRequest(SECRET, ts, body) },
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': signSlackRequest(stack.secret, ts, body) },
     body,
     signal: AbortSignal.timeout(10_000),
   });
@@ -56,7 +50,7 @@ async function signedPost(body: string): Promise<{ status: number; ms: number }>
   return { status: res.status, ms: performance.now() - t0 };
 }
 
-const jobCount = async (): Promise<number> => (await redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k)).length;
+const jobCount = async (): Promise<number> => (await stack.redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k)).length;
 
 it('acknowledges generated slash commands in time, and makes no job of text that is not a command', async () => {
   const before = await jobCount();
@@ -70,11 +64,11 @@ it('acknowledges generated slash commands in time, and makes no job of text that
     RUNS,
   );
   await eachInParallel(samples, async (s) => {
-    const form = new URLSearchParams({ team_id: 'T0EMULATED', channel_id: s.channel, user_id: s.user, command: '/fabric', text: s.text, response_url: `${slack.url}/response/none`, trigger_id: `${Date.now()}.${Math.random()}` });
+    const form = new URLSearchParams({ team_id: 'T0EMULATED', channel_id: s.channel, user_id: s.user, command: '/fabric', text: s.text, response_url: `${stack.slack.url}/response/none`, trigger_id: `${Date.now()}.${Math.random()}` });
     const r = await signedPost(form.toString());
     if (r.status !== 200 || r.ms >= 3000) throw new Error(`answered ${r.status} after ${Math.round(r.ms)} ms to ${JSON.stringify(s)}`);
   });
-  expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${stack.bot.url}/healthz`)).status).toBe(200);
   expect(await jobCount()).toBe(before);
 }, 240_000);
 
@@ -106,13 +100,13 @@ it('acknowledges generated button clicks in time, unknown actions and bad values
       channel: { id: s.channel, name: s.channel.toLowerCase() },
       container: { type: 'message', message_ts: '1700000000.000100', channel_id: s.channel, is_ephemeral: false },
       message: { type: 'message', ts: '1700000000.000100', text: '', blocks: [] },
-      response_url: `${slack.url}/response/none`,
+      response_url: `${stack.slack.url}/response/none`,
       actions: s.actions.map((a) => ({ ...a, action_ts: '1700000000.000200', text: { type: 'plain_text', text: 'x' } })),
     };
     const r = await signedPost(new URLSearchParams({ payload: JSON.stringify(payload) }).toString());
     if (r.status !== 200 || r.ms >= 3000) throw new Error(`answered ${r.status} after ${Math.round(r.ms)} ms to ${JSON.stringify(s)}`);
   });
-  expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${stack.bot.url}/healthz`)).status).toBe(200);
   expect(await jobCount()).toBe(before);
 }, 240_000);
 
@@ -122,5 +116,5 @@ it('answers payloads that are not JSON, or not Slack’s, without falling over',
     expect([200, 400, 401, 404]).toContain(r.status);
     expect(r.ms).toBeLessThan(3000);
   }
-  expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+  expect((await fetch(`${stack.bot.url}/healthz`)).status).toBe(200);
 });
