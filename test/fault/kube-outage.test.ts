@@ -129,3 +129,28 @@ it('waits out 20 s without the API server during a scale, says so, and completes
   expect(statusMessages()).toHaveLength(1);
   expect((await fetch(`${stack.bot.url}/healthz`)).ok).toBe(true);
 }, 240_000);
+
+it('waits out the API server for work a job does before its first step (reading the CA registrar), then goes on', async () => {
+  await apiserver.stop();
+  const stoppedAt = Date.now();
+  let id = '';
+  try {
+    const reply = await stack.command('cert renew org1 user1');
+    id = /`([a-z0-9]{12})`/.exec((await reply.answer()).text ?? '')?.[1] ?? '';
+    expect(id).not.toBe('');
+    const waiting = await eventually('the status to say the job waits for the API server', () => {
+      const text = stack.lastText(stack.statusOf(id));
+      return text.includes("Read org1's CA registrar") && /waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(text) ? text : undefined;
+    }, 15_000);
+    expect(waiting).not.toMatch(/succeeded|failed/);
+    await new Promise((r) => setTimeout(r, stoppedAt + 8000 - Date.now()));
+    expect(stack.lastText(stack.statusOf(id))).not.toMatch(/succeeded|failed|Attempt 1 failed/);
+  } finally {
+    apiserver.start();
+  }
+  // Once the API server answers, the job reads it: this network has no CA Secrets, so it stops
+  // there, on its first attempt, instead of spending its attempts on the outage.
+  const done = await eventually('the job to finish', () => (/failed|succeeded/.test(stack.lastText(stack.statusOf(id))) ? stack.lastText(stack.statusOf(id)) : undefined), 90_000);
+  expect(done).toContain(`Secret ${NAMESPACE}/org1-ca-tls does not exist`);
+  expect(done).not.toMatch(/attempt \d/i);
+}, 150_000);
