@@ -1,4 +1,5 @@
 import { commands } from './bot/commands/index.js';
+import type { Env } from './config/env.js';
 import { ConfigError, loadConfig, loadEnv } from './config/load.js';
 import { jobHandlers } from './jobs/catalog/handlers/index.js';
 import { jobKinds } from './jobs/catalog/kinds.js';
@@ -9,8 +10,8 @@ const commandPaths = commands.map((c) => c.path.join(' '));
 
 async function main(argv: string[]): Promise<void> {
   const checkOnly = argv.includes('--check-config');
-  let env;
-  let loaded;
+  let env: Env;
+  let loaded: Awaited<ReturnType<typeof loadConfig>>;
   try {
     loaded = await loadConfig(process.env.FABRIC_CHATOPS_CONFIG?.trim() || undefined, commandPaths);
     if (checkOnly) {

@@ -164,9 +164,13 @@ function crossCheck(raw: unknown, ctx: Issues): void {
   };
   networks.forEach((n, i) => {
     const name = String(field(n, 'name'));
-    asArray(field(n, 'channels')).forEach((ch, j) => claim(ch, name, 'command channel', ['networks', i, 'channels', j]));
+    asArray(field(n, 'channels')).forEach((ch, j) => {
+      claim(ch, name, 'command channel', ['networks', i, 'channels', j]);
+    });
   });
-  networks.forEach((n, i) => claim(field(n, 'alertChannel'), String(field(n, 'name')), 'alert channel', ['networks', i, 'alertChannel']));
+  networks.forEach((n, i) => {
+    claim(field(n, 'alertChannel'), String(field(n, 'name')), 'alert channel', ['networks', i, 'alertChannel']);
+  });
   const names = new Map<string, number>();
   networks.forEach((n, i) => {
     const name = field(n, 'name');

@@ -102,7 +102,9 @@ function block(b: unknown, at: string, errors: string[]): void {
         if (!Array.isArray(b.fields)) errors.push(`must provide an array [json-pointer:${at}/fields]`);
         else {
           if (b.fields.length > LIMITS.fields) errors.push(`no more than ${LIMITS.fields} items allowed [json-pointer:${at}/fields]`);
-          b.fields.forEach((f, i) => textObject(f, `${at}/fields/${i}`, LIMITS.fieldText, errors));
+          b.fields.forEach((f, i) => {
+            textObject(f, `${at}/fields/${i}`, LIMITS.fieldText, errors);
+          });
         }
       }
       if (b.accessory !== undefined) element(b.accessory, `${at}/accessory`, errors);
@@ -134,7 +136,9 @@ function block(b: unknown, at: string, errors: string[]): void {
         if (b.elements.length > LIMITS.actionsElements) {
           errors.push(`no more than ${LIMITS.actionsElements} items allowed [json-pointer:${at}/elements]`);
         }
-        b.elements.forEach((e, i) => element(e, `${at}/elements/${i}`, errors));
+        b.elements.forEach((e, i) => {
+          element(e, `${at}/elements/${i}`, errors);
+        });
       }
       break;
     case 'image':

@@ -42,6 +42,7 @@ function mrkdwn(text) {
     .replace(/:([a-z0-9_+-]+):/g, (_, name) => emoji(name))
     .replace(/^&gt; ?(.*)$/gm, '<blockquote>$1</blockquote>')
     .replace(/\n/g, '<br>');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: \u0000 and \u0001 mark placeholders this function put in itself.
   return html.replace(/\u0001(\d+)\u0001/g, (_, i) => codes[i]).replace(/\u0000(\d+)\u0000/g, (_, i) => blocks[i]);
 }
 
