@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderStatus } from '../../src/bot/render/status.js';
 import type { NetworkStatus } from '../../src/jobs/services/queries.js';
-import { validateBlocks } from '../../src/console/block-kit.js';
+import { validateBlocks } from '../slack/block-kit.js';
 
 const peer = (name: string, org: string) => ({ name, org, component: 'peer', phase: 'Running', ready: true, restarts: 0, ageSeconds: 60 });
 
