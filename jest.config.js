@@ -16,7 +16,7 @@ export default {
   testTimeout: 60_000,
   projects: [
     // Unit tests and the bot end to end over HTTP, with real redis-servers and the Slack emulator.
-    { ...base, displayName: 'app', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/test/env/'] },
+    { ...base, displayName: 'app', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/test/env/', '/test/node/'] },
     // Suites on the real Kubernetes control plane and Fabric CAs that global setup starts once.
     {
       ...base,
@@ -26,5 +26,8 @@ export default {
       globalSetup: '<rootDir>/test/env/global-setup.ts',
       globalTeardown: '<rootDir>/test/env/global-teardown.ts',
     },
+    // A real node (kubelet, containerd) joined to the control plane: `npm run test:node`, one file
+    // at a time (one real node per machine); each file starts its own environment.
+    { ...base, displayName: 'node', roots: ['<rootDir>/test/node'], testMatch: ['**/*.test.ts'] },
   ],
 };

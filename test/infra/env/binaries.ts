@@ -30,6 +30,10 @@ const locations = {
   'kube-controller-manager': ['k8s', 'k8s.io/kubernetes', 'k8s', 'kube-controller-manager'],
   'kube-scheduler': ['k8s', 'k8s.io/kubernetes', 'k8s', 'kube-scheduler'],
   kubectl: ['k8s', 'k8s.io/kubernetes', 'k8s', 'kubectl'],
+  kubelet: ['k8s', 'k8s.io/kubernetes', 'k8s', 'kubelet'],
+  'kube-proxy': ['k8s', 'k8s.io/kubernetes', 'k8s', 'kube-proxy'],
+  pause: ['k8s', 'k8s.io/kubernetes', 'k8s', 'pause'],
+  coredns: ['coredns', 'github.com/coredns/coredns', 'coredns', 'coredns'],
   kwok: ['kwok', 'sigs.k8s.io/kwok', 'kwok', 'kwok'],
   'metrics-server': ['metrics-server', 'sigs.k8s.io/metrics-server', 'metrics-server', 'metrics-server'],
   'fabric-ca-server': ['fabric-ca', 'github.com/hyperledger/fabric-ca', 'fabric-ca', 'fabric-ca-server'],
@@ -41,6 +45,8 @@ const locations = {
 } as const;
 
 export type Binary = keyof typeof locations;
+/** Built only by build.sh's `node` group. */
+const nodeBinaries: Binary[] = ['kubelet', 'kube-proxy', 'pause', 'coredns'];
 
 /** Path of a binary built by test/infra/build.sh; a clear error when it has not been built. */
 export function binary(name: Binary): string {
@@ -49,7 +55,8 @@ export function binary(name: Binary): string {
   // Fabric is pinned by commit: its directory is named by the commit, as build.sh names it.
   const key = prefix === 'fabric' ? (version.split('-').at(-1) ?? version) : version;
   const p = path.join(cacheDir(), `${prefix}-${key}`, file);
-  if (!existsSync(p)) throw new Error(`${name} is not built (${p} is missing): run \`npm run env:build\` first`);
+  const build = nodeBinaries.includes(name) ? 'bash test/infra/build.sh node' : 'npm run env:build';
+  if (!existsSync(p)) throw new Error(`${name} is not built (${p} is missing): run \`${build}\` first`);
   return p;
 }
 

@@ -3,14 +3,15 @@ import { startEnvironment } from './environment.js';
 
 // npm run env:up: starts the environment, prints how to use it, and tears it down on Ctrl-C.
 // --once: start, print, stop (a smoke check of the harness itself).
-const env = await startEnvironment();
+// FCO_REAL_NODE=1: with a real node (test/infra/env/node.ts) beside kwok's fake ones.
+const env = await startEnvironment({ realNode: process.env.FCO_REAL_NODE === '1' });
 const d = env.details;
 console.log(`Test environment up in ${(env.startedInMs / 1000).toFixed(1)} s (${d.dir})
 
   export KUBECONFIG=${d.kubeconfig}
   export FABRIC_CHATOPS_CONFIG=${d.botConfig}
   ${binary('kubectl')} get pods -n ${d.namespace}
-${d.cas.map((ca) => `  ${ca.org} CA: ${ca.url} (TLS root ${ca.tlsCert}; registrar enrolled in ${ca.registrarHome})`).join('\n')}
+${d.realNode === undefined ? '' : `  real node ${d.realNode.name} at ${d.realNode.address} (images ${Object.values(d.realNode.images).join(', ')}; taint ${d.realNode.taint.key})\n`}${d.cas.map((ca) => `  ${ca.org} CA: ${ca.url} (TLS root ${ca.tlsCert}; registrar enrolled in ${ca.registrarHome})`).join('\n')}
 
 Details: ${env.detailsPath}. Logs: ${d.dir}/logs. Ctrl-C stops everything.`);
 let stopping = false;

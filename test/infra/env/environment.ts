@@ -7,6 +7,7 @@ import { startFabricCa, type FabricCa } from './fabric-ca.js';
 import { startFabricNetwork, type FabricNetwork } from './fabric.js';
 import { PeerRunner } from './peer-runner.js';
 import { startKubernetes, type KubeEnv } from './kube.js';
+import { RealNode, REAL_NODE_ADDRESS, realNodeDetails, reapOrphanNode, type RealNodeDetails } from './node.js';
 import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities } from './network.js';
 import type { ManagedProcess } from './proc.js';
 
@@ -30,6 +31,8 @@ export interface EnvDetails {
   };
   pids: number[];
   ports: number[];
+  /** Present when the environment has a real node (startEnvironment({ realNode: true })). */
+  realNode?: RealNodeDetails;
 }
 
 export interface Environment {
@@ -50,10 +53,13 @@ const ENV_PREFIX = 'fco-env-';
 
 /**
  * Stops what an earlier run left running when it was killed before its teardown (its owner
- * process is gone). Only processes still running one of the harness's binaries are signalled.
+ * process is gone). Only processes still running one of the harness's binaries are signalled;
+ * a real node is undone as its teardown would (containers, mounts, network, host state).
  */
-export function reapOrphans(): string[] {
+export async function reapOrphans(): Promise<string[]> {
   const reaped: string[] = [];
+  const node = await reapOrphanNode();
+  if (node !== undefined) reaped.push(node);
   for (const name of readdirSync(os.tmpdir()).filter((n) => n.startsWith(ENV_PREFIX))) {
     const dir = path.join(os.tmpdir(), name);
     let details: EnvDetails & { owner?: number };
@@ -83,7 +89,7 @@ export function reapOrphans(): string[] {
  * Ports are picked free and then bound by the servers, so another process can take one in
  * between; such a start is retried once in a new directory.
  */
-export async function startEnvironment(opts: { dir?: string } = {}): Promise<Environment> {
+export async function startEnvironment(opts: StartOptions = {}): Promise<Environment> {
   try {
     return await startEnvironmentOnce(opts);
   } catch (err) {
@@ -93,31 +99,50 @@ export async function startEnvironment(opts: { dir?: string } = {}): Promise<Env
   }
 }
 
-async function startEnvironmentOnce(opts: { dir?: string }): Promise<Environment> {
+interface StartOptions {
+  dir?: string;
+  /** A real node joined to the control plane (one per machine; see node.ts). */
+  realNode?: boolean;
+}
+
+async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   const t0 = Date.now();
-  const reaped = reapOrphans();
+  const reaped = await reapOrphans();
   if (reaped.length > 0) process.stderr.write(`stopped processes an earlier, killed run left behind: ${reaped.join(', ')}\n`);
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), ENV_PREFIX));
   const logDir = path.join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const processes: ManagedProcess[] = [];
   let runner: PeerRunner | undefined;
+  let node: RealNode | undefined;
   const stopAll = async (): Promise<void> => {
-    await runner?.stop();
-    for (const p of [...processes].reverse()) await p.stop();
+    try {
+      await node?.stop();
+    } finally {
+      await runner?.stop();
+      for (const p of [...processes].reverse()) await p.stop();
+    }
   };
   let kube: KubeEnv;
   let cas: FabricCa[];
   let ordererCa: FabricCa;
   let fabric: FabricNetwork;
   try {
-    [kube, ordererCa, ...cas] = (await Promise.all([
-      startKubernetes({ dir, logDir }).then((k) => (processes.push(...k.processes), k)),
-      ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => (processes.push(ca.process), ca))),
-    ])) as [KubeEnv, FabricCa, ...FabricCa[]];
+    // The bridge must exist before the API server binds its address.
+    if (opts.realNode === true) node = await RealNode.claim(dir, logDir);
+    const realNode = node === undefined ? {} : { realNode: { address: REAL_NODE_ADDRESS } };
+    const [started] = await Promise.all([
+      Promise.all([
+        startKubernetes({ dir, logDir, ...realNode }).then((k) => (processes.push(...k.processes), k)),
+        ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => (processes.push(ca.process), ca))),
+      ]),
+      node?.startRuntime(),
+    ]);
+    [kube, ordererCa, ...cas] = started as [KubeEnv, FabricCa, ...FabricCa[]];
     [, fabric] = await Promise.all([
       createNetworkObjects(kube.kubeconfigPath, cas, dir),
       startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas }).then((f) => (processes.push(...f.processes), f)),
+      node?.join({ server: kube.server, ca: kube.ca }, kube.kubeconfigPath),
     ]);
     await storeAdminIdentities(kube.kubeconfigPath, fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })));
     mkdirSync(path.join(dir, 'runner'), { recursive: true });
@@ -144,8 +169,9 @@ async function startEnvironmentOnce(opts: { dir?: string }): Promise<Environment
       peers: fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, address: p.address, tlsRootCert: p.tlsRootCert, adminMsp: p.admin.mspDir })),
       configDir: fabricConfigDir(),
     },
-    pids: processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])),
+    pids: [...processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), ...(node?.pids() ?? [])],
     ports: listeningPorts(processes),
+    ...(node === undefined ? {} : { realNode: realNodeDetails }),
   };
   const detailsPath = path.join(dir, 'env.json');
   writeFileSync(detailsPath, JSON.stringify({ ...details, owner: process.pid }, null, 2));

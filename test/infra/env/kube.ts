@@ -14,6 +14,8 @@ export interface KubeEnv {
   server: string;
   kubeconfigPath: string;
   caCert: string;
+  /** The cluster CA with its key, to sign a real node's certificates. */
+  ca: CertPaths;
   admin: CertPaths;
   nodes: string[];
   processes: ManagedProcess[];
@@ -69,13 +71,47 @@ function kwokConfig(): string {
   return [metric, usage].map((d) => JSON.stringify(d)).join('\n---\n');
 }
 
-export async function startKubernetes(opts: { dir: string; logDir: string; nodes?: number; controllerManagerArgs?: string[] }): Promise<KubeEnv> {
+/**
+ * What changes when a real node joins: the API server listens on the node's bridge address
+ * (pods reach it there through the `kubernetes` Service) instead of loopback, dials kubelets by
+ * InternalIP with a client certificate and checks their serving certificates, authorizes nodes
+ * (Node,RBAC and NodeRestriction), and kwok leaves nodes it did not create alone.
+ */
+export interface RealNodeOptions {
+  address: string;
+}
+
+function realNodeApiServerArgs(pki: Pki, ca: CertPaths, address: string): string[] {
+  const kubeletClient = pki.issue(ca, 'apiserver-kubelet-client', { cn: 'kube-apiserver-kubelet-client', orgs: ['system:masters'], usage: 'client' });
+  return [
+    `--bind-address=${address}`,
+    `--advertise-address=${address}`,
+    '--endpoint-reconciler-type=lease',
+    '--authorization-mode=Node,RBAC',
+    '--enable-admission-plugins=NodeRestriction',
+    `--kubelet-client-certificate=${kubeletClient.cert}`,
+    `--kubelet-client-key=${kubeletClient.key}`,
+    `--kubelet-certificate-authority=${ca.cert}`,
+    '--kubelet-preferred-address-types=InternalIP,Hostname',
+  ];
+}
+
+const LOOPBACK_API_SERVER_ARGS = ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', '--authorization-mode=RBAC', '--endpoint-reconciler-type=none'];
+
+export async function startKubernetes(opts: {
+  dir: string;
+  logDir: string;
+  nodes?: number;
+  controllerManagerArgs?: string[];
+  realNode?: RealNodeOptions;
+}): Promise<KubeEnv> {
   const processes: ManagedProcess[] = [];
   const dir = path.join(opts.dir, 'kube');
   mkdirSync(dir, { recursive: true });
   const pki = new Pki(path.join(dir, 'pki'));
   const ca = pki.ca('ca', 'fabric-chatops-test-ca');
-  const serving = pki.issue(ca, 'apiserver', { cn: 'kube-apiserver', hosts: HOSTS, usage: 'server' });
+  const apiAddress = opts.realNode?.address ?? '127.0.0.1';
+  const serving = pki.issue(ca, 'apiserver', { cn: 'kube-apiserver', hosts: [...HOSTS, ...(opts.realNode === undefined ? [] : [apiAddress])], usage: 'server' });
   const admin = pki.issue(ca, 'admin', { cn: 'admin', orgs: ['system:masters'], usage: 'client' });
   const saKey = pki.key('sa');
   const saPub = pki.publicKey(saKey);
@@ -103,22 +139,19 @@ export async function startKubernetes(opts: { dir: string; logDir: string; nodes
     processes.push(etcd);
     await etcd.waitUntil('/health answered', () => httpOk(`http://127.0.0.1:${etcdPort}/health`));
 
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${apiAddress}:${apiPort}`;
     const apiserver = ManagedProcess.start(
       'kube-apiserver',
       binary('kube-apiserver'),
       [
         `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-        '--bind-address=127.0.0.1',
-        '--advertise-address=127.0.0.1',
+        ...(opts.realNode === undefined ? LOOPBACK_API_SERVER_ARGS : realNodeApiServerArgs(pki, ca, apiAddress)),
         `--secure-port=${apiPort}`,
         `--tls-cert-file=${serving.cert}`,
         `--tls-private-key-file=${serving.key}`,
         `--client-ca-file=${ca.cert}`,
-        '--authorization-mode=RBAC',
         '--service-cluster-ip-range=10.0.0.0/24',
         '--allow-privileged=true',
-        '--endpoint-reconciler-type=none',
         `--service-account-issuer=${server}`,
         `--service-account-key-file=${saPub}`,
         `--service-account-signing-key-file=${saKey}`,
@@ -158,7 +191,7 @@ export async function startKubernetes(opts: { dir: string; logDir: string; nodes
       binary('kwok'),
       [
         `--kubeconfig=${kubeconfigPath}`,
-        '--manage-all-nodes=true',
+        ...(opts.realNode === undefined ? ['--manage-all-nodes=true'] : ['--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake']),
         `--config=${kwokConfigPath}`,
         ...stages,
         '--node-lease-duration-seconds=40',
@@ -225,12 +258,13 @@ export async function startKubernetes(opts: { dir: string; logDir: string; nodes
 
     await kwok.waitUntil('every node to be Ready', async () => {
       const list = await core.listNode();
-      return list.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length === nodes.length;
+      const ready = (n: (typeof list.items)[number]) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
+      return list.items.filter((n) => nodes.includes(n.metadata?.name ?? '') && ready(n)).length === nodes.length;
     });
     await metricsServer.waitUntil('metrics.k8s.io to be served', async () => (await httpsGet(`${server}/apis/metrics.k8s.io/v1beta1/nodes`, asAdmin)).status === 200, 90_000);
     // The StatefulSet controller must be up before a test scales one.
     await kcm.waitUntil('the default ServiceAccount to exist', async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata?.name === 'default');
-    return { server, kubeconfigPath, caCert: ca.cert, admin, nodes, processes };
+    return { server, kubeconfigPath, caCert: ca.cert, ca, admin, nodes, processes };
   } catch (err) {
     await Promise.all(processes.map((p) => p.stop()));
     throw err;

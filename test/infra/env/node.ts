@@ -1,0 +1,118 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import type { ManagedProcess } from './proc.js';
+import { Pki } from './pki.js';
+import { startCoreDns, startKubelet, startKubeProxy, type ControlPlane, type NodeContext } from './real-node/components.js';
+import { containerdSocket, startContainerd } from './real-node/containerd.js';
+import { cleanHost, claimHost } from './real-node/host.js';
+import { processAlive, readHostRecord, updateHostRecord, type HostRecord } from './real-node/host-record.js';
+import { importImages } from './real-node/images.js';
+import { BRIDGE_IP, IMAGES, NODE_NAME, TAINT } from './real-node/layout.js';
+
+/** What tests need to put pods on the real node. */
+export interface RealNodeDetails {
+  name: string;
+  /** The node's address on its bridge; what pods must reach listens there. */
+  address: string;
+  images: typeof IMAGES;
+  /** Pods meant for the real node tolerate it (and select the node by name). */
+  taint: typeof TAINT;
+}
+
+export const realNodeDetails: RealNodeDetails = { name: NODE_NAME, address: BRIDGE_IP, images: IMAGES, taint: TAINT };
+export const REAL_NODE_ADDRESS = BRIDGE_IP;
+
+/** CoreDNS's read access, as kubeadm grants it (`system:coredns`). */
+async function grantCoreDns(kubeconfigPath: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const name = 'system:coredns';
+  await rbac.createClusterRole({
+    body: {
+      metadata: { name },
+      rules: [
+        { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+      ],
+    },
+  });
+  await rbac.createClusterRoleBinding({
+    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [{ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' }] },
+  });
+}
+
+async function waitForReadyNode(kubeconfigPath: string, kubelet: ManagedProcess): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  await kubelet.waitUntil(`node ${NODE_NAME} to be Ready`, async () => {
+    const node = await core.readNode({ name: NODE_NAME });
+    return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+  });
+}
+
+/**
+ * A real node on this machine: containerd, the kubelet, kube-proxy and CoreDNS, joined to the
+ * environment's control plane. In three steps: `claim` (before the API server starts, which
+ * binds the bridge address), `startRuntime` (alongside the control plane), `join` (after it).
+ */
+export class RealNode {
+  private readonly processes: ManagedProcess[] = [];
+
+  private constructor(
+    private readonly record: HostRecord,
+    private readonly logDir: string,
+  ) {}
+
+  static async claim(envDir: string, logDir: string): Promise<RealNode> {
+    const nodeDir = path.join(envDir, 'node');
+    mkdirSync(nodeDir, { recursive: true });
+    return new RealNode(await claimHost(nodeDir, containerdSocket(nodeDir)), logDir);
+  }
+
+  private get nodeDir(): string {
+    return this.record.nodeDir;
+  }
+
+  private track(p: ManagedProcess): ManagedProcess {
+    this.processes.push(p);
+    if (p.pid !== undefined) this.record.pids.push(p.pid);
+    updateHostRecord(this.record);
+    return p;
+  }
+
+  async startRuntime(): Promise<void> {
+    this.track(await startContainerd(this.nodeDir, this.logDir));
+    importImages(this.record.containerdSocket);
+  }
+
+  async join(controlPlane: ControlPlane, adminKubeconfig: string): Promise<void> {
+    const ctx: NodeContext = { nodeDir: this.nodeDir, logDir: this.logDir, pki: new Pki(path.join(this.nodeDir, 'pki')), controlPlane };
+    await grantCoreDns(adminKubeconfig);
+    const kubelet = this.track(await startKubelet(ctx, this.record.containerdSocket));
+    const [proxy, dns] = await Promise.all([startKubeProxy(ctx), startCoreDns(ctx)]);
+    this.track(proxy);
+    this.track(dns);
+    await waitForReadyNode(adminKubeconfig, kubelet);
+  }
+
+  pids(): number[] {
+    return this.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
+  }
+
+  /** Stops the programs gracefully (the kubelet first), then undoes everything host-wide. */
+  async stop(): Promise<void> {
+    for (const p of this.processes.filter((p) => p.name !== 'containerd')) await p.stop();
+    await cleanHost(this.record);
+  }
+}
+
+/** The real node of an environment whose owner was killed: undone as its teardown would. */
+export async function reapOrphanNode(): Promise<string | undefined> {
+  const record = readHostRecord();
+  if (record === undefined || processAlive(record.owner)) return undefined;
+  await cleanHost(record);
+  return `the real node in ${record.nodeDir}`;
+}

@@ -1,0 +1,70 @@
+import { closeSync, existsSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { LOCK_FILE } from './layout.js';
+
+/**
+ * What the real node changes on the machine beyond its own directory, written before the first
+ * change so that a teardown, or the reaper after a killed run, can undo exactly that.
+ */
+export interface HostRecord {
+  /** The process that started the environment; the record is stale once it is gone. */
+  owner: number;
+  nodeDir: string;
+  containerdSocket: string;
+  /** Kernel settings (paths under /proc/sys) as they were before the node started. */
+  kernelSettings: Record<string, string>;
+  /** iptables chains (`iptables:nat:KUBE-X`) of the node's prefixes that existed before: not ours. */
+  chainsBefore: string[];
+  /** iptables tables (`ip6tables:nat`) that existed before: an empty one the node made goes. */
+  tablesBefore: string[];
+  /** Host paths the node's programs write to that did not exist before: removed at teardown. */
+  absentBefore: string[];
+  /** kubelet, kube-proxy, CoreDNS and containerd once started. */
+  pids: number[];
+}
+
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function readHostRecord(): HostRecord | undefined {
+  if (!existsSync(LOCK_FILE)) return undefined;
+  try {
+    return JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as HostRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Takes the machine's one real-node slot; fails if a live environment holds it. */
+export function createHostRecord(record: HostRecord): void {
+  let fd: number;
+  try {
+    fd = openSync(LOCK_FILE, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const holder = readHostRecord();
+    throw new Error(
+      `another environment on this machine has the real node (${holder === undefined ? 'unreadable ' + LOCK_FILE : `pid ${holder.owner}, ${holder.nodeDir}`})`,
+    );
+  }
+  writeSync(fd, JSON.stringify(record, null, 2));
+  closeSync(fd);
+}
+
+export function updateHostRecord(record: HostRecord): void {
+  writeFileSync(`${LOCK_FILE}.partial`, JSON.stringify(record, null, 2), { mode: 0o600 });
+  renameSync(`${LOCK_FILE}.partial`, LOCK_FILE);
+}
+
+export function removeHostRecord(): void {
+  try {
+    unlinkSync(LOCK_FILE);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

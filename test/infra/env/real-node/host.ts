@@ -1,0 +1,104 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { bridgeExists, createBridge, existingTables, isolateBridge, nodeChains, removeNodeNetwork } from './host-network.js';
+import { createHostRecord, processAlive, readHostRecord, removeHostRecord, type HostRecord } from './host-record.js';
+import {
+  absentHostPaths,
+  createNodeCgroups,
+  nodeCgroupProcesses,
+  readKernelSettings,
+  removeHostFiles,
+  removeNodeCgroups,
+  restoreKernelSettings,
+  unmountUnder,
+} from './host-state.js';
+import { BRIDGE } from './layout.js';
+
+/** containerd-shim processes hard-code their sockets' directory; they are re-parented to init. */
+const SHIM_SOCKETS = '/run/containerd';
+
+function commandLine(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return [];
+  }
+}
+
+/** containerd shims serving the node's containerd (found by the address they report to). */
+function shimPids(containerdSocket: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      const args = commandLine(pid);
+      return (args[0] ?? '').includes('containerd-shim') && args[args.indexOf('-address') + 1] === containerdSocket;
+    });
+}
+
+async function killAndWait(pids: number[], what: string): Promise<void> {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  const deadline = Date.now() + 10_000;
+  while (pids.some(processAlive)) {
+    if (Date.now() > deadline) throw new Error(`${what} ${pids.filter(processAlive).join(', ')} did not die`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Takes the machine's real-node slot and prepares the host: the record of what is about to
+ * change, the pods' bridge (isolated from every other interface), the pods' cgroup root.
+ */
+export async function claimHost(nodeDir: string, containerdSocket: string): Promise<HostRecord> {
+  const stale = readHostRecord();
+  if (stale !== undefined && !processAlive(stale.owner)) await cleanHost(stale);
+  if (bridgeExists()) throw new Error(`the interface ${BRIDGE} exists but no environment claims it: remove it (ip link del ${BRIDGE})`);
+  const record: HostRecord = {
+    owner: process.pid,
+    nodeDir,
+    containerdSocket,
+    kernelSettings: readKernelSettings(),
+    chainsBefore: nodeChains(),
+    tablesBefore: existingTables(),
+    absentBefore: absentHostPaths(),
+    pids: [],
+  };
+  createHostRecord(record);
+  try {
+    createBridge();
+    isolateBridge();
+    createNodeCgroups();
+  } catch (err) {
+    await cleanHost(record);
+    throw err;
+  }
+  return record;
+}
+
+/**
+ * Undoes everything the record's node did to the machine, whether it stopped cleanly or its
+ * owner was killed: programs, containers, shims, containerd; mounts; cgroups; iptables chains
+ * and the bridge; host files; kernel settings; then the record itself.
+ */
+export async function cleanHost(record: HostRecord): Promise<void> {
+  const ours = record.pids.filter((pid) => processAlive(pid) && commandLine(pid).some((a) => a.includes(record.nodeDir)));
+  const containerd = ours.filter((pid) => (commandLine(pid)[0] ?? '').endsWith('/containerd'));
+  await killAndWait(
+    ours.filter((pid) => !containerd.includes(pid)),
+    'node programs',
+  );
+  await killAndWait(nodeCgroupProcesses(), 'container processes');
+  await killAndWait(shimPids(record.containerdSocket), 'containerd shims');
+  await killAndWait(containerd, 'containerd');
+  unmountUnder([record.nodeDir, SHIM_SOCKETS]);
+  removeNodeCgroups();
+  removeNodeNetwork(record.chainsBefore, record.tablesBefore);
+  removeHostFiles(record.absentBefore, record.nodeDir);
+  restoreKernelSettings(record.kernelSettings);
+  removeHostRecord();
+}

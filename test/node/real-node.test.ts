@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { startEnvironment, type Environment, type EnvDetails } from '../infra/env/environment.js';
+import { apply, busyboxPod, eventually, kubectl, type RealNode } from './support.js';
+
+const NS = 'real-node-test';
+let env: Environment;
+let details: EnvDetails;
+let node: RealNode;
+
+beforeAll(async () => {
+  env = await startEnvironment({ realNode: true });
+  details = env.details;
+  if (details.realNode === undefined) throw new Error('the environment has no real node');
+  node = details.realNode;
+  process.stdout.write(`environment with a real node up in ${(env.startedInMs / 1000).toFixed(1)} s (${details.dir})\n`);
+  await kubectl(details, ['create', 'namespace', NS]);
+  // A web server the Service and DNS tests reach, and a client to reach it from.
+  const web = 'mkdir -p /www && echo "served by $(hostname)" > /www/index.html && echo "web started" && touch /tmp/ready && exec httpd -f -p 8080 -h /www';
+  await apply(details, busyboxPod(node, NS, 'web', ['sh', '-c', web], { ready: true }));
+  await apply(details, busyboxPod(node, NS, 'client', ['sleep', '3600']));
+  await apply(details, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
+  await kubectl(details, ['wait', '-n', NS, '--for=condition=Ready', 'pod/web', 'pod/client', '--timeout=60s']);
+}, 240_000);
+
+afterAll(async () => {
+  await env?.stop();
+}, 120_000);
+
+it('the real node is registered and Ready beside kwok fake nodes, with containerd as its runtime', async () => {
+  const nodes = JSON.parse(await kubectl(details, ['get', 'nodes', '-o', 'json'])) as {
+    items: {
+      metadata: { name: string; annotations?: Record<string, string> };
+      status: { conditions: { type: string; status: string }[]; addresses: { type: string; address: string }[]; nodeInfo: { containerRuntimeVersion: string; kubeletVersion: string } };
+    }[];
+  };
+  const real = nodes.items.find((n) => n.metadata.name === node.name);
+  expect(real?.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');
+  expect(real?.metadata.annotations?.['kwok.x-k8s.io/node']).toBeUndefined();
+  expect(real?.status.nodeInfo.containerRuntimeVersion).toMatch(/^containerd:\/\/1\./);
+  expect(real?.status.nodeInfo.kubeletVersion).toBe('v1.35.4');
+  expect(real?.status.addresses).toContainEqual({ type: 'InternalIP', address: node.address });
+  expect(nodes.items.filter((n) => n.metadata.annotations?.['kwok.x-k8s.io/node'] === 'fake').length).toBeGreaterThan(0);
+});
+
+it('a busybox pod runs on it, Running and Ready, in a container of its own', async () => {
+  const pod = JSON.parse(await kubectl(details, ['get', 'pod', '-n', NS, 'web', '-o', 'json'])) as {
+    spec: { nodeName: string };
+    status: { phase: string; podIP: string; containerStatuses: { ready: boolean; containerID: string }[] };
+  };
+  expect(pod.spec.nodeName).toBe(node.name);
+  expect(pod.status.phase).toBe('Running');
+  expect(pod.status.containerStatuses[0]?.ready).toBe(true);
+  expect(pod.status.containerStatuses[0]?.containerID).toMatch(/^containerd:\/\//);
+  expect(pod.status.podIP.startsWith('10.244.0.')).toBe(true);
+});
+
+it('kubectl exec runs a command in the container and returns its output', async () => {
+  expect((await kubectl(details, ['exec', '-n', NS, 'web', '--', 'sh', '-c', 'echo "$((6 * 7)) from $(hostname) as $(id -u)"'])).trim()).toBe('42 from web as 0');
+  expect((await kubectl(details, ['exec', '-i', '-n', NS, 'web', '--', 'tr', 'a-z', 'A-Z'], 'through stdin\n')).trim()).toBe('THROUGH STDIN');
+});
+
+it('kubectl logs shows what the container printed', async () => {
+  expect(await kubectl(details, ['logs', '-n', NS, 'web'])).toContain('web started');
+});
+
+it('a ClusterIP Service reaches the pod through kube-proxy', async () => {
+  const clusterIp = (await kubectl(details, ['get', 'service', '-n', NS, 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  expect(clusterIp).toMatch(/^10\.0\.0\.\d+$/);
+  const answer = await eventually('an answer through the Service', async () => {
+    const out = await kubectl(details, ['exec', '-n', NS, 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 ${clusterIp} 80`]);
+    return out.includes('200 OK') ? out : undefined;
+  });
+  expect(answer).toContain('served by web');
+});
+
+it('a Service name resolves inside a pod through CoreDNS, and nothing outside the cluster does', async () => {
+  const clusterIp = (await kubectl(details, ['get', 'service', '-n', NS, 'web', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const answer = await eventually('the Service name to resolve', async () => {
+    const out = await kubectl(details, ['exec', '-n', NS, 'client', '--', 'nslookup', `web.${NS}.svc.cluster.local`]);
+    return out.includes(`Address: ${clusterIp}`) ? out : undefined;
+  });
+  expect(answer).toContain(`web.${NS}.svc.cluster.local`);
+  // Short names work through the search path the kubelet writes into the pod.
+  expect(await kubectl(details, ['exec', '-n', NS, 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 web 80`])).toContain('served by web');
+  await expect(kubectl(details, ['exec', '-n', NS, 'client', '--', 'nslookup', 'example.com'])).rejects.toMatchObject({ stdout: expect.stringContaining("can't find example.com") });
+});
+
+it('a memory limit is enforced: a container that goes past it is OOMKilled', async () => {
+  await apply(details, busyboxPod(node, NS, 'hog', ['dd', 'if=/dev/zero', 'of=/dev/null', 'bs=64M', 'count=1'], { memoryLimit: '16Mi' }));
+  const terminated = await eventually('the container to terminate', async () => {
+    const state = await kubectl(details, ['get', 'pod', '-n', NS, 'hog', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated}']);
+    return state === '' ? undefined : (JSON.parse(state) as { reason: string; exitCode: number });
+  });
+  expect(terminated).toMatchObject({ reason: 'OOMKilled', exitCode: 137 });
+});
