@@ -1,6 +1,8 @@
 import { expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { isAlive, startEnvironment } from '../infra/env/environment.js';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isAlive, reapOrphans, startEnvironment, type EnvDetails } from '../infra/env/environment.js';
 import { nodeCgroupProcesses } from '../infra/env/real-node/host-state.js';
 import { processesMentioning, snapshotHost } from './host-snapshot.js';
 import { apply, busyboxPod, kubectl } from './support.js';
@@ -34,4 +36,40 @@ it('an environment with a real node, stopped, leaves no process, mount, interfac
   } finally {
     if (!stopped) await env.stop().catch(() => undefined);
   }
+}, 180_000);
+
+/** `npm run env:up` as compiled by `npm run build:infra`, with a real node; resolves once it is up. */
+async function startCliEnvironment(): Promise<{ pid: number; details: EnvDetails }> {
+  const cli = fileURLToPath(new URL('../../.build/test/infra/env/cli.js', import.meta.url));
+  const child = spawn(process.execPath, [cli], { env: { ...process.env, FCO_REAL_NODE: '1' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const detailsPath = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /Details: (\S+\.json)\./.exec(out);
+      if (m?.[1] !== undefined) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`env:up exited (${code}) before it was up:\n${out}`)));
+  });
+  if (child.pid === undefined) throw new Error('env:up has no pid');
+  return { pid: child.pid, details: JSON.parse(readFileSync(detailsPath, 'utf8')) as EnvDetails };
+}
+
+it("a real node whose run was killed (no teardown) is undone by the next run's reaper", async () => {
+  const before = snapshotHost();
+  const { pid, details } = await startCliEnvironment();
+  const node = details.realNode;
+  if (node === undefined) throw new Error('no real node');
+  await apply(details, busyboxPod(node, 'default', 'sleeper', ['sleep', '3600']));
+  await kubectl(details, ['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=60s']);
+  const left = [...details.pids, ...nodeCgroupProcesses(), ...processesMentioning(details.dir)];
+
+  process.kill(pid, 'SIGKILL');
+  await new Promise((r) => setTimeout(r, 500));
+  expect(left.filter(isAlive).length).toBeGreaterThan(0);
+  const reaped = await reapOrphans();
+  expect(reaped).toContain(`the real node in ${details.dir}/node`);
+  expect(left.filter(isAlive)).toEqual([]);
+  expect(existsSync(details.dir)).toBe(false);
+  expect(snapshotHost()).toEqual(before);
 }, 180_000);

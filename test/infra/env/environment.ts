@@ -58,6 +58,7 @@ const ENV_PREFIX = 'fco-env-';
  */
 export async function reapOrphans(): Promise<string[]> {
   const reaped: string[] = [];
+  const killed: number[] = [];
   const node = await reapOrphanNode();
   if (node !== undefined) reaped.push(node);
   for (const name of readdirSync(os.tmpdir()).filter((n) => n.startsWith(ENV_PREFIX))) {
@@ -78,10 +79,13 @@ export async function reapOrphans(): Promise<string[]> {
       }
       if (!cmd.startsWith(cacheDir())) continue;
       process.kill(pid, 'SIGKILL');
+      killed.push(pid);
       reaped.push(`${path.basename(cmd)} (${pid})`);
     }
     rmSync(dir, { recursive: true, force: true });
   }
+  // Orphans are re-parented to init, which reaps them shortly after they die.
+  for (const deadline = Date.now() + 10_000; killed.some(isAlive) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 100));
   return reaped;
 }
 
