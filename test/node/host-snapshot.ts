@@ -73,3 +73,33 @@ export function processesMentioning(text: string): number[] {
     })
     .map(Number);
 }
+
+/** A process as pid and start time, so a pid the kernel hands out again is not taken for it. */
+export function processIdentities(pids: number[]): string[] {
+  return pids.flatMap((pid) => {
+    try {
+      // Field 22 of /proc/<pid>/stat (start time); fields after the parenthesised name.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return [`${pid}@${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''}`];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** Those of `identities` still running, with their command lines. */
+export const stillRunning = (identities: string[]): string[] => {
+  const now = new Set(processIdentities(identities.map((id) => Number(id.split('@')[0]))));
+  const commandLine = (id: string): string => {
+    try {
+      const pid = id.split('@')[0] ?? '';
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const [state, parent] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+      return `${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)} state ${state} parent ${parent} ${command}`;
+    } catch {
+      return '';
+    }
+  };
+  return identities.filter((id) => now.has(id)).map((id) => `${id} ${commandLine(id)}`);
+};

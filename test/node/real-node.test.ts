@@ -12,7 +12,8 @@ beforeAll(async () => {
   details = env.details;
   if (details.realNode === undefined) throw new Error('the environment has no real node');
   node = details.realNode;
-  process.stdout.write(`environment with a real node up in ${(env.startedInMs / 1000).toFixed(1)} s (${details.dir})\n`);
+  const steps = Object.entries(node.startTimings).map(([step, ms]) => `${step} ${(ms / 1000).toFixed(1)} s`);
+  process.stdout.write(`environment with a real node up in ${(env.startedInMs / 1000).toFixed(1)} s; the node: ${steps.join(', ')}\n`);
   await kubectl(details, ['create', 'namespace', NS]);
   // A web server the Service and DNS tests reach, and a client to reach it from.
   const web = 'mkdir -p /www && echo "served by $(hostname)" > /www/index.html && echo "web started" && touch /tmp/ready && exec httpd -f -p 8080 -h /www';

@@ -2,9 +2,9 @@ import { expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isAlive, reapOrphans, startEnvironment, type EnvDetails } from '../infra/env/environment.js';
+import { reapOrphans, startEnvironment, type EnvDetails } from '../infra/env/environment.js';
 import { nodeCgroupProcesses } from '../infra/env/real-node/host-state.js';
-import { processesMentioning, snapshotHost } from './host-snapshot.js';
+import { processesMentioning, processIdentities, snapshotHost, stillRunning } from './host-snapshot.js';
 import { apply, busyboxPod, kubectl } from './support.js';
 
 it('an environment with a real node, stopped, leaves no process, mount, interface, container, iptables chain, cgroup or setting behind', async () => {
@@ -25,11 +25,11 @@ it('an environment with a real node, stopped, leaves no process, mount, interfac
     expect(during.cgroups).toContain('memory/fabric-chatops-node');
     const containers = nodeCgroupProcesses();
     expect(containers.length).toBeGreaterThanOrEqual(2); // the sandbox's pause and sleep
-    const started = [...details.pids, ...containers, ...processesMentioning(details.dir)];
+    const started = processIdentities([...details.pids, ...containers, ...processesMentioning(details.dir)]);
 
     await env.stop();
     stopped = true;
-    expect(started.filter(isAlive)).toEqual([]);
+    expect(stillRunning(started)).toEqual([]);
     expect(processesMentioning(details.dir)).toEqual([]);
     expect(existsSync(details.dir)).toBe(false);
     expect(snapshotHost()).toEqual(before);
@@ -62,14 +62,14 @@ it("a real node whose run was killed (no teardown) is undone by the next run's r
   if (node === undefined) throw new Error('no real node');
   await apply(details, busyboxPod(node, 'default', 'sleeper', ['sleep', '3600']));
   await kubectl(details, ['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=60s']);
-  const left = [...details.pids, ...nodeCgroupProcesses(), ...processesMentioning(details.dir)];
+  const left = processIdentities([...details.pids, ...nodeCgroupProcesses(), ...processesMentioning(details.dir)]);
 
   process.kill(pid, 'SIGKILL');
   await new Promise((r) => setTimeout(r, 500));
-  expect(left.filter(isAlive).length).toBeGreaterThan(0);
+  expect(stillRunning(left).length).toBeGreaterThan(0);
   const reaped = await reapOrphans();
   expect(reaped).toContain(`the real node in ${details.dir}/node`);
-  expect(left.filter(isAlive)).toEqual([]);
+  expect(stillRunning(left)).toEqual([]);
   expect(existsSync(details.dir)).toBe(false);
   expect(snapshotHost()).toEqual(before);
 }, 180_000);

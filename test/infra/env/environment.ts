@@ -121,10 +121,11 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   let node: RealNode | undefined;
   const stopAll = async (): Promise<void> => {
     try {
-      await node?.stop();
-    } finally {
+      await node?.stopPrograms();
       await runner?.stop();
       for (const p of [...processes].reverse()) await p.stop();
+    } finally {
+      await node?.release();
     }
   };
   let kube: KubeEnv;
@@ -175,7 +176,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     },
     pids: [...processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), ...(node?.pids() ?? [])],
     ports: listeningPorts(processes),
-    ...(node === undefined ? {} : { realNode: realNodeDetails }),
+    ...(node === undefined ? {} : { realNode: { ...realNodeDetails, startTimings: node.timings } }),
   };
   const detailsPath = path.join(dir, 'env.json');
   writeFileSync(detailsPath, JSON.stringify({ ...details, owner: process.pid }, null, 2));

@@ -18,9 +18,11 @@ export interface RealNodeDetails {
   images: typeof IMAGES;
   /** Pods meant for the real node tolerate it (and select the node by name). */
   taint: typeof TAINT;
+  /** Milliseconds each step of the node's start took. */
+  startTimings: Record<string, number>;
 }
 
-export const realNodeDetails: RealNodeDetails = { name: NODE_NAME, address: BRIDGE_IP, images: IMAGES, taint: TAINT };
+export const realNodeDetails: Omit<RealNodeDetails, 'startTimings'> = { name: NODE_NAME, address: BRIDGE_IP, images: IMAGES, taint: TAINT };
 export const REAL_NODE_ADDRESS = BRIDGE_IP;
 
 /** CoreDNS's read access, as kubeadm grants it (`system:coredns`). */
@@ -60,6 +62,8 @@ async function waitForReadyNode(kubeconfigPath: string, kubelet: ManagedProcess)
  */
 export class RealNode {
   private readonly processes: ManagedProcess[] = [];
+  /** How long each start step took (ms), in the order they ran. */
+  readonly timings: Record<string, number> = {};
 
   private constructor(
     private readonly record: HostRecord,
@@ -67,9 +71,19 @@ export class RealNode {
   ) {}
 
   static async claim(envDir: string, logDir: string): Promise<RealNode> {
+    const t0 = Date.now();
     const nodeDir = path.join(envDir, 'node');
     mkdirSync(nodeDir, { recursive: true });
-    return new RealNode(await claimHost(nodeDir, containerdSocket(nodeDir)), logDir);
+    const node = new RealNode(await claimHost(nodeDir, containerdSocket(nodeDir)), logDir);
+    node.timings['host claimed (lock, bridge, cgroups)'] = Date.now() - t0;
+    return node;
+  }
+
+  private async timed<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    const result = await work();
+    this.timings[step] = Date.now() - t0;
+    return result;
   }
 
   private get nodeDir(): string {
@@ -84,27 +98,35 @@ export class RealNode {
   }
 
   async startRuntime(): Promise<void> {
-    this.track(await startContainerd(this.nodeDir, this.logDir));
-    importImages(this.record.containerdSocket);
+    this.track(await this.timed('containerd', () => startContainerd(this.nodeDir, this.logDir)));
+    await this.timed('images imported', async () => importImages(this.record.containerdSocket));
   }
 
   async join(controlPlane: ControlPlane, adminKubeconfig: string): Promise<void> {
     const ctx: NodeContext = { nodeDir: this.nodeDir, logDir: this.logDir, pki: new Pki(path.join(this.nodeDir, 'pki')), controlPlane };
     await grantCoreDns(adminKubeconfig);
-    const kubelet = this.track(await startKubelet(ctx, this.record.containerdSocket));
-    const [proxy, dns] = await Promise.all([startKubeProxy(ctx), startCoreDns(ctx)]);
+    const kubelet = this.track(await this.timed('kubelet healthy', () => startKubelet(ctx, this.record.containerdSocket)));
+    const [proxy, dns] = await this.timed('kube-proxy and CoreDNS healthy', () => Promise.all([startKubeProxy(ctx), startCoreDns(ctx)]));
     this.track(proxy);
     this.track(dns);
-    await waitForReadyNode(adminKubeconfig, kubelet);
+    await this.timed('node Ready', () => waitForReadyNode(adminKubeconfig, kubelet));
   }
 
   pids(): number[] {
     return this.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
   }
 
-  /** Stops the programs gracefully (the kubelet first), then undoes everything host-wide. */
-  async stop(): Promise<void> {
+  /** Stops the kubelet, kube-proxy and CoreDNS gracefully; containers run on until `release`. */
+  async stopPrograms(): Promise<void> {
     for (const p of this.processes.filter((p) => p.name !== 'containerd')) await p.stop();
+  }
+
+  /**
+   * Undoes everything host-wide: containers, containerd, mounts, the bridge... Last, once the
+   * API server (listening on the bridge address) has stopped, or it waits out its clients.
+   */
+  async release(): Promise<void> {
+    await this.stopPrograms();
     await cleanHost(this.record);
   }
 }

@@ -92,9 +92,10 @@ export async function cleanHost(record: HostRecord): Promise<void> {
     ours.filter((pid) => !containerd.includes(pid)),
     'node programs',
   );
+  // containerd first: while it runs it starts more shims (`shim delete`) as containers die.
+  await killAndWait(containerd, 'containerd');
   await killAndWait(nodeCgroupProcesses(), 'container processes');
   await killAndWait(shimPids(record.containerdSocket), 'containerd shims');
-  await killAndWait(containerd, 'containerd');
   unmountUnder([record.nodeDir, SHIM_SOCKETS]);
   removeNodeCgroups();
   removeNodeNetwork(record.chainsBefore, record.tablesBefore);
