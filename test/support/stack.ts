@@ -71,7 +71,7 @@ export interface Stack {
   readonly slack: SlackEmulator;
   /** The process serving Slack now (the last one startBot started). */
   readonly bot: AppProcess;
-  /** The workers running now, oldest first (replaced ones are gone from here). */
+  /** The workers started, oldest first; replaceWorker takes out the one it kills. */
   readonly workers: readonly AppProcess[];
   /** Every process the stack started, in order, stopped or not. */
   readonly processes: readonly AppProcess[];
