@@ -6,9 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { FabricCaClient, MANAGED_ATTRIBUTE, type RegisteredIdentity, type RegistrarIdentity } from '../../src/fabric/ca.js';
 import { binary } from '../infra/env/binaries.js';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { testEnvironment } from './support.js';
 
 /**
@@ -20,15 +19,10 @@ import { testEnvironment } from './support.js';
  */
 const run = promisify(execFile);
 const env = testEnvironment();
-const SECRET = 'ca-trust-secret';
-const TOKEN = 'xoxb-ca-trust-token';
 const OPS = 'C0OPS';
 const stamp = Date.now().toString(36);
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-const apps: AppProcess[] = [];
-let bot: AppProcess;
+let stack: Stack;
 const work = mkdtempSync(path.join(os.tmpdir(), 'fco-ca-trust-'));
 
 const caOf = (org: string) => {
@@ -79,13 +73,10 @@ const bootstrapPassword = (org: string): string => {
   return /^\s*pass:\s*"?([^"\s]+)"?\s*$/m.exec(config)?.[1] as string;
 };
 
-const events = (): string => `${bot.url}/slack/events`;
-const ephemerals = (user: string): StoredMessage[] => slack.messages().filter((m) => m.ephemeral && m.user === user);
 async function command(user: string, text: string): Promise<string> {
-  const before = ephemerals(user).length;
-  const res = await slack.sendSlashCommand(events(), { text, userId: user, channelId: OPS }, { secret: SECRET });
+  const res = await stack.command(text, { user, channel: OPS });
   expect(res.status).toBe(200);
-  return eventually(`the answer to ${text}`, () => (ephemerals(user).length > before ? (ephemerals(user).at(-1)?.text ?? '') : undefined), 20_000);
+  return (await res.answer(20_000)).text ?? '';
 }
 /** How the job the answer names ended, as its status message says. */
 function outcome(answer: string): Promise<string> {
@@ -93,31 +84,33 @@ function outcome(answer: string): Promise<string> {
   if (id === undefined) throw new Error(`no job in: ${answer}`);
   return eventually(`job ${id} to end`, () => {
     // The job's own status message, not the approval card that lists its steps.
-    const m = slack.messages(OPS).find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`Job \`${id}\``) && !JSON.stringify(x.blocks).includes('Approval needed'));
+    const m = stack.slack.messages(OPS).find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`Job \`${id}\``) && !JSON.stringify(x.blocks).includes('Approval needed'));
     const text = JSON.stringify(m?.blocks ?? []);
     return /succeeded|failed/.test(text) ? text : undefined;
   }, 60_000);
 }
 async function approve(answer: string, admin: string): Promise<string> {
   const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
-  const card = await eventually('the card', () => slack.messages(OPS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
-  await slack.clickButton(events(), { userId: admin, channelId: OPS, messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+  const card = await eventually('the card', () => stack.slack.messages(OPS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+  await stack.click(card, 'approval_approve', { user: admin, value: id });
   return outcome(`Queued job \`${id}\``);
 }
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: [OPS, 'C0ALERTS'], users: ['U0ALICE', 'U0BOB', 'U0ADMIN1', 'U0ADMIN1B', 'U0ADMIN2'].map((id) => ({ id, name: id.toLowerCase() })) });
-  const common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: env.botConfig, KUBECONFIG: env.kubeconfig, STATUS_UPDATE_INTERVAL_MS: '200' };
-  apps.push(await startApp({ ...common, ROLE: 'worker' }));
-  bot = await startApp({ ...common, ROLE: 'bot' });
-  apps.push(bot);
+  stack = await startStack({
+    secret: 'ca-trust-secret',
+    token: 'xoxb-ca-trust-token',
+    channels: [OPS, 'C0ALERTS'],
+    users: ['U0ALICE', 'U0BOB', 'U0ADMIN1', 'U0ADMIN1B', 'U0ADMIN2'],
+    config: env.botConfig,
+    env: { KUBECONFIG: env.kubeconfig, STATUS_UPDATE_INTERVAL_MS: '200' },
+    bot: 'bot',
+    workers: 1,
+  });
 });
 
 afterAll(async () => {
-  for (const a of apps) await a.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { connectKube } from '../../src/k8s/client.js';
 import { readIdentity } from '../../src/k8s/identities.js';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { testEnvironment } from './support.js';
 
 /**
@@ -17,15 +17,10 @@ import { testEnvironment } from './support.js';
  */
 const env = testEnvironment();
 const kube = connectKube(env.kubeconfig);
-const SECRET = 'expiry-signing-secret';
-const TOKEN = 'xoxb-expiry-token';
 const ALERTS = 'C0ALERTS';
 const IDENTITY = 'expiry-watch';
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let bot: AppProcess;
-const apps: AppProcess[] = [];
+let stack: Stack;
 const work = mkdtempSync(path.join(os.tmpdir(), 'fco-expiry-'));
 
 beforeAll(async () => {
@@ -37,28 +32,30 @@ beforeAll(async () => {
   config.alerts = { certExpiryDays: 400 };
   const file = path.join(work, 'config.yaml');
   writeFileSync(file, stringify(config));
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', ALERTS], users: ['U0ALICE', 'U0VIEWER', 'U0VIEWER1'].map((id) => ({ id, name: id.toLowerCase() })) });
-  const common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: file, KUBECONFIG: env.kubeconfig, CERT_SCAN_MS: '1500' };
-  for (let i = 0; i < 2; i++) apps.push(await startApp({ ...common, ROLE: 'worker' }));
-  bot = await startApp({ ...common, ROLE: 'bot' });
-  apps.push(bot);
+  stack = await startStack({
+    secret: 'expiry-signing-secret',
+    token: 'xoxb-expiry-token',
+    channels: ['C0OPS', ALERTS],
+    users: ['U0ALICE', 'U0VIEWER', 'U0VIEWER1'],
+    config: file,
+    env: { KUBECONFIG: env.kubeconfig, CERT_SCAN_MS: '1500' },
+    bot: 'bot',
+    workers: 2,
+  });
 });
 
 afterAll(async () => {
-  for (const a of apps) await a.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
-const warnings = (): StoredMessage[] => slack.messages(ALERTS).filter((m) => (m.text ?? '').includes('expire') && JSON.stringify(m.blocks ?? []).includes(IDENTITY));
+const warnings = (): StoredMessage[] => stack.slack.messages(ALERTS).filter((m) => (m.text ?? '').includes('expire') && JSON.stringify(m.blocks ?? []).includes(IDENTITY));
 const serialOf = async (): Promise<string> => new X509Certificate((await readIdentity(kube, env.namespace, `org1-id-${IDENTITY}`))?.certPem ?? '').serialNumber.toLowerCase();
 
 it('announces a certificate inside the window once, with a Renew button, however many workers scan', async () => {
-  const before = slack.messages().filter((m) => m.ephemeral).length;
-  await slack.sendSlashCommand(`${bot.url}/slack/events`, { text: `cert enroll org1 ${IDENTITY}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  await eventually('the enroll answer', () => slack.messages().filter((m) => m.ephemeral).length > before);
+  const before = stack.slack.messages().filter((m) => m.ephemeral).length;
+  await stack.command(`cert enroll org1 ${IDENTITY}`);
+  await eventually('the enroll answer', () => stack.slack.messages().filter((m) => m.ephemeral).length > before);
   const warning = await eventually('the expiry warning', () => warnings()[0], 60_000);
   const serial = await serialOf();
   const reads = JSON.stringify(warning.blocks);
@@ -73,9 +70,9 @@ it('announces a certificate inside the window once, with a Renew button, however
 it('renews the certificate when an operator presses Renew: new serial, same Secret', async () => {
   const before = await serialOf();
   const warning = warnings()[0] as StoredMessage;
-  const res = await slack.clickButton(`${bot.url}/slack/events`, { userId: 'U0ALICE', channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value: `expirynet/org1/${IDENTITY}` }, { secret: SECRET });
+  const res = await stack.click(warning, 'alert_renew_cert', { user: 'U0ALICE', value: `expirynet/org1/${IDENTITY}` });
   expect(res.status).toBe(200);
-  const done = await eventually('the renew job to finish', () => slack.messages(ALERTS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert renew org1 ${IDENTITY}`) && /succeeded|failed/.test(JSON.stringify(m.blocks))), 60_000);
+  const done = await eventually('the renew job to finish', () => stack.slack.messages(ALERTS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert renew org1 ${IDENTITY}`) && /succeeded|failed/.test(JSON.stringify(m.blocks))), 60_000);
   expect(JSON.stringify(done.blocks)).toContain('succeeded');
   expect(await serialOf()).not.toBe(before);
 }, 90_000);
@@ -85,11 +82,11 @@ it('refuses the Renew button to a viewer of the org, to another org’s member, 
   const warning = warnings()[0] as StoredMessage;
   const real = `expirynet/org1/${IDENTITY}`;
   const press = async (user: string, value: string): Promise<string> => {
-    const answers = slack.messages().filter((m) => m.ephemeral && m.user === user).length;
+    const answers = stack.slack.messages().filter((m) => m.ephemeral && m.user === user).length;
     // A forged value is sent as a client showing blocks with that value would send it.
     const seenBlocks = value === real ? undefined : (JSON.parse(JSON.stringify(warning.blocks).replaceAll(real, value)) as unknown[]);
-    await slack.clickButton(`${bot.url}/slack/events`, { userId: user, channelId: ALERTS, messageTs: warning.ts, actionId: 'alert_renew_cert', value, ...(seenBlocks === undefined ? {} : { seenBlocks }) }, { secret: SECRET });
-    return (await eventually('the refusal', () => slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? '';
+    await stack.click(warning, 'alert_renew_cert', { user, value, ...(seenBlocks === undefined ? {} : { seenBlocks }) });
+    return (await eventually('the refusal', () => stack.slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? '';
   };
   expect(await press('U0VIEWER1', real)).toContain('needs the operator role');
   expect(await press('U0VIEWER', real)).toContain("only org1's members may ask for it");
@@ -100,5 +97,5 @@ it('refuses the Renew button to a viewer of the org, to another org’s member, 
 });
 
 it('broke no rule of Slack’s contract', () => {
-  expect(slack.problems).toEqual([]);
+  expect(stack.slack.problems).toEqual([]);
 });

@@ -6,9 +6,8 @@ import { loadConfig } from '../../src/config/load.js';
 import { caAccess } from '../../src/jobs/services/ca-access.js';
 import { createPlatform, networkNamed, orgNamed } from '../../src/jobs/services/platform.js';
 import { readIdentity } from '../../src/k8s/identities.js';
-import { SlackEmulator } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { testEnvironment } from './support.js';
 
 /**
@@ -17,28 +16,23 @@ import { testEnvironment } from './support.js';
  * (and its TLS one), and what the CA issued to the killed attempt is revoked, not left valid.
  */
 const env = testEnvironment();
-const SECRET = 'kill-signing-secret';
-const TOKEN = 'xoxb-kill-token';
 const CA_LOG = path.join(env.dir, 'logs', 'fabric-ca-org1.log');
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let bot: AppProcess;
-const apps: AppProcess[] = [];
-let common: Record<string, string>;
+let stack: Stack;
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', 'C0ALERTS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
-  common = { WORKER_LOCK_MS: '5000', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: env.botConfig, KUBECONFIG: env.kubeconfig };
-  bot = await startApp({ ...common, ROLE: 'bot' });
-  apps.push(bot);
+  stack = await startStack({
+    secret: 'kill-signing-secret',
+    token: 'xoxb-kill-token',
+    channels: ['C0OPS', 'C0ALERTS'],
+    config: env.botConfig,
+    env: { WORKER_LOCK_MS: '5000', KUBECONFIG: env.kubeconfig },
+    bot: 'bot',
+  });
 });
 
 afterAll(async () => {
-  for (const a of apps) await a.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 const enrollsSeen = (): number => (readFileSync(CA_LOG, 'utf8').match(/POST \/(?:api\/v1\/)?enroll 201/g) ?? []).length;
@@ -58,11 +52,10 @@ async function platformPieces() {
 async function enrollAndKillMidway(name: string): Promise<{ killedInWindow: boolean }> {
   // The worker frozen below must be the one that takes the job: the replacement an earlier try
   // left running (which may be finishing that try's job) is stopped first.
-  for (const a of apps) if (a !== bot) await a.stop();
-  const worker = await startApp({ ...common, ROLE: 'worker' });
-  apps.push(worker);
+  for (const w of stack.workers) await w.stop();
+  const worker = await stack.startWorker();
   const before = enrollsSeen();
-  await slack.sendSlashCommand(`${bot.url}/slack/events`, { text: `cert enroll org1 ${name} --type peer`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+  await stack.command(`cert enroll org1 ${name} --type peer`);
   const deadline = Date.now() + 20_000;
   while (enrollsSeen() === before) {
     if (Date.now() > deadline) throw new Error(`the CA issued nothing for ${name}:\n${worker.output()}`);
@@ -72,8 +65,7 @@ async function enrollAndKillMidway(name: string): Promise<{ killedInWindow: bool
   const { kube, network, ca, registrar } = await platformPieces();
   const killedBeforeSave = (await readIdentity(kube, network.namespace, `org1-id-${name}`)) === undefined;
   const issuedBeforeKill = killedBeforeSave && (await ca.certificates(registrar, name)).length > 0;
-  await worker.kill();
-  apps.push(await startApp({ ...common, ROLE: 'worker' }));
+  await stack.replaceWorker(worker);
   return { killedInWindow: issuedBeforeKill };
 }
 
@@ -87,11 +79,11 @@ it('finishes after the kill with one stored identity, and revokes what the kille
   expect(name).not.toBe('');
   const done = await eventually(
     'the enroll job to be finished by the other worker',
-    () => slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert enroll org1 ${name}`) && /succeeded|failed/.test(JSON.stringify(m.blocks ?? []))),
+    () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert enroll org1 ${name}`) && /succeeded|failed/.test(JSON.stringify(m.blocks ?? []))),
     90_000,
   );
   const reads = JSON.stringify(done.blocks);
-  if (!/revoked/.test(reads)) process.stderr.write(`${apps.map((a) => a.output()).join('\n').split('\n').filter((l) => /interrupted|enrolled|stalled|attempt/.test(l)).join('\n')}\n`);
+  if (!/revoked/.test(reads)) process.stderr.write(`${stack.processes.map((a) => a.output()).join('\n').split('\n').filter((l) => /interrupted|enrolled|stalled|attempt/.test(l)).join('\n')}\n`);
   expect(reads).toContain('succeeded');
   expect(reads).toContain('attempt 2');
   expect(reads).toMatch(/revoked [0-9a-f]+.*issued to an interrupted attempt and never stored/);

@@ -3,8 +3,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { freePort } from '../infra/env/net.js';
-import { startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { testEnvironment } from './support.js';
 
 /**
@@ -15,27 +14,24 @@ const env = testEnvironment();
 const DOCS = path.resolve('docs');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-let redis: TestRedis;
-let app: AppProcess;
+let stack: Stack;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (.ci/run does) or set CHROMIUM_PATH`);
   mkdirSync(DOCS, { recursive: true });
-  redis = await startTestRedis();
   // No SLACK_* variable at all: the bot starts the local console and talks to it as to Slack.
-  app = await startApp({ ROLE: 'all', REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: env.botConfig, KUBECONFIG: env.kubeconfig });
+  stack = await startStack({ slack: false, config: env.botConfig, env: { KUBECONFIG: env.kubeconfig } });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.on('dialog', (d) => void d.accept());
-  await page.goto(`${app.url}/?as=U0ALICE&channel=C0OPS`);
+  await page.goto(`${stack.bot.url}/?as=U0ALICE&channel=C0OPS`);
 });
 
 afterAll(async () => {
   await browser?.close();
-  await app?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 async function type(command: string): Promise<void> {
@@ -93,7 +89,7 @@ it('deploys a chaincode requested by an org1 operator once both orgs’ admins a
 }, 240_000);
 
 it('broke no rule of Slack’s contract on the way', async () => {
-  const state = (await (await fetch(`${app.url}/console/api/state?user=U0ALICE`)).json()) as { problems: string[] };
+  const state = (await (await fetch(`${stack.bot.url}/console/api/state?user=U0ALICE`)).json()) as { problems: string[] };
   expect(state.problems).toEqual([]);
   expect(await page.locator('#problems').isHidden()).toBe(true);
 });

@@ -8,9 +8,9 @@ import { readSecretData } from '../../src/k8s/identities.js';
 import { freePort } from '../infra/env/net.js';
 import { startPeerWithIdentity } from '../infra/env/peer-runner.js';
 import type { ManagedProcess } from '../infra/env/proc.js';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { peerCli, testEnvironment } from './support.js';
 
 /**
@@ -19,27 +19,20 @@ import { peerCli, testEnvironment } from './support.js';
  * retry installs on it once the peer is back, then commits.
  */
 const env = testEnvironment();
-const SECRET = 'peer-down-signing-secret';
-const TOKEN = 'xoxb-peer-down-token';
 const PATIENCE_MS = 12_000;
 const work = mkdtempSync(path.join(os.tmpdir(), 'fco-peer-down-'));
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let bot: AppProcess;
-const apps: AppProcess[] = [];
-let common: Record<string, string>;
+let stack: Stack;
 let spare: ManagedProcess | undefined;
 let sparePorts: [number, number, number];
 let spareAddress: string;
 const spareName = `spare-${Date.now().toString(36)}`;
 
-const events = (): string => `${bot.url}/slack/events`;
 const reads = (m: { blocks?: unknown[] }): string => JSON.stringify(m.blocks ?? []);
 
 /** The deploy job's status message (not the approval card, not the per-org approval jobs). */
 const deployStatus = (): StoredMessage | undefined =>
-  slack.messages('C0OPS').find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0 ') && reads(m).includes('Job `') && !reads(m).includes('s approval') && !reads(m).includes('Approval needed'));
+  stack.slack.messages('C0OPS').find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0 ') && reads(m).includes('Job `') && !reads(m).includes('s approval') && !reads(m).includes('Approval needed'));
 
 /** Every version of the deploy status message Slack accepted, oldest first. */
 const statusHistory = (): string[] => {
@@ -58,34 +51,37 @@ beforeAll(async () => {
   const configFile = path.join(work, 'bot.yaml');
   writeFileSync(configFile, stringify(config));
 
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', 'C0ALERTS'], users: ['U0BOB', 'U0ALICE', 'U0ADMIN1', 'U0ADMIN2'].map((id) => ({ id, name: id.toLowerCase() })) });
-  common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: configFile, KUBECONFIG: env.kubeconfig, OUTAGE_PATIENCE_MS: String(PATIENCE_MS) };
-  bot = await startApp({ ...common, ROLE: 'bot' });
-  apps.push(bot, await startApp({ ...common, ROLE: 'worker' }));
+  stack = await startStack({
+    secret: 'peer-down-signing-secret',
+    token: 'xoxb-peer-down-token',
+    channels: ['C0OPS', 'C0ALERTS'],
+    users: ['U0BOB', 'U0ALICE', 'U0ADMIN1', 'U0ADMIN2'],
+    config: configFile,
+    env: { KUBECONFIG: env.kubeconfig, OUTAGE_PATIENCE_MS: String(PATIENCE_MS) },
+    bot: 'bot',
+    workers: 1,
+  });
 });
 
 afterAll(async () => {
   await spare?.stop();
-  for (const a of apps) await a.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
   rmSync(work, { recursive: true, force: true });
 });
 
 it('waits for the peer that is down, names it when the attempt fails, and installs on it once it is back', async () => {
   // The spare peer's identity comes from the bot, as a new peer's would.
-  await slack.sendSlashCommand(events(), { text: `cert enroll org2 ${spareName} --type peer`, userId: 'U0BOB', channelId: 'C0OPS' }, { secret: SECRET });
-  await eventually('the spare peer to be enrolled', () => slack.messages('C0OPS').find((m) => reads(m).includes(`cert enroll org2 ${spareName}`) && reads(m).includes('succeeded')), 30_000);
+  await stack.command(`cert enroll org2 ${spareName} --type peer`, { user: 'U0BOB' });
+  await eventually('the spare peer to be enrolled', () => stack.slack.messages('C0OPS').find((m) => reads(m).includes(`cert enroll org2 ${spareName}`) && reads(m).includes('succeeded')), 30_000);
   const identity = await readSecretData(connectKube(env.kubeconfig), env.namespace, `org2-id-${spareName}`);
   if (identity === undefined) throw new Error('the enrolled identity has no Secret');
 
-  await slack.sendSlashCommand(events(), { text: `chaincode deploy pdown 1.0 --address 127.0.0.1:${await freePort()}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  const card = await eventually('the approval card', () => slack.messages('C0OPS').find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0') && reads(m).includes('approval_approve')));
+  await stack.command(`chaincode deploy pdown 1.0 --address 127.0.0.1:${await freePort()}`);
+  const card = await eventually('the approval card', () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0') && reads(m).includes('approval_approve')));
   const requestId = /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string;
   for (const admin of ['U0ADMIN1', 'U0ADMIN2']) {
-    await slack.clickButton(events(), { userId: admin, channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: requestId }, { secret: SECRET });
-    if (admin === 'U0ADMIN1') await eventually('org1 to have approved in Fabric', () => (reads(slack.messages('C0OPS').find((m) => m.ts === card.ts) ?? {}).includes('Org1MSP :white_check_mark: approved') ? true : undefined), 30_000);
+    await stack.click(card, 'approval_approve', { user: admin, value: requestId });
+    if (admin === 'U0ADMIN1') await eventually('org1 to have approved in Fabric', () => (reads(stack.slack.messages('C0OPS').find((m) => m.ts === card.ts) ?? {}).includes('Org1MSP :white_check_mark: approved') ? true : undefined), 30_000);
   }
 
   const waiting = await eventually('the install step to wait for the spare peer', () => statusHistory().find((v) => v.includes(`waiting for the peer ${spareAddress}`)), 60_000);

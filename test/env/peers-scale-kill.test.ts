@@ -9,9 +9,9 @@ import { caAccess } from '../../src/jobs/services/ca-access.js';
 import { createPlatform, networkNamed, orgNamed } from '../../src/jobs/services/platform.js';
 import { connectKube } from '../../src/k8s/client.js';
 import { readIdentity, readSecretData } from '../../src/k8s/identities.js';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually, type AppProcess } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { testEnvironment } from './support.js';
 
 /**
@@ -22,8 +22,6 @@ import { testEnvironment } from './support.js';
  * org1's real CA; its peers are kwok pods (no Fabric peer is started or joined for them).
  */
 const env = testEnvironment();
-const SECRET = 'scale-kill-signing-secret';
-const TOKEN = 'xoxb-scale-kill-token';
 const NAMESPACE = `fco-scale-kill-${Date.now().toString(36)}`;
 const STS = 'kill-peer';
 const CA_LOG = path.join(env.dir, 'logs', 'fabric-ca-org1.log');
@@ -31,11 +29,7 @@ const kube = connectKube(env.kubeconfig);
 const work = mkdtempSync(path.join(os.tmpdir(), 'fco-scale-kill-'));
 const configFile = path.join(work, 'bot.yaml');
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-let bot: AppProcess;
-const apps: AppProcess[] = [];
-let common: Record<string, string>;
+let stack: Stack;
 
 beforeAll(async () => {
   await kube.core.createNamespace({ body: { metadata: { name: NAMESPACE } } });
@@ -63,17 +57,19 @@ beforeAll(async () => {
     members: [{ user: 'U0ALICE', network: 'scalekill', org: 'org1', role: 'operator' }, { user: 'U0ADMIN1', network: 'scalekill', org: 'org1', role: 'admin' }],
     jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
   }));
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }] });
-  common = { WORKER_LOCK_MS: '5000', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: configFile, KUBECONFIG: env.kubeconfig };
-  bot = await startApp({ ...common, ROLE: 'bot' });
-  apps.push(bot, await startApp({ ...common, ROLE: 'worker' }));
+  stack = await startStack({
+    secret: 'scale-kill-signing-secret',
+    token: 'xoxb-scale-kill-token',
+    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }],
+    config: configFile,
+    env: { WORKER_LOCK_MS: '5000', KUBECONFIG: env.kubeconfig },
+    bot: 'bot',
+    workers: 1,
+  });
 });
 
 afterAll(async () => {
-  for (const a of apps) await a.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
   await kube.core.deleteNamespace({ name: NAMESPACE }).catch(() => undefined);
   rmSync(work, { recursive: true, force: true });
 });
@@ -95,14 +91,13 @@ async function org1Ca() {
  * suites enroll at the same CA, so whether the kill landed in the window is read back.
  */
 async function scaleAndKillMidway(to: number): Promise<{ jobId: string; cardTs: string; pod: string; killedInWindow: boolean }> {
-  const events = `${bot.url}/slack/events`;
   const pod = `${STS}-${to - 1}`;
-  await slack.sendSlashCommand(events, { text: `peers scale org1 ${to}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  const card = await eventually('the approval card', () => slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${to}`)));
+  await stack.command(`peers scale org1 ${to}`);
+  const card = await eventually('the approval card', () => stack.slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${to}`)));
   const jobId = /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string;
-  const worker = apps.at(-1) as AppProcess;
+  const worker = stack.workers.at(-1) as AppProcess;
   const before = enrollsSeen();
-  await slack.clickButton(events, { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: jobId }, { secret: SECRET });
+  await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: jobId });
   const deadline = Date.now() + 30_000;
   while (enrollsSeen() === before) {
     if (Date.now() > deadline) throw new Error(`the CA issued nothing while scaling to ${to}:\n${worker.output()}`);
@@ -112,13 +107,12 @@ async function scaleAndKillMidway(to: number): Promise<{ jobId: string; cardTs: 
   const { ca, registrar } = await org1Ca();
   const killedBeforeSave = (await readIdentity(kube, NAMESPACE, `org1-id-${pod}`)) === undefined;
   const issuedBeforeKill = killedBeforeSave && (await ca.certificates(registrar, pod)).length > 0;
-  await worker.kill();
-  apps.push(await startApp({ ...common, ROLE: 'worker' }));
+  await stack.replaceWorker(worker);
   return { jobId, cardTs: card.ts, pod, killedInWindow: issuedBeforeKill };
 }
 
 /** The job's own status messages (the approval card names the job too, once approved). */
-const statusMessages = (jobId: string, cardTs: string): StoredMessage[] => slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== cardTs && reads(m).includes(`Job \`${jobId}\``));
+const statusMessages = (jobId: string, cardTs: string): StoredMessage[] => stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== cardTs && reads(m).includes(`Job \`${jobId}\``));
 const finished = (jobId: string, cardTs: string): Promise<string> =>
   eventually(`job ${jobId} to finish`, () => {
     const text = reads(statusMessages(jobId, cardTs)[0]);

@@ -11,9 +11,9 @@ import { binary } from '../infra/env/binaries.js';
 import { freePort } from '../infra/env/net.js';
 import { ManagedProcess } from '../infra/env/proc.js';
 import { LABELS } from '../../src/k8s/labels.js';
-import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, startApp, type AppProcess } from '../support/app-process.js';
-import { startTestRedis, type TestRedis } from '../support/redis.js';
+import type { StoredMessage } from '../slack/emulator.js';
+import { eventually, type AppProcess } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { ledgerHeight, peerCli, testEnvironment } from './support.js';
 
 const run = promisify(execFile);
@@ -23,29 +23,16 @@ const SECRET = 'alerts-signing-secret';
 const TOKEN = 'xoxb-alerts-token';
 const ALERTS = 'C0ALERTS';
 
-let redis: TestRedis;
-let slack: SlackEmulator;
-const apps: AppProcess[] = [];
-let bot: AppProcess;
-let common: Record<string, string>;
+let stack: Stack;
 
-/** Kills a worker outright and starts a fresh one in its place, as a Deployment would. */
-async function replaceWorker(worker: AppProcess): Promise<void> {
-  worker.child.kill('SIGSTOP');
-  await worker.kill();
-  apps.push(await startApp({ ...common, ROLE: 'worker' }));
-}
-
-const events = (): string => `${bot.url}/slack/events`;
-const ephemerals = (user: string): StoredMessage[] => slack.messages().filter((m) => m.ephemeral && m.user === user);
+const ephemerals = (user: string): StoredMessage[] => stack.ephemeralFor(user);
 
 /** Sends the slash command as `user` in C0OPS and returns the answer it gets. */
 async function command(user: string, text: string): Promise<StoredMessage> {
-  const before = ephemerals(user).length;
-  const res = await slack.sendSlashCommand(events(), { text, userId: user, channelId: 'C0OPS' }, { secret: SECRET });
+  const res = await stack.command(text, { user });
   expect(res.status).toBe(200);
   expect(res.ms).toBeLessThan(3000);
-  return eventually(`the answer to ${text}`, () => (ephemerals(user).length > before ? ephemerals(user).at(-1) : undefined), 20_000);
+  return res.answer(20_000);
 }
 
 const commandText = async (user: string, text: string): Promise<string> => (await command(user, text)).text ?? '';
@@ -55,7 +42,7 @@ const commandReads = async (user: string, text: string): Promise<string> => {
   return `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;
 };
 
-const alertsFor = (pod: string): StoredMessage[] => slack.messages(ALERTS).filter((m) => !m.ephemeral && (m.text ?? '').includes(`${pod} in`));
+const alertsFor = (pod: string): StoredMessage[] => stack.slack.messages(ALERTS).filter((m) => !m.ephemeral && (m.text ?? '').includes(`${pod} in`));
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 async function org1CaPod(): Promise<V1Pod> {
@@ -92,25 +79,22 @@ async function setCrashing(name: string, crashing: boolean): Promise<void> {
 }
 
 beforeAll(async () => {
-  redis = await startTestRedis();
-  slack = await SlackEmulator.start({
-    botToken: TOKEN,
-    signingSecret: SECRET,
+  stack = await startStack({
+    secret: SECRET,
+    token: TOKEN,
     channels: ['C0OPS', ALERTS],
-    users: ['U0ALICE', 'U0BOB', 'U0ADMIN1', 'U0ADMIN2', 'U0VIEWER', 'U0VIEWER1'].map((id) => ({ id, name: id.toLowerCase() })),
+    users: ['U0ALICE', 'U0BOB', 'U0ADMIN1', 'U0ADMIN2', 'U0VIEWER', 'U0VIEWER1'],
+    config: env.botConfig,
+    // A short lock, so a worker killed mid-job is replaced within seconds.
+    env: { WORKER_LOCK_MS: '5000', KUBECONFIG: env.kubeconfig, ALERT_RECHECK_MS: '1000' },
+    // Two workers watch the same namespace; the bot serves the buttons.
+    bot: 'bot',
+    workers: 2,
   });
-  // A short lock, so a worker killed mid-job is replaced within seconds.
-  common = { WORKER_LOCK_MS: '5000', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: env.botConfig, KUBECONFIG: env.kubeconfig, ALERT_RECHECK_MS: '1000' };
-  // Two workers watch the same namespace; the bot serves the buttons.
-  for (let i = 0; i < 2; i++) apps.push(await startApp({ ...common, ROLE: 'worker' }));
-  bot = await startApp({ ...common, ROLE: 'bot' });
-  apps.push(bot);
 });
 
 afterAll(async () => {
-  for (const a of apps) await a.stop();
-  await slack?.stop();
-  await redis?.stop();
+  await stack?.stop();
 });
 
 describe('pod alerts from two watching workers', () => {
@@ -142,7 +126,7 @@ describe('pod alerts from two watching workers', () => {
     const alert = alertsFor(pod)[0] as StoredMessage;
     const press = async (user: string, actionId: string): Promise<StoredMessage> => {
       const before = ephemerals(user).length;
-      await slack.clickButton(events(), { userId: user, channelId: ALERTS, messageTs: alert.ts, actionId }, { secret: SECRET });
+      await stack.click(alert, actionId, { user });
       return eventually(`the answer to ${user}`, () => (ephemerals(user).length > before ? ephemerals(user).at(-1) : undefined));
     };
     expect(JSON.stringify((await press('U0VIEWER1', 'alert_show_logs')).blocks)).toContain(`Last lines of`);
@@ -151,16 +135,16 @@ describe('pod alerts from two watching workers', () => {
     expect((await press('U0VIEWER1', 'alert_restart_pod')).text).toContain('needs the operator role');
 
     const uid = (await org1CaPod()).metadata?.uid;
-    await slack.clickButton(events(), { userId: 'U0ALICE', channelId: ALERTS, messageTs: alert.ts, actionId: 'alert_restart_pod' }, { secret: SECRET });
-    const card = await eventually('the approval card', () => slack.messages(ALERTS).find((m) => JSON.stringify(m.blocks ?? []).includes('Approval needed') && JSON.stringify(m.blocks).includes(pod)));
+    await stack.click(alert, 'alert_restart_pod', { user: 'U0ALICE' });
+    const card = await eventually('the approval card', () => stack.slack.messages(ALERTS).find((m) => JSON.stringify(m.blocks ?? []).includes('Approval needed') && JSON.stringify(m.blocks).includes(pod)));
     expect((await org1CaPod()).metadata?.uid).toBe(uid);
     const id = /Request `([a-z0-9]+)`/.exec(JSON.stringify(card.blocks))?.[1] as string;
-    await slack.clickButton(events(), { userId: 'U0ADMIN1', channelId: ALERTS, messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
     await eventually('a new org1 CA pod', async () => {
       const now = await org1CaPod().catch(() => undefined);
       return now !== undefined && now.metadata?.uid !== uid;
     }, 30_000);
-    expect(slack.problems).toEqual([]);
+    expect(stack.slack.problems).toEqual([]);
   });
 });
 
@@ -195,11 +179,11 @@ describe('Kubernetes commands from Slack on the real cluster', () => {
     const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
     expect(id).toBeDefined();
     expect(await sts()).toBe(before);
-    const card = await eventually('the card', () => slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
-    await slack.clickButton(events(), { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+    const card = await eventually('the card', () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
     const done = await eventually(
       'the job to succeed',
-      () => slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('scaled from') && JSON.stringify(m.blocks).includes('succeeded')),
+      () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('scaled from') && JSON.stringify(m.blocks).includes('succeeded')),
       90_000,
     );
     expect(JSON.stringify(done.blocks)).toContain(`${before} → ${before + 1}`);
@@ -234,7 +218,7 @@ describe('Kubernetes commands from Slack on the real cluster', () => {
 });
 
 describe('certificates from Slack, through the org’s Fabric CA', () => {
-  const statusFor = (jobId: string): StoredMessage | undefined => slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
+  const statusFor = (jobId: string): StoredMessage | undefined => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
   const finished = (jobId: string): Promise<string> =>
     eventually(`job ${jobId} to finish`, () => {
       const m = statusFor(jobId);
@@ -273,10 +257,10 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
   it('revokes it after an admin approves, naming the serial revoked', async () => {
     const answer = await commandText('U0ALICE', `cert revoke org1 ${name} --reason keycompromise`);
     const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
-    const card = await eventually('the card', () => slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
-    await slack.clickButton(events(), { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+    const card = await eventually('the card', () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
     const done = await eventually('the revoke job', () => {
-      const m = slack.messages('C0OPS').find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`revoked in org1`));
+      const m = stack.slack.messages('C0OPS').find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`revoked in org1`));
       return m === undefined ? undefined : JSON.stringify(m.blocks);
     }, 60_000);
     const secret = await kube.core.readNamespacedSecret({ name: `org1-id-${name}`, namespace: env.namespace });
@@ -310,7 +294,7 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
     } finally {
       rmSync(home, { recursive: true, force: true });
     }
-    for (const text of [done, shown, JSON.stringify(slack.messages())]) expect(text).not.toContain(data['enrollment-secret']);
+    for (const text of [done, shown, JSON.stringify(stack.slack.messages())]) expect(text).not.toContain(data['enrollment-secret']);
     const again = /`([a-z0-9]+)`/.exec(await commandText('U0BOB', `cert register org2 ${device}`))?.[1] as string;
     expect(await finished(again)).toContain('already registered');
   });
@@ -326,10 +310,10 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
   });
 
   it('never puts a key or an enrollment secret in Slack, job data or logs', async () => {
-    const everything = [JSON.stringify(slack.messages()), JSON.stringify(slack.calls), ...apps.map((a) => a.output())].join('\n');
+    const everything = [JSON.stringify(stack.slack.messages()), JSON.stringify(stack.slack.calls), ...stack.processes.map((a) => a.output())].join('\n');
     expect(everything).not.toMatch(/PRIVATE KEY/);
-    const jobKeys = (await redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
-    for (const k of jobKeys) expect(JSON.stringify(await redis.client.hgetall(k))).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+    const jobKeys = (await stack.redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
+    for (const k of jobKeys) expect(JSON.stringify(await stack.redis.client.hgetall(k))).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
     expect(jobKeys.length).toBeGreaterThan(0);
   });
 });
@@ -344,7 +328,7 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
 
   /** The deploy job's status message (not the per-org approval jobs' ones). */
   const deployStatus = (version: string): StoredMessage | undefined =>
-    slack.messages('C0OPS').find((x) => {
+    stack.slack.messages('C0OPS').find((x) => {
       const text = JSON.stringify(x.blocks ?? []);
       return !x.ephemeral && text.includes(`chaincode deploy greet ${version} `) && text.includes('Job `') && !text.includes('s approval') && !text.includes('Approval needed');
     });
@@ -354,21 +338,21 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
   /** Requests the deploy, has both admins approve, and returns the finished status message. */
   async function deploy(version: string, address: string, whileRunning?: (jobId: string) => Promise<void>, flags = ''): Promise<string> {
     const before = ephemerals('U0ALICE').length;
-    await slack.sendSlashCommand(events(), { text: `chaincode deploy greet ${version} --address ${address}${flags}`, userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+    await stack.command(`chaincode deploy greet ${version} --address ${address}${flags}`);
     const answer = (await eventually('the answer', () => (ephemerals('U0ALICE').length > before ? ephemerals('U0ALICE').at(-1) : undefined))).text ?? '';
     const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
-    const card = await eventually('the card', () => slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+    const card = await eventually('the card', () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
     lastCard = card;
-    await slack.clickButton(events(), { userId: 'U0ADMIN1', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
     // org1's click ran org1's approveformyorg at once: the card shows Fabric's readiness.
     const readiness = await eventually('Fabric readiness on the card', () => {
-      const text = JSON.stringify(slack.messages('C0OPS').find((m) => m.ts === card.ts)?.blocks ?? []);
+      const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === card.ts)?.blocks ?? []);
       return text.includes('Fabric commit readiness') ? text : undefined;
     }, 30_000);
     expect(readiness).toContain('Org1MSP :white_check_mark: approved');
     expect(readiness).toContain('Org2MSP :white_circle: not yet');
     expect(deployStatus(version)).toBeUndefined();
-    await slack.clickButton(events(), { userId: 'U0ADMIN2', channelId: 'C0OPS', messageTs: card.ts, actionId: 'approval_approve', value: id }, { secret: SECRET });
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN2', value: id });
     if (whileRunning !== undefined) {
       const jobId = await eventually('the deploy job to start', () => /Job `([a-z0-9]+)`/.exec(JSON.stringify(deployStatus(version)?.blocks ?? []))?.[1], 30_000);
       await whileRunning(jobId);
@@ -390,7 +374,7 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
     for (const step of ['Install the package on every peer', 'Approve for org1', 'Approve for org2', 'Commit the definition', 'committed on mychannel at sequence 1']) expect(done).toContain(step);
     // The card ends showing the votes, Fabric's readiness and each step of the job.
     const card = await eventually('the card to show the steps', () => {
-      const text = JSON.stringify(slack.messages('C0OPS').find((m) => m.ts === lastCard?.ts)?.blocks ?? []);
+      const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === lastCard?.ts)?.blocks ?? []);
       return text.includes('Commit the definition') ? text : undefined;
     });
     for (const part of ['Org1MSP :white_check_mark: approved', 'Org2MSP :white_check_mark: approved', 'Install the package on every peer', ':white_check_mark: succeeded']) expect(card).toContain(part);
@@ -416,11 +400,12 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
       const deadline = Date.now() + 20_000;
       let worker: AppProcess | undefined;
       while (worker === undefined && Date.now() < deadline) {
-        worker = apps.find((a) => a !== bot && a.child.exitCode === null && a.output().includes(`"jobId":"${jobId}"`) && a.output().includes('"msg":"job started"'));
+        worker = stack.workers.find((a) => a.child.exitCode === null && a.output().includes(`"jobId":"${jobId}"`) && a.output().includes('"msg":"job started"'));
         if (worker === undefined) await new Promise((r) => setTimeout(r, 10));
       }
       if (worker === undefined) throw new Error('no worker started the job');
-      await replaceWorker(worker);
+      // Killed outright, and a fresh one started in its place, as a Deployment would.
+      await stack.replaceWorker(worker);
       killed.push(jobId);
     });
     expect(killed).toHaveLength(1);
@@ -462,18 +447,18 @@ describe('after everything above: no secret anywhere the bot writes', () => {
     expect([...secrets].some((s) => /^[0-9a-f]{32}$/.test(s))).toBe(true); // an enrollment secret from cert register
     // Everything the bot wrote: logs, every Slack call and message, every Redis value.
     const redisDump: string[] = [];
-    for (const key of await redis.client.keys('*')) {
-      const type = await redis.client.type(key);
-      if (type === 'string') redisDump.push(String(await redis.client.get(key)));
-      else if (type === 'hash') redisDump.push(JSON.stringify(await redis.client.hgetall(key)));
-      else if (type === 'list') redisDump.push(JSON.stringify(await redis.client.lrange(key, 0, -1)));
-      else if (type === 'zset') redisDump.push(JSON.stringify(await redis.client.zrange(key, '0', '-1')));
-      else if (type === 'set') redisDump.push(JSON.stringify(await redis.client.smembers(key)));
-      else if (type === 'stream') redisDump.push(JSON.stringify(await redis.client.xrange(key, '-', '+')));
+    for (const key of await stack.redis.client.keys('*')) {
+      const type = await stack.redis.client.type(key);
+      if (type === 'string') redisDump.push(String(await stack.redis.client.get(key)));
+      else if (type === 'hash') redisDump.push(JSON.stringify(await stack.redis.client.hgetall(key)));
+      else if (type === 'list') redisDump.push(JSON.stringify(await stack.redis.client.lrange(key, 0, -1)));
+      else if (type === 'zset') redisDump.push(JSON.stringify(await stack.redis.client.zrange(key, '0', '-1')));
+      else if (type === 'set') redisDump.push(JSON.stringify(await stack.redis.client.smembers(key)));
+      else if (type === 'stream') redisDump.push(JSON.stringify(await stack.redis.client.xrange(key, '-', '+')));
     }
     const haystacks: Record<string, string> = {
-      logs: apps.map((a) => a.output()).join('\n'),
-      slack: JSON.stringify(slack.messages()) + JSON.stringify(slack.calls),
+      logs: stack.processes.map((a) => a.output()).join('\n'),
+      slack: JSON.stringify(stack.slack.messages()) + JSON.stringify(stack.slack.calls),
       redis: redisDump.join('\n'),
     };
     for (const [where, text] of Object.entries(haystacks)) {
