@@ -13,7 +13,10 @@ const ephemeralsFor = (user: string): StoredMessage[] => stack.ephemeralFor(user
 const cards = (): StoredMessage[] => stack.slack.messages(CHANNEL).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Approval needed'));
 const reads = (m: StoredMessage | undefined): string => stack.lastText(m);
 const cardFor = (id: string): StoredMessage | undefined => cards().find((m) => reads(m).includes(`Request \`${id}\``));
-const ask = async (user: string, text: string): Promise<string | undefined> => (await (await stack.command(text, { user, channel: CHANNEL })).answer()).text;
+/** Sends the command and returns the text of the answer. */
+async function ask(user: string, text: string): Promise<string | undefined> {
+  return (await (await stack.command(text, { user, channel: CHANNEL })).answer()).text;
+}
 
 /** Sends the command and returns the approval request id from the answer. */
 async function request(user: string, text: string): Promise<string> {

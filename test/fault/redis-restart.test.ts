@@ -11,7 +11,14 @@ import { startStack, type Stack } from '../support/stack.js';
 let stack: Stack;
 
 beforeAll(async () => {
-  stack = await startStack({ secret: 'redis-fault-signing-secret', token: 'xoxb-redis-fault-token', redis: { fsyncEveryWrite: true }, bot: 'bot', workers: 1, env: { WORKER_LOCK_MS: '10000' } });
+  stack = await startStack({
+    secret: 'redis-fault-signing-secret',
+    token: 'xoxb-redis-fault-token',
+    redis: { fsyncEveryWrite: true },
+    bot: 'bot',
+    workers: 1,
+    env: { WORKER_LOCK_MS: '10000' },
+  });
 });
 
 afterAll(async () => {

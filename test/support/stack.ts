@@ -109,7 +109,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const secret = options.secret ?? 'stack-signing-secret';
   const token = options.token ?? 'xoxb-stack-token';
   const channels = options.channels ?? ['C0OPS'];
-  const users = (options.users ?? [{ id: 'U0ALICE', name: 'alice' }]).map((u) => (typeof u === 'string' ? { id: u, name: u.toLowerCase() } : u));
+  const members = options.users ?? [{ id: 'U0ALICE', name: 'alice' }];
+  const users = members.map((u) => (typeof u === 'string' ? { id: u, name: u.toLowerCase() } : u));
   const processes: AppProcess[] = [];
   const workers: AppProcess[] = [];
   const bots: AppProcess[] = [];
