@@ -21,7 +21,18 @@ const KERNEL_SETTINGS = [
   'net/netfilter/nf_conntrack_tcp_timeout_established',
 ];
 
-const HOST_PATHS = ['/run/containerd', '/run/mount', '/run/netns', '/var/lib/kubelet', '/var/lib/cni', '/var/lib/containerd', '/var/log/containers', '/var/log/pods', '/etc/cni', '/run/fabric-chatops-real-node.json'];
+const HOST_PATHS = [
+  '/run/containerd',
+  '/run/mount',
+  '/run/netns',
+  '/var/lib/kubelet',
+  '/var/lib/cni',
+  '/var/lib/containerd',
+  '/var/log/containers',
+  '/var/log/pods',
+  '/etc/cni',
+  '/run/fabric-chatops-real-node.json',
+];
 
 /** What a real node could leave behind on the machine, read without changing anything. */
 export interface HostSnapshot {
@@ -53,7 +64,9 @@ export function snapshotHost(): HostSnapshot {
       .sort(),
     rules: [...save('iptables-save'), ...save('ip6tables-save')],
     cgroups: readdirSync('/sys/fs/cgroup')
-      .flatMap((h) => readdirSync(path.join('/sys/fs/cgroup', h), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [`${h}/${e.name}`] : [])))
+      .flatMap((h) =>
+        readdirSync(path.join('/sys/fs/cgroup', h), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [`${h}/${e.name}`] : [])),
+      )
       .sort(),
     kernel,
     paths: HOST_PATHS.filter((p) => existsSync(p)),

@@ -20,7 +20,13 @@ export async function apply(env: EnvDetails, manifest: object): Promise<void> {
 }
 
 /** A busybox pod for the real node: scheduled there by its hostname label, tolerating its taint. */
-export function busyboxPod(node: RealNode, namespace: string, name: string, command: string[], extra: { memoryLimit?: string; ready?: boolean } = {}) {
+export function busyboxPod(
+  node: RealNode,
+  namespace: string,
+  name: string,
+  command: string[],
+  extra: { memoryLimit?: string; ready?: boolean; privileged?: boolean } = {},
+) {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -38,6 +44,7 @@ export function busyboxPod(node: RealNode, namespace: string, name: string, comm
           command,
           ...(extra.memoryLimit === undefined ? {} : { resources: { limits: { memory: extra.memoryLimit } } }),
           ...(extra.ready === true ? { readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 } } : {}),
+          ...(extra.privileged === true ? { securityContext: { privileged: true } } : {}),
         },
       ],
     },
@@ -55,7 +62,8 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000} s${last === undefined ? '' : `: ${String(last)}`}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not happen within ${timeoutMs / 1000} s${last === undefined ? '' : `: ${String(last)}`}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

@@ -7,7 +7,7 @@ import { nodeCgroupProcesses } from '../infra/env/real-node/host-state.js';
 import { processesMentioning, processIdentities, snapshotHost, stillRunning } from './host-snapshot.js';
 import { apply, busyboxPod, kubectl } from './support.js';
 
-it('an environment with a real node, stopped, leaves no process, mount, interface, container, iptables chain, cgroup or setting behind', async () => {
+it('a stopped environment with a real node leaves no process, mount, interface, container, iptables chain, cgroup, setting', async () => {
   const before = snapshotHost();
   const env = await startEnvironment({ realNode: true });
   const { details } = env;

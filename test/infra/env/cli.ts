@@ -6,12 +6,16 @@ import { startEnvironment } from './environment.js';
 // FCO_REAL_NODE=1: with a real node (test/infra/env/node.ts) beside kwok's fake ones.
 const env = await startEnvironment({ realNode: process.env.FCO_REAL_NODE === '1' });
 const d = env.details;
+const node = d.realNode;
+const images = node === undefined ? '' : Object.values(node.images).join(', ');
+const cas = d.cas.map((ca) => `  ${ca.org} CA: ${ca.url} (TLS root ${ca.tlsCert}; registrar enrolled in ${ca.registrarHome})`).join('\n');
+const realNodeLine = node === undefined ? '' : `  real node ${node.name} at ${node.address} (images ${images}; taint ${node.taint.key})\n`;
 console.log(`Test environment up in ${(env.startedInMs / 1000).toFixed(1)} s (${d.dir})
 
   export KUBECONFIG=${d.kubeconfig}
   export FABRIC_CHATOPS_CONFIG=${d.botConfig}
   ${binary('kubectl')} get pods -n ${d.namespace}
-${d.realNode === undefined ? '' : `  real node ${d.realNode.name} at ${d.realNode.address} (images ${Object.values(d.realNode.images).join(', ')}; taint ${d.realNode.taint.key})\n`}${d.cas.map((ca) => `  ${ca.org} CA: ${ca.url} (TLS root ${ca.tlsCert}; registrar enrolled in ${ca.registrarHome})`).join('\n')}
+${realNodeLine}${cas}
 
 Details: ${env.detailsPath}. Logs: ${d.dir}/logs. Ctrl-C stops everything.`);
 let stopping = false;

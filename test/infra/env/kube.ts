@@ -82,7 +82,11 @@ export interface RealNodeOptions {
 }
 
 function realNodeApiServerArgs(pki: Pki, ca: CertPaths, address: string): string[] {
-  const kubeletClient = pki.issue(ca, 'apiserver-kubelet-client', { cn: 'kube-apiserver-kubelet-client', orgs: ['system:masters'], usage: 'client' });
+  const kubeletClient = pki.issue(ca, 'apiserver-kubelet-client', {
+    cn: 'kube-apiserver-kubelet-client',
+    orgs: ['system:masters'],
+    usage: 'client',
+  });
   return [
     `--bind-address=${address}`,
     `--advertise-address=${address}`,
@@ -96,7 +100,12 @@ function realNodeApiServerArgs(pki: Pki, ca: CertPaths, address: string): string
   ];
 }
 
-const LOOPBACK_API_SERVER_ARGS = ['--bind-address=127.0.0.1', '--advertise-address=127.0.0.1', '--authorization-mode=RBAC', '--endpoint-reconciler-type=none'];
+const LOOPBACK_API_SERVER_ARGS = [
+  '--bind-address=127.0.0.1',
+  '--advertise-address=127.0.0.1',
+  '--authorization-mode=RBAC',
+  '--endpoint-reconciler-type=none',
+];
 
 export async function startKubernetes(opts: {
   dir: string;
@@ -111,7 +120,8 @@ export async function startKubernetes(opts: {
   const pki = new Pki(path.join(dir, 'pki'));
   const ca = pki.ca('ca', 'fabric-chatops-test-ca');
   const apiAddress = opts.realNode?.address ?? '127.0.0.1';
-  const serving = pki.issue(ca, 'apiserver', { cn: 'kube-apiserver', hosts: [...HOSTS, ...(opts.realNode === undefined ? [] : [apiAddress])], usage: 'server' });
+  const apiHosts = [...HOSTS, ...(opts.realNode === undefined ? [] : [apiAddress])];
+  const serving = pki.issue(ca, 'apiserver', { cn: 'kube-apiserver', hosts: apiHosts, usage: 'server' });
   const admin = pki.issue(ca, 'admin', { cn: 'admin', orgs: ['system:masters'], usage: 'client' });
   const saKey = pki.key('sa');
   const saPub = pki.publicKey(saKey);
@@ -191,7 +201,7 @@ export async function startKubernetes(opts: {
       binary('kwok'),
       [
         `--kubeconfig=${kubeconfigPath}`,
-        ...(opts.realNode === undefined ? ['--manage-all-nodes=true'] : ['--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake']),
+        opts.realNode === undefined ? '--manage-all-nodes=true' : '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         `--config=${kwokConfigPath}`,
         ...stages,
         '--node-lease-duration-seconds=40',

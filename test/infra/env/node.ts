@@ -6,6 +6,7 @@ import { Pki } from './pki.js';
 import { startCoreDns, startKubelet, startKubeProxy, type ControlPlane, type NodeContext } from './real-node/components.js';
 import { containerdSocket, startContainerd } from './real-node/containerd.js';
 import { cleanHost, claimHost } from './real-node/host.js';
+import { admitPodsTo } from './real-node/host-network.js';
 import { processAlive, readHostRecord, updateHostRecord, type HostRecord } from './real-node/host-record.js';
 import { importImages } from './real-node/images.js';
 import { BRIDGE_IP, IMAGES, NODE_NAME, TAINT } from './real-node/layout.js';
@@ -41,7 +42,11 @@ async function grantCoreDns(kubeconfigPath: string): Promise<void> {
     },
   });
   await rbac.createClusterRoleBinding({
-    body: { metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects: [{ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' }] },
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' }],
+    },
   });
 }
 
@@ -105,11 +110,18 @@ export class RealNode {
   async join(controlPlane: ControlPlane, adminKubeconfig: string): Promise<void> {
     const ctx: NodeContext = { nodeDir: this.nodeDir, logDir: this.logDir, pki: new Pki(path.join(this.nodeDir, 'pki')), controlPlane };
     await grantCoreDns(adminKubeconfig);
+    // Pods reach the API server through the `kubernetes` Service.
+    this.admitPodsTo(Number(new URL(controlPlane.server).port));
     const kubelet = this.track(await this.timed('kubelet healthy', () => startKubelet(ctx, this.record.containerdSocket)));
     const [proxy, dns] = await this.timed('kube-proxy and CoreDNS healthy', () => Promise.all([startKubeProxy(ctx), startCoreDns(ctx)]));
     this.track(proxy);
     this.track(dns);
     await this.timed('node Ready', () => waitForReadyNode(adminKubeconfig, kubelet));
+  }
+
+  /** Pods may connect to `port` on the node's address (what listens there for them). */
+  admitPodsTo(port: number): void {
+    admitPodsTo(port);
   }
 
   pids(): number[] {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { binary } from '../binaries.js';
 import { kubeconfigYaml } from '../kube.js';
 import { freePort, httpOk } from '../net.js';
-import { Pki, type CertPaths } from '../pki.js';
+import type { Pki, CertPaths } from '../pki.js';
 import { ManagedProcess } from '../proc.js';
 import { BRIDGE_IP, CGROUP_ROOT, CLUSTER_DOMAIN, NODE_NAME, POD_SUBNET, TAINT } from './layout.js';
 
@@ -36,7 +36,11 @@ function identity(ctx: NodeContext, name: string, cn: string, orgs: string[] = [
  */
 export async function startKubelet(ctx: NodeContext, containerdSocket: string): Promise<ManagedProcess> {
   const kubeconfig = identity(ctx, 'kubelet', `system:node:${NODE_NAME}`, ['system:nodes']);
-  const serving = ctx.pki.issue(ctx.controlPlane.ca, 'kubelet-serving', { cn: `system:node:${NODE_NAME}`, hosts: [BRIDGE_IP, NODE_NAME], usage: 'server' });
+  const serving = ctx.pki.issue(ctx.controlPlane.ca, 'kubelet-serving', {
+    cn: `system:node:${NODE_NAME}`,
+    hosts: [BRIDGE_IP, NODE_NAME],
+    usage: 'server',
+  });
   const healthzPort = await freePort();
   const dir = (name: string) => path.join(ctx.nodeDir, name);
   for (const d of ['kubelet', 'pod-logs', 'volume-plugins']) mkdirSync(dir(d), { recursive: true });
@@ -75,7 +79,14 @@ export async function startKubelet(ctx: NodeContext, containerdSocket: string): 
   const kubelet = ManagedProcess.start(
     'kubelet',
     binary('kubelet'),
-    [`--config=${configFile}`, `--kubeconfig=${kubeconfig}`, `--root-dir=${dir('kubelet')}`, `--node-ip=${BRIDGE_IP}`, `--hostname-override=${NODE_NAME}`, '--v=1'],
+    [
+      `--config=${configFile}`,
+      `--kubeconfig=${kubeconfig}`,
+      `--root-dir=${dir('kubelet')}`,
+      `--node-ip=${BRIDGE_IP}`,
+      `--hostname-override=${NODE_NAME}`,
+      '--v=1',
+    ],
     { logDir: ctx.logDir },
   );
   await kubelet.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${healthzPort}/healthz`), 60_000);

@@ -43,7 +43,7 @@ function containerdConfig(nodeDir: string): string {
   return `version = 2
 root = "${dir}/root"
 state = "${dir}/state"
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.zfs"]
+disabled_plugins = [${['aufs', 'btrfs', 'devmapper', 'zfs'].map((s) => `"io.containerd.snapshotter.v1.${s}"`).join(', ')}]
 
 [grpc]
   address = "${containerdSocket(nodeDir)}"

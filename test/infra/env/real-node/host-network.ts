@@ -7,6 +7,7 @@ const TABLES = ['filter', 'nat', 'mangle', 'raw'] as const;
 /** Chains the kubelet, kube-proxy and CNI plugins create, and the node's own isolation chain. */
 const NODE_CHAIN = /^(KUBE-|CNI-|FCO-NODE-)/;
 const ISOLATION_CHAIN = 'FCO-NODE-ISOLATION';
+const POD_INPUT_CHAIN = 'FCO-NODE-POD-INPUT';
 
 export function bridgeExists(): boolean {
   return existsSync(`/sys/class/net/${BRIDGE}`);
@@ -22,8 +23,9 @@ export function createBridge(): void {
 
 /**
  * The bridge plugin switches IP forwarding on; nothing may be forwarded between the pods'
- * bridge and any other interface, so pod traffic stays on this machine. In mangle so that it
- * comes before whatever kube-proxy puts first in filter's FORWARD.
+ * bridge and any other interface, so pod traffic stays on this machine. And pods reach on the
+ * machine itself only cluster DNS and the ports admitted (`admitPodsTo`), not whatever else
+ * listens on all addresses here. In mangle so that it comes before what kube-proxy puts first.
  */
 export function isolateBridge(): void {
   sh('iptables-restore', ['--noflush'], {
@@ -33,10 +35,21 @@ export function isolateBridge(): void {
       `-A ${ISOLATION_CHAIN} -i ${BRIDGE} ! -o ${BRIDGE} -j DROP`,
       `-A ${ISOLATION_CHAIN} ! -i ${BRIDGE} -o ${BRIDGE} -j DROP`,
       `-I FORWARD 1 -j ${ISOLATION_CHAIN}`,
+      `:${POD_INPUT_CHAIN} - [0:0]`,
+      `-A ${POD_INPUT_CHAIN} -m conntrack --ctstate ESTABLISHED,RELATED -j RETURN`,
+      `-A ${POD_INPUT_CHAIN} -p udp --dport 53 -j RETURN`,
+      `-A ${POD_INPUT_CHAIN} -p tcp --dport 53 -j RETURN`,
+      `-A ${POD_INPUT_CHAIN} -j DROP`,
+      `-I INPUT 1 -i ${BRIDGE} -j ${POD_INPUT_CHAIN}`,
       'COMMIT',
       '',
     ].join('\n'),
   });
+}
+
+/** Lets pods open TCP connections to `port` on the machine (a server listening on the bridge). */
+export function admitPodsTo(port: number): void {
+  sh('iptables', ['-t', 'mangle', '-I', POD_INPUT_CHAIN, '1', '-p', 'tcp', '--dport', String(port), '-j', 'RETURN']);
 }
 
 interface TableRules {
@@ -55,7 +68,11 @@ function saved(family: (typeof FAMILIES)[number], table: (typeof TABLES)[number]
   }
   const lines = out.split('\n');
   const declarations = lines.filter((l) => l.startsWith(':')).map((l) => l.slice(1).split(' '));
-  return { chains: declarations.map((d) => d[0] ?? ''), policies: declarations.map((d) => d[1] ?? ''), rules: lines.filter((l) => l.startsWith('-A ')) };
+  return {
+    chains: declarations.map((d) => d[0] ?? ''),
+    policies: declarations.map((d) => d[1] ?? ''),
+    rules: lines.filter((l) => l.startsWith('-A ')),
+  };
 }
 
 /** The tables that exist (nf_tables creates one the first time a program uses it), as `iptables:nat`. */
@@ -78,14 +95,21 @@ function removeEmptyTables(tablesBefore: string[]): void {
     for (const table of TABLES) {
       if (tablesBefore.includes(`${family}:${table}`) || !existingTables().includes(`${family}:${table}`)) continue;
       const { policies, rules } = saved(family, table);
-      if (rules.length === 0 && policies.every((p) => p === 'ACCEPT')) shQuiet('nft', ['delete', 'table', family === 'iptables' ? 'ip' : 'ip6', table]);
+      if (rules.length === 0 && policies.every((p) => p === 'ACCEPT'))
+        shQuiet('nft', ['delete', 'table', family === 'iptables' ? 'ip' : 'ip6', table]);
     }
   }
 }
 
 /** Every chain of the node's prefixes, as `iptables:nat:KUBE-SERVICES`. */
 export function nodeChains(): string[] {
-  return FAMILIES.flatMap((family) => TABLES.flatMap((table) => saved(family, table).chains.filter((c) => NODE_CHAIN.test(c)).map((c) => `${family}:${table}:${c}`)));
+  return FAMILIES.flatMap((family) =>
+    TABLES.flatMap((table) =>
+      saved(family, table)
+        .chains.filter((c) => NODE_CHAIN.test(c))
+        .map((c) => `${family}:${table}:${c}`),
+    ),
+  );
 }
 
 /**
@@ -104,7 +128,14 @@ export function removeNodeChains(keep: string[]): void {
         const target = / -[jg] (\S+)/.exec(r)?.[1];
         return chain !== undefined && !ours.includes(chain) && target !== undefined && ours.includes(target);
       });
-      const script = [`*${table}`, ...jumpsToOurs.map((r) => `-D${r.slice(2)}`), ...ours.map((c) => `-F ${c}`), ...ours.map((c) => `-X ${c}`), 'COMMIT', ''];
+      const script = [
+        `*${table}`,
+        ...jumpsToOurs.map((r) => `-D${r.slice(2)}`),
+        ...ours.map((c) => `-F ${c}`),
+        ...ours.map((c) => `-X ${c}`),
+        'COMMIT',
+        '',
+      ];
       sh(`${family}-restore`, ['--noflush'], { input: script.join('\n') });
     }
   }

@@ -48,9 +48,8 @@ export function createHostRecord(record: HostRecord): void {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const holder = readHostRecord();
-    throw new Error(
-      `another environment on this machine has the real node (${holder === undefined ? 'unreadable ' + LOCK_FILE : `pid ${holder.owner}, ${holder.nodeDir}`})`,
-    );
+    const who = holder === undefined ? `unreadable ${LOCK_FILE}` : `pid ${holder.owner}, ${holder.nodeDir}`;
+    throw new Error(`another environment on this machine has the real node (${who})`);
   }
   writeSync(fd, JSON.stringify(record, null, 2));
   closeSync(fd);

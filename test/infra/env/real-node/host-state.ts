@@ -42,7 +42,17 @@ export function restoreKernelSettings(before: Record<string, string>): void {
 }
 
 /** Host paths the node's programs write to whatever their configuration says. */
-const HOST_PATHS = ['/run/containerd', '/run/mount', '/var/log/containers', '/var/log/pods', '/var/lib/cni', '/var/lib/kubelet', '/var/lib/containerd', '/run/netns', '/etc/cni'];
+const HOST_PATHS = [
+  '/run/containerd',
+  '/run/mount',
+  '/var/log/containers',
+  '/var/log/pods',
+  '/var/lib/cni',
+  '/var/lib/kubelet',
+  '/var/lib/containerd',
+  '/run/netns',
+  '/etc/cni',
+];
 
 export const absentHostPaths = (): string[] => HOST_PATHS.filter((p) => !existsSync(p));
 

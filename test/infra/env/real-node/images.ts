@@ -1,5 +1,16 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { binary, cacheDir } from '../binaries.js';
 import { IMAGES } from './layout.js';
@@ -20,7 +31,9 @@ interface ImageRecipe {
 function busyboxRootfs(rootfs: string): void {
   for (const dir of ['bin', 'etc', 'tmp', 'root']) mkdirSync(path.join(rootfs, dir), { recursive: true });
   chmodSync(path.join(rootfs, 'tmp'), 0o1777);
-  for (const applet of sh(BUSYBOX, ['--list']).split('\n').filter((a) => a !== '' && a !== 'busybox')) {
+  for (const applet of sh(BUSYBOX, ['--list'])
+    .split('\n')
+    .filter((a) => a !== '' && a !== 'busybox')) {
     symlinkSync('busybox', path.join(rootfs, 'bin', applet));
   }
   writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
