@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { startEnvironment, type Environment, type EnvDetails } from '../infra/env/environment.js';
 import { apply, busyboxPod, eventually, kubectl, type RealNode } from './support.js';
 
@@ -158,12 +161,22 @@ function packetsDroppedLeavingBridge(): number {
 it('pod traffic is never forwarded off the machine, even from a pod that routes it there', async () => {
   const before = packetsDroppedLeavingBridge();
   // 198.51.100.0/24 is a documentation range: nothing answers there, wherever it would go.
-  const escape = `ip route add default via ${node.address} && echo | nc -w 1 198.51.100.1 80; echo tried`;
-  await apply(details, busyboxPod(node, NS, 'escaper', ['sh', '-c', escape], { privileged: true }));
+  const leaveMachine = `ip route add default via ${node.address} && echo | nc -w 1 198.51.100.1 80; echo tried`;
+  await apply(details, busyboxPod(node, NS, 'escaper', ['sh', '-c', leaveMachine], { privileged: true }));
   await eventually('the escaping pod to finish', async () => {
     const phase = await kubectl(details, ['get', 'pod', '-n', NS, 'escaper', '-o', 'jsonpath={.status.phase}']);
     return phase === 'Succeeded' ? phase : undefined;
   });
   expect(await kubectl(details, ['logs', '-n', NS, 'escaper'])).toContain('tried');
   expect(packetsDroppedLeavingBridge()).toBeGreaterThan(before);
+});
+
+it('a second environment on this machine cannot have a real node while this one has it', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'fco-second-'));
+  try {
+    await expect(startEnvironment({ dir, realNode: true })).rejects.toThrow(/another environment on this machine has the real node/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  expect(await podConnects('10.0.0.1', 443)).toBe(true);
 });

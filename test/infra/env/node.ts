@@ -7,7 +7,7 @@ import { startCoreDns, startKubelet, startKubeProxy, type ControlPlane, type Nod
 import { containerdSocket, startContainerd } from './real-node/containerd.js';
 import { cleanHost, claimHost } from './real-node/host.js';
 import { admitPodsTo } from './real-node/host-network.js';
-import { processAlive, readHostRecord, updateHostRecord, type HostRecord } from './real-node/host-record.js';
+import { ownerRuns, readHostRecord, updateHostRecord, type HostRecord } from './real-node/host-record.js';
 import { importImages } from './real-node/images.js';
 import { BRIDGE_IP, IMAGES, NODE_NAME, TAINT } from './real-node/layout.js';
 
@@ -146,7 +146,7 @@ export class RealNode {
 /** The real node of an environment whose owner was killed: undone as its teardown would. */
 export async function reapOrphanNode(): Promise<string | undefined> {
   const record = readHostRecord();
-  if (record === undefined || processAlive(record.owner)) return undefined;
+  if (record === undefined || ownerRuns(record)) return undefined;
   await cleanHost(record);
   return `the real node in ${record.nodeDir}`;
 }

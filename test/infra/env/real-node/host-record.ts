@@ -6,8 +6,9 @@ import { LOCK_FILE } from './layout.js';
  * change so that a teardown, or the reaper after a killed run, can undo exactly that.
  */
 export interface HostRecord {
-  /** The process that started the environment; the record is stale once it is gone. */
+  /** The process that started the environment, and its start time (pids come round again). */
   owner: number;
+  ownerStart: string;
   nodeDir: string;
   containerdSocket: string;
   /** Kernel settings (paths under /proc/sys) as they were before the node started. */
@@ -30,6 +31,19 @@ export function processAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the environment that wrote the record still runs. */
+export const ownerRuns = (record: HostRecord): boolean => processStartTime(record.owner) === record.ownerStart;
 
 export function readHostRecord(): HostRecord | undefined {
   if (!existsSync(LOCK_FILE)) return undefined;

@@ -1,6 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { bridgeExists, createBridge, existingTables, isolateBridge, nodeChains, removeNodeNetwork } from './host-network.js';
-import { createHostRecord, processAlive, readHostRecord, removeHostRecord, type HostRecord } from './host-record.js';
+import {
+  createHostRecord,
+  ownerRuns,
+  processAlive,
+  processStartTime,
+  readHostRecord,
+  removeHostRecord,
+  type HostRecord,
+} from './host-record.js';
 import {
   absentHostPaths,
   createNodeCgroups,
@@ -56,10 +64,10 @@ async function killAndWait(pids: number[], what: string): Promise<void> {
  */
 export async function claimHost(nodeDir: string, containerdSocket: string): Promise<HostRecord> {
   const stale = readHostRecord();
-  if (stale !== undefined && !processAlive(stale.owner)) await cleanHost(stale);
-  if (bridgeExists()) throw new Error(`the interface ${BRIDGE} exists but no environment claims it: remove it (ip link del ${BRIDGE})`);
+  if (stale !== undefined && !ownerRuns(stale)) await cleanHost(stale);
   const record: HostRecord = {
     owner: process.pid,
+    ownerStart: processStartTime(process.pid) ?? '',
     nodeDir,
     containerdSocket,
     kernelSettings: readKernelSettings(),
@@ -69,6 +77,10 @@ export async function claimHost(nodeDir: string, containerdSocket: string): Prom
     pids: [],
   };
   createHostRecord(record);
+  if (bridgeExists()) {
+    removeHostRecord();
+    throw new Error(`the interface ${BRIDGE} exists but no environment claims it: remove it (ip link del ${BRIDGE})`);
+  }
   try {
     createBridge();
     isolateBridge();
