@@ -158,15 +158,7 @@ class JobRun implements JobContext {
       await this.save();
       return result;
     } catch (err) {
-      record.state = 'failed';
-      record.endedAt = Date.now();
-      record.detail = errorMessage(err);
-      await this.save();
-      if (this.signal.aborted && !isCancelled(err)) {
-        const by = await this.deps.redis.get(cancelKey(this.id));
-        if (by !== null) throw new CancelledError(by);
-      }
-      throw err;
+      return this.failed(record, err);
     }
   }
 
@@ -181,12 +173,21 @@ class JobRun implements JobContext {
       if (waits.size > 0) await this.save();
       return result;
     } catch (err) {
-      record.state = 'failed';
-      record.endedAt = Date.now();
-      record.detail = errorMessage(err);
-      await this.save();
-      throw err;
+      return this.failed(record, err);
     }
+  }
+
+  /** Records why a step failed and rethrows; an abort caused by a cancellation becomes CancelledError. */
+  private async failed(record: StepRecord, err: unknown): Promise<never> {
+    record.state = 'failed';
+    record.endedAt = Date.now();
+    record.detail = errorMessage(err);
+    await this.save();
+    if (this.signal.aborted && !isCancelled(err)) {
+      const by = await this.deps.redis.get(cancelKey(this.id));
+      if (by !== null) throw new CancelledError(by);
+    }
+    throw err;
   }
 
   /**
