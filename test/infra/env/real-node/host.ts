@@ -19,7 +19,7 @@ import {
   restoreKernelSettings,
   unmountUnder,
 } from './host-state.js';
-import { BRIDGE } from './layout.js';
+import { BRIDGE, LOCK_FILE } from './layout.js';
 
 /** containerd-shim processes hard-code their sockets' directory; they are re-parented to init. */
 const SHIM_SOCKETS = '/run/containerd';
@@ -95,23 +95,39 @@ export async function claimHost(nodeDir: string, containerdSocket: string): Prom
 /**
  * Undoes everything the record's node did to the machine, whether it stopped cleanly or its
  * owner was killed: programs, containers, shims, containerd; mounts; cgroups; iptables chains
- * and the bridge; host files; kernel settings; then the record itself.
+ * and the bridge; host files; kernel settings. Every step is tried; the record goes only when
+ * all succeeded, so that the next run's reaper tries again.
  */
 export async function cleanHost(record: HostRecord): Promise<void> {
   const ours = record.pids.filter((pid) => processAlive(pid) && commandLine(pid).some((a) => a.includes(record.nodeDir)));
   const containerd = ours.filter((pid) => (commandLine(pid)[0] ?? '').endsWith('/containerd'));
-  await killAndWait(
-    ours.filter((pid) => !containerd.includes(pid)),
-    'node programs',
-  );
-  // containerd first: while it runs it starts more shims (`shim delete`) as containers die.
-  await killAndWait(containerd, 'containerd');
-  await killAndWait(nodeCgroupProcesses(), 'container processes');
-  await killAndWait(shimPids(record.containerdSocket), 'containerd shims');
-  unmountUnder([record.nodeDir, SHIM_SOCKETS]);
-  removeNodeCgroups();
-  removeNodeNetwork(record.chainsBefore, record.tablesBefore);
-  removeHostFiles(record.absentBefore, record.nodeDir);
-  restoreKernelSettings(record.kernelSettings);
+  const steps: [string, () => Promise<void> | void][] = [
+    [
+      'node programs',
+      () =>
+        killAndWait(
+          ours.filter((pid) => !containerd.includes(pid)),
+          'node programs',
+        ),
+    ],
+    // containerd before containers and shims: while it runs it starts more shims (`shim delete`).
+    ['containerd', () => killAndWait(containerd, 'containerd')],
+    ['containers', () => killAndWait(nodeCgroupProcesses(), 'container processes')],
+    ['shims', () => killAndWait(shimPids(record.containerdSocket), 'containerd shims')],
+    ['mounts', () => unmountUnder([record.nodeDir, SHIM_SOCKETS])],
+    ['cgroups', () => removeNodeCgroups()],
+    ['network', () => removeNodeNetwork(record.chainsBefore, record.tablesBefore)],
+    ['host files', () => removeHostFiles(record.absentBefore, record.nodeDir)],
+    ['kernel settings', () => restoreKernelSettings(record.kernelSettings)],
+  ];
+  const failed: string[] = [];
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      failed.push(`${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  if (failed.length > 0) throw new Error(`the real node's teardown left host state behind (${LOCK_FILE} kept):\n${failed.join('\n')}`);
   removeHostRecord();
 }
