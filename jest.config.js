@@ -16,7 +16,13 @@ export default {
   testTimeout: 60_000,
   projects: [
     // Unit tests and the bot end to end over HTTP, with real redis-servers and the Slack emulator.
-    { ...base, displayName: 'app', roots: ['<rootDir>/test'], testMatch: ['**/*.test.ts'], testPathIgnorePatterns: ['/test/env/', '/test/node/'] },
+    {
+      ...base,
+      displayName: 'app',
+      roots: ['<rootDir>/test'],
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: ['/test/env/', '/test/node/'],
+    },
     // Suites on the real Kubernetes control plane and Fabric CAs that global setup starts once.
     {
       ...base,

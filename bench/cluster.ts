@@ -39,7 +39,11 @@ export async function caEnroll(env: EnvDetails, opts: BenchOptions): Promise<Ben
   }
   const ours = performance.now() - t0;
 
-  const services = new FabricCAServices(caInfo.url, { trustedRoots: [readFileSync(caInfo.tlsCert, 'utf8')] as unknown as Buffer, verify: true }, caInfo.caName);
+  const services = new FabricCAServices(
+    caInfo.url,
+    { trustedRoots: [readFileSync(caInfo.tlsCert, 'utf8')] as unknown as Buffer, verify: true },
+    caInfo.caName,
+  );
   const admin = new User('registrar');
   const suite = User.newCryptoSuite();
   admin.setCryptoSuite(suite);
@@ -57,7 +61,20 @@ export async function caEnroll(env: EnvDetails, opts: BenchOptions): Promise<Ben
   const t2 = performance.now();
   for (let i = 0; i < n; i++) {
     const id = `bench-cli-${tag}-${i}`;
-    await run(binary('fabric-ca-client'), ['register', '--id.name', id, '--id.secret', 'benchsecret', '--id.type', 'client', '-u', caInfo.url, '-H', caInfo.registrarHome, ...common]);
+    await run(binary('fabric-ca-client'), [
+      'register',
+      '--id.name',
+      id,
+      '--id.secret',
+      'benchsecret',
+      '--id.type',
+      'client',
+      '-u',
+      caInfo.url,
+      '-H',
+      caInfo.registrarHome,
+      ...common,
+    ]);
     const url = new URL(caInfo.url);
     url.username = id;
     url.password = 'benchsecret';
@@ -70,11 +87,27 @@ export async function caEnroll(env: EnvDetails, opts: BenchOptions): Promise<Ben
     name: 'ca-enroll',
     short: opts.short,
     rows: [
-      { what: `register + enroll ${n} identities, bot's CA layer`, value: ms(ours), baseline: `CLI loop ${ms(cli)}`, ratio: cli / ours, target: '>= 3x faster than the CLI', met: cli / ours >= 3 },
-      { what: 'the same, against the raw fabric-ca-client SDK', value: ms(ours), baseline: `raw SDK ${ms(sdk)}`, ratio: ours / sdk, target: '<= 1.15x the raw SDK', met: ours / sdk <= 1.15 },
+      {
+        what: `register + enroll ${n} identities, bot's CA layer`,
+        value: ms(ours),
+        baseline: `CLI loop ${ms(cli)}`,
+        ratio: cli / ours,
+        target: '>= 3x faster than the CLI',
+        met: cli / ours >= 3,
+      },
+      {
+        what: 'the same, against the raw fabric-ca-client SDK',
+        value: ms(ours),
+        baseline: `raw SDK ${ms(sdk)}`,
+        ratio: ours / sdk,
+        target: '<= 1.15x the raw SDK',
+        met: ours / sdk <= 1.15,
+      },
       { what: 'per identity: bot / raw SDK / CLI', value: `${ms(ours / n)} / ${ms(sdk / n)} / ${ms(cli / n)}` },
     ],
-    notes: ['the bot makes its key and CSR locally (with SANs for TLS); the raw SDK lets fabric-ca-client make them; the CLI starts two processes per identity'],
+    notes: [
+      'the bot makes its key and CSR locally (with SANs for TLS); the raw SDK lets fabric-ca-client make them; the CLI starts two processes per identity',
+    ],
   };
 }
 
@@ -85,8 +118,21 @@ function adminOf(env: EnvDetails, org: string): { peer: PeerEndpoint; admin: Fab
   return {
     mspId: p.mspId,
     peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') },
-    admin: { mspId: p.mspId, certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'), keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8') },
-    cliEnv: { ...process.env, FABRIC_CFG_PATH: env.fabric.configDir, FABRIC_LOGGING_SPEC: 'warn', CORE_PEER_LOCALMSPID: p.mspId, CORE_PEER_MSPCONFIGPATH: p.adminMsp, CORE_PEER_ADDRESS: p.address, CORE_PEER_TLS_ENABLED: 'true', CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert },
+    admin: {
+      mspId: p.mspId,
+      certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
+      keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
+    },
+    cliEnv: {
+      ...process.env,
+      FABRIC_CFG_PATH: env.fabric.configDir,
+      FABRIC_LOGGING_SPEC: 'warn',
+      CORE_PEER_LOCALMSPID: p.mspId,
+      CORE_PEER_MSPCONFIGPATH: p.adminMsp,
+      CORE_PEER_ADDRESS: p.address,
+      CORE_PEER_TLS_ENABLED: 'true',
+      CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert,
+    },
   };
 }
 
@@ -120,7 +166,13 @@ export async function deploy(env: EnvDetails, opts: BenchOptions): Promise<Bench
       const t0 = performance.now();
       await Promise.all(orgs.map((x) => installPackage(x.peer, x.admin, pkg.bytes)));
       await Promise.all(orgs.map((x) => withGateway(x.peer, x.admin, (g) => approveForMyOrg(g, def, pkg.packageId, x.mspId))));
-      await withGateway(o1.peer, o1.admin, (g) => commitDefinition(g, def, orgs.map((x) => x.mspId)));
+      await withGateway(o1.peer, o1.admin, (g) =>
+        commitDefinition(
+          g,
+          def,
+          orgs.map((x) => x.mspId),
+        ),
+      );
       ours.push(performance.now() - t0);
 
       const cliName = `benchcli${Date.now().toString(36)}`;
@@ -131,8 +183,45 @@ export async function deploy(env: EnvDetails, opts: BenchOptions): Promise<Bench
       const orderer = ['-o', o.address, '--tls', '--cafile', o.tlsRootCert];
       const t1 = performance.now();
       for (const x of orgs) await peer(x, ['lifecycle', 'chaincode', 'install', file]);
-      for (const x of orgs) await peer(x, ['lifecycle', 'chaincode', 'approveformyorg', '-C', channel, '-n', cliName, '-v', '1.0', '--sequence', '1', '--package-id', cliPkg.packageId, ...orderer]);
-      await peer(o1, ['lifecycle', 'chaincode', 'commit', '-C', channel, '-n', cliName, '-v', '1.0', '--sequence', '1', ...orderer, '--peerAddresses', o1.peer.address, '--tlsRootCertFiles', env.fabric.peers[0]?.tlsRootCert ?? '', '--peerAddresses', o2.peer.address, '--tlsRootCertFiles', env.fabric.peers[1]?.tlsRootCert ?? '']);
+      for (const x of orgs)
+        await peer(x, [
+          'lifecycle',
+          'chaincode',
+          'approveformyorg',
+          '-C',
+          channel,
+          '-n',
+          cliName,
+          '-v',
+          '1.0',
+          '--sequence',
+          '1',
+          '--package-id',
+          cliPkg.packageId,
+          ...orderer,
+        ]);
+      await peer(o1, [
+        'lifecycle',
+        'chaincode',
+        'commit',
+        '-C',
+        channel,
+        '-n',
+        cliName,
+        '-v',
+        '1.0',
+        '--sequence',
+        '1',
+        ...orderer,
+        '--peerAddresses',
+        o1.peer.address,
+        '--tlsRootCertFiles',
+        env.fabric.peers[0]?.tlsRootCert ?? '',
+        '--peerAddresses',
+        o2.peer.address,
+        '--tlsRootCertFiles',
+        env.fabric.peers[1]?.tlsRootCert ?? '',
+      ]);
       cli.push(performance.now() - t1);
     }
   } finally {
@@ -143,7 +232,14 @@ export async function deploy(env: EnvDetails, opts: BenchOptions): Promise<Bench
     name: 'deploy',
     short: opts.short,
     rows: [
-      { what: `install on 2 peers, approve for 2 orgs, commit (median of ${rounds})`, value: ms(median(ours)), baseline: `peer CLI, step by step ${ms(median(cli))}`, ratio, target: '<= 0.7x', met: ratio <= 0.7 },
+      {
+        what: `install on 2 peers, approve for 2 orgs, commit (median of ${rounds})`,
+        value: ms(median(ours)),
+        baseline: `peer CLI, step by step ${ms(median(cli))}`,
+        ratio,
+        target: '<= 0.7x',
+        met: ratio <= 0.7,
+      },
     ],
     notes: ['each approval and the commit wait for their block (the orderer cuts a block after its batch timeout), in both'],
     raw: { ours, cli },
@@ -162,7 +258,13 @@ export async function status500(env: EnvDetails, opts: BenchOptions): Promise<Be
     for (let i = 0; i < count; i += 25) {
       await Promise.all(
         Array.from({ length: Math.min(25, count - i) }, (_, j) =>
-          kube.core.createNamespacedPod({ namespace, body: { metadata: { name: `peer-${i + j}`, labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } }),
+          kube.core.createNamespacedPod({
+            namespace,
+            body: {
+              metadata: { name: `peer-${i + j}`, labels },
+              spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] },
+            },
+          }),
         ),
       );
     }
@@ -193,21 +295,44 @@ export async function status500(env: EnvDetails, opts: BenchOptions): Promise<Be
     let kubectlCalls = 0;
     for (let r = 0; r < rounds; r++) {
       const t0 = performance.now();
-      const a = await run(binary('kubectl'), ['--kubeconfig', env.kubeconfig, '-n', namespace, 'get', 'pods', '-v=6'], { maxBuffer: 64 * 1024 * 1024 });
-      const b = await run(binary('kubectl'), ['--kubeconfig', env.kubeconfig, '-n', namespace, 'top', 'pods', '-v=6'], { maxBuffer: 64 * 1024 * 1024 });
+      const a = await run(binary('kubectl'), ['--kubeconfig', env.kubeconfig, '-n', namespace, 'get', 'pods', '-v=6'], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const b = await run(binary('kubectl'), ['--kubeconfig', env.kubeconfig, '-n', namespace, 'top', 'pods', '-v=6'], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
       kubectl.push(performance.now() - t0);
       // -v=6 logs one line per response: `"Response" verb="GET" url=…` (or `GET https://… 200 OK` in older kubectl).
-      kubectlCalls = (`${a.stderr}${b.stderr}`.match(/verb="(?:GET|POST|PUT|PATCH|DELETE)"| (?:GET|POST|PUT|PATCH|DELETE) https?:\/\//g) ?? []).length;
+      kubectlCalls = (
+        `${a.stderr}${b.stderr}`.match(/verb="(?:GET|POST|PUT|PATCH|DELETE)"| (?:GET|POST|PUT|PATCH|DELETE) https?:\/\//g) ?? []
+      ).length;
     }
     const ratio = median(ours) / median(kubectl);
     return {
       name: 'status-500',
       short: opts.short,
       rows: [
-        { what: `status + metrics of ${count} pods (median of ${rounds})`, value: ms(median(ours)), baseline: `kubectl get + top ${ms(median(kubectl))}`, ratio, target: 'faster', met: ratio < 1 },
-        { what: 'API calls', value: String(oursCalls), baseline: `kubectl ${kubectlCalls}`, ratio: oursCalls / Math.max(kubectlCalls, 1), target: 'fewer', met: oursCalls < kubectlCalls },
+        {
+          what: `status + metrics of ${count} pods (median of ${rounds})`,
+          value: ms(median(ours)),
+          baseline: `kubectl get + top ${ms(median(kubectl))}`,
+          ratio,
+          target: 'faster',
+          met: ratio < 1,
+        },
+        {
+          what: 'API calls',
+          value: String(oursCalls),
+          baseline: `kubectl ${kubectlCalls}`,
+          ratio: oursCalls / Math.max(kubectlCalls, 1),
+          target: 'fewer',
+          met: oursCalls < kubectlCalls,
+        },
       ],
-      notes: [`${Math.min(count, 330)} of the pods Running with metrics (kwok's three nodes hold 110 each), the rest Pending`, 'kubectl also starts a process and reads its discovery cache each time; our figure is one call from a running process, as the bot makes it'],
+      notes: [
+        `${Math.min(count, 330)} of the pods Running with metrics (kwok's three nodes hold 110 each), the rest Pending`,
+        'kubectl also starts a process and reads its discovery cache each time; our figure is one call from a running process, as the bot makes it',
+      ],
     };
   } finally {
     await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);

@@ -4,16 +4,44 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SlackEmulator, signSlackRequest } from '../test/slack/emulator.js';
-import { mib, median, ms, percentile, privateRedis, rssBytes, sleep, startBot, type BenchOptions, type BenchResult, type BotProcess } from './lib.js';
+import {
+  mib,
+  median,
+  ms,
+  percentile,
+  privateRedis,
+  rssBytes,
+  sleep,
+  startBot,
+  type BenchOptions,
+  type BenchResult,
+  type BotProcess,
+} from './lib.js';
 
 const SECRET = 'bench-signing-secret';
 const TOKEN = 'xoxb-bench-token';
 const CONFIG = path.resolve('test/support/test-config.yaml');
 
-async function slackAndBot(extraEnv: Record<string, string> = {}, config = CONFIG): Promise<{ slack: SlackEmulator; bot: BotProcess; redisUrl: string; cleanup(): Promise<void> }> {
+async function slackAndBot(
+  extraEnv: Record<string, string> = {},
+  config = CONFIG,
+): Promise<{ slack: SlackEmulator; bot: BotProcess; redisUrl: string; cleanup(): Promise<void> }> {
   const redis = await privateRedis();
-  const slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS', 'C0ALERTS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
-  const bot = await startBot({ ROLE: 'all', SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: config, ...extraEnv });
+  const slack = await SlackEmulator.start({
+    botToken: TOKEN,
+    signingSecret: SECRET,
+    channels: ['C0OPS', 'C0ALERTS'],
+    users: [{ id: 'U0ALICE', name: 'alice' }],
+  });
+  const bot = await startBot({
+    ROLE: 'all',
+    SLACK_BOT_TOKEN: TOKEN,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redis.url,
+    FABRIC_CHATOPS_CONFIG: config,
+    ...extraEnv,
+  });
   return {
     slack,
     bot,
@@ -27,13 +55,35 @@ async function slackAndBot(extraEnv: Record<string, string> = {}, config = CONFI
 }
 
 function signedCommand(slack: SlackEmulator, text: string, trigger: string): { body: string; headers: Record<string, string> } {
-  const body = new URLSearchParams({ team_id: 'T0EMULATED', channel_id: 'C0OPS', user_id: 'U0ALICE', user_name: 'alice', command: '/fabric', text, response_url: `${slack.url}/response/bench`, trigger_id: trigger }).toString();
+  const body = new URLSearchParams({
+    team_id: 'T0EMULATED',
+    channel_id: 'C0OPS',
+    user_id: 'U0ALICE',
+    user_name: 'alice',
+    command: '/fabric',
+    text,
+    response_url: `${slack.url}/response/bench`,
+    trigger_id: trigger,
+  }).toString();
   const ts = Math.floor(Date.now() / 1000);
-  return { body, headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': signSlackRequest(SECRET, ts, body) } };
+  return {
+    body,
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': signSlackRequest(SECRET, ts, body),
+    },
+  };
 }
 
 /** Open-loop load: requests start on schedule whether or not earlier ones have answered. */
-async function ackLoad(url: string, slack: SlackEmulator, rate: number, seconds: number, tag: string): Promise<{ latencies: number[]; errors: number }> {
+async function ackLoad(
+  url: string,
+  slack: SlackEmulator,
+  rate: number,
+  seconds: number,
+  tag: string,
+): Promise<{ latencies: number[]; errors: number }> {
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   let errors = 0;
@@ -78,13 +128,32 @@ export async function ackLatency(opts: BenchOptions): Promise<BenchResult> {
       const p50 = percentile(latencies, 50);
       const p99 = percentile(latencies, 99);
       raw[`rate${rate}`] = { count: latencies.length, errors, p50, p90: percentile(latencies, 90), p99, max: Math.max(...latencies) };
-      rows.push({ what: `ack p50 at ${rate}/s (${latencies.length} requests, ${errors} errors)`, value: ms(p50), baseline: "Slack's 3000 ms", ratio: p50 / 3000 });
-      rows.push({ what: `ack p99 at ${rate}/s`, value: ms(p99), baseline: "Slack's 3000 ms", ratio: p99 / 3000, ...(rate === 200 ? { target: 'p99 <= 50 ms', met: p99 <= 50 && errors === 0 } : {}) });
+      rows.push({
+        what: `ack p50 at ${rate}/s (${latencies.length} requests, ${errors} errors)`,
+        value: ms(p50),
+        baseline: "Slack's 3000 ms",
+        ratio: p50 / 3000,
+      });
+      rows.push({
+        what: `ack p99 at ${rate}/s`,
+        value: ms(p99),
+        baseline: "Slack's 3000 ms",
+        ratio: p99 / 3000,
+        ...(rate === 200 ? { target: 'p99 <= 50 ms', met: p99 <= 50 && errors === 0 } : {}),
+      });
       await sleep(1500);
     }
     rows.push({ what: 'bot+worker RSS, idle', value: mib(idle) });
     rows.push({ what: 'bot+worker RSS, peak under the ack load', value: mib(peak) });
-    return { name: 'ack-latency', short: opts.short, rows, raw, notes: ['one process (ROLE=all) acknowledges, enqueues and runs the ping jobs; the load generator and the Slack emulator share the same 2 cores'] };
+    return {
+      name: 'ack-latency',
+      short: opts.short,
+      rows,
+      raw,
+      notes: [
+        'one process (ROLE=all) acknowledges, enqueues and runs the ping jobs; the load generator and the Slack emulator share the same 2 cores',
+      ],
+    };
   } finally {
     await cleanup();
   }
@@ -129,7 +198,10 @@ export async function queueLatency(opts: BenchOptions): Promise<BenchResult> {
     const queue = new Queue('bench-raw', { connection: redis, prefix: 'bench' });
     const started = new Map<string, number>();
     const workerConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-    const worker = new Worker('bench-raw', async (job) => void started.set(job.id as string, Date.now()), { connection: workerConnection, prefix: 'bench' });
+    const worker = new Worker('bench-raw', async (job) => void started.set(job.id as string, Date.now()), {
+      connection: workerConnection,
+      prefix: 'bench',
+    });
     await worker.waitUntilReady();
     const rawLatency: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -145,11 +217,26 @@ export async function queueLatency(opts: BenchOptions): Promise<BenchResult> {
       name: 'queue-latency',
       short: opts.short,
       rows: [
-        { what: `enqueue → worker start, median of ${n} (bot)`, value: ms(median(ours)), baseline: `raw BullMQ ${ms(median(rawLatency))}`, ratio, target: 'ratio <= 1.3', met: ratio <= 1.3 },
+        {
+          what: `enqueue → worker start, median of ${n} (bot)`,
+          value: ms(median(ours)),
+          baseline: `raw BullMQ ${ms(median(rawLatency))}`,
+          ratio,
+          target: 'ratio <= 1.3',
+          met: ratio <= 1.3,
+        },
         { what: 'enqueue → worker start, p99 (bot / raw)', value: ms(percentile(ours, 99)), baseline: ms(percentile(rawLatency, 99)) },
-        { what: 'signed command sent → worker start, median', value: ms(median(endToEnd)), baseline: `raw BullMQ ${ms(median(rawLatency))}`, ratio: median(endToEnd) / Math.max(median(rawLatency), 0.5) },
+        {
+          what: 'signed command sent → worker start, median',
+          value: ms(median(endToEnd)),
+          baseline: `raw BullMQ ${ms(median(rawLatency))}`,
+          ratio: median(endToEnd) / Math.max(median(rawLatency), 0.5),
+        },
       ],
-      notes: ['Redis timestamps have millisecond resolution: sub-millisecond medians are floored at 0.5 ms for the ratio', 'command → start includes HTTP, signature check, parsing, authorisation, the ack and the enqueue'],
+      notes: [
+        'Redis timestamps have millisecond resolution: sub-millisecond medians are floored at 0.5 ms for the ratio',
+        'command → start includes HTTP, signature check, parsing, authorisation, the ack and the enqueue',
+      ],
       raw: { ours, rawLatency, endToEnd },
     };
   } finally {
@@ -179,7 +266,12 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
     const t0 = Date.now();
     await Promise.all(
       Array.from({ length: jobs }, async (_, i) => {
-        const reply = await slack.sendSlashCommand(`${bot.url}/slack/events`, { text: 'ping --hold 3', userId: 'U0ALICE', channelId: 'C0OPS', triggerId: `u.${i}.${Date.now()}` });
+        const reply = await slack.sendSlashCommand(`${bot.url}/slack/events`, {
+          text: 'ping --hold 3',
+          userId: 'U0ALICE',
+          channelId: 'C0OPS',
+          triggerId: `u.${i}.${Date.now()}`,
+        });
         if (reply.status !== 200) throw new Error(`command ${i} answered ${reply.status}`);
       }),
     );
@@ -201,13 +293,31 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
       name: 'slack-updates',
       short: opts.short,
       rows: [
-        { what: `status messages finished (of ${jobs} jobs)`, value: String(done), baseline: String(jobs), target: 'no message lost', met: done === jobs },
-        { what: 'shortest gap between two updates of one message', value: ms(minGap), baseline: "Slack's ~1 update/s per message", target: '>= 950 ms', met: minGap >= 950 },
+        {
+          what: `status messages finished (of ${jobs} jobs)`,
+          value: String(done),
+          baseline: String(jobs),
+          target: 'no message lost',
+          met: done === jobs,
+        },
+        {
+          what: 'shortest gap between two updates of one message',
+          value: ms(minGap),
+          baseline: "Slack's ~1 update/s per message",
+          target: '>= 950 ms',
+          met: minGap >= 950,
+        },
         { what: 'chat.update calls (of which answered 429)', value: `${updates.length} (${limited})` },
-        { what: 'chat.postMessage per second in the channel, peak', value: String(Math.max(...perSecond.values())), baseline: "Slack's ~1 post/s per channel (bursts allowed)" },
+        {
+          what: 'chat.postMessage per second in the channel, peak',
+          value: String(Math.max(...perSecond.values())),
+          baseline: "Slack's ~1 post/s per channel (bursts allowed)",
+        },
         { what: 'all jobs queued → all finished', value: ms(elapsed) },
       ],
-      notes: ['each job posts one status message, so 100 jobs started together post a burst in one channel; the emulator does not limit posts per channel, Slack may answer such a burst with 429, which the bot retries after Retry-After (tested in test/e2e/slash-commands.test.ts)'],
+      notes: [
+        'each job posts one status message, so 100 jobs started together post a burst in one channel; the emulator does not limit posts per channel, Slack may answer such a burst with 429, which the bot retries after Retry-After (tested in test/e2e/slash-commands.test.ts)',
+      ],
     };
   } finally {
     clearInterval(limiter);

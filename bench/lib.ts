@@ -38,10 +38,19 @@ export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1
 
 export function printResult(r: BenchResult): void {
   const header = ['what', 'value', 'baseline', 'ratio', 'target', 'verdict'];
-  const lines = r.rows.map((x) => [x.what, x.value, x.baseline ?? '', x.ratio === undefined ? '' : x.ratio.toFixed(2), x.target ?? '', x.met === undefined ? 'reported' : x.met ? 'met' : 'MISSED']);
+  const lines = r.rows.map((x) => [
+    x.what,
+    x.value,
+    x.baseline ?? '',
+    x.ratio === undefined ? '' : x.ratio.toFixed(2),
+    x.target ?? '',
+    x.met === undefined ? 'reported' : x.met ? 'met' : 'MISSED',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const fmt = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ');
-  process.stdout.write(`\n== ${r.name}${r.short ? ' (short)' : ''}\n${fmt(header)}\n${fmt(widths.map((w) => '-'.repeat(w)))}\n${lines.map(fmt).join('\n')}\n`);
+  process.stdout.write(
+    `\n== ${r.name}${r.short ? ' (short)' : ''}\n${fmt(header)}\n${fmt(widths.map((w) => '-'.repeat(w)))}\n${lines.map(fmt).join('\n')}\n`,
+  );
   for (const n of r.notes ?? []) process.stdout.write(`   note: ${n}\n`);
 }
 
@@ -49,7 +58,10 @@ export function saveResult(r: BenchResult): string {
   const dir = path.resolve('bench/results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${r.name}${r.short ? '.short' : ''}.json`);
-  writeFileSync(file, `${JSON.stringify({ ...r, at: new Date().toISOString(), cpus: os.cpus().length, node: process.version }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ ...r, at: new Date().toISOString(), cpus: os.cpus().length, node: process.version }, null, 2)}\n`,
+  );
   return file;
 }
 
@@ -70,14 +82,23 @@ export interface BotProcess {
 export async function startBot(env: Record<string, string>): Promise<BotProcess> {
   const port = await freePort();
   let out = '';
-  const child = spawn(process.execPath, [path.resolve('dist/main.js')], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [path.resolve('dist/main.js')], {
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the bot exited: ${out}`);
-    if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`${url}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (Date.now() > deadline) throw new Error(`the bot did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -98,7 +119,13 @@ export async function startBot(env: Record<string, string>): Promise<BotProcess>
 export async function privateRedis(): Promise<EmbeddedRedis & { cleanup(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fco-bench-redis-'));
   const redis = await startEmbeddedRedis({ dataDir: dir });
-  return { ...redis, async cleanup() { await redis.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    ...redis,
+    async cleanup() {
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 export const sleep = (msValue: number): Promise<void> => new Promise((r) => setTimeout(r, msValue));

@@ -64,8 +64,10 @@ for (const file of files) {
     const from = partOf(file);
     const to = partOf(target);
     const may = allowed[from];
-    if (may === undefined) problems.push(`${path.relative(root, file)}: src/${from} is not a known part of src/ (add it to scripts/check-imports.mjs)`);
-    else if (from !== to && !may.includes('*') && !may.includes(to)) problems.push(`${path.relative(root, file)} imports ${path.relative(root, target)}: ${from} may not import ${to}`);
+    if (may === undefined)
+      problems.push(`${path.relative(root, file)}: src/${from} is not a known part of src/ (add it to scripts/check-imports.mjs)`);
+    else if (from !== to && !may.includes('*') && !may.includes(to))
+      problems.push(`${path.relative(root, file)} imports ${path.relative(root, target)}: ${from} may not import ${to}`);
     const rel = path.relative(root, file);
     const relTarget = path.relative(root, target);
     for (const [inside, banned] of Object.entries(forbidden)) {
@@ -93,7 +95,10 @@ const visit = (file) => {
   for (const next of graph.get(file) ?? []) {
     if (!graph.has(next)) continue;
     if (state.get(next) === 'open') {
-      const cycle = stack.slice(stack.indexOf(next)).concat(next).map((f) => path.relative(root, f));
+      const cycle = stack
+        .slice(stack.indexOf(next))
+        .concat(next)
+        .map((f) => path.relative(root, f));
       problems.push(`import cycle: ${cycle.join(' → ')}`);
     } else if (!state.has(next)) visit(next);
   }

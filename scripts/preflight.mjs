@@ -21,11 +21,16 @@ const needs = [
   { what: 'redis-server', ok: onPath('redis-server'), pkg: 'redis-server' },
   { what: 'gcc (Fabric CA is built with cgo)', ok: onPath('gcc'), pkg: 'gcc libc6-dev' },
   { what: 'openssl (the test PKI)', ok: onPath('openssl'), pkg: 'openssl' },
-  { what: `a Chromium at ${browser} (the console's browser test; or set CHROMIUM_PATH)`, ok: existsSync(browser), pkg: 'chromium fonts-noto-color-emoji' },
+  {
+    what: `a Chromium at ${browser} (the console's browser test; or set CHROMIUM_PATH)`,
+    ok: existsSync(browser),
+    pkg: 'chromium fonts-noto-color-emoji',
+  },
 ];
 const missing = needs.filter((n) => !n.ok);
 const problems = missing.map((n) => `  - ${n.what}`);
-if (!onPath('go')) problems.push('  - Go 1.26 or newer on the PATH (https://go.dev/dl): the test environment is built from the Go module proxy');
+if (!onPath('go'))
+  problems.push('  - Go 1.26 or newer on the PATH (https://go.dev/dl): the test environment is built from the Go module proxy');
 
 if (problems.length > 0) {
   const pkgs = missing.map((n) => n.pkg).join(' ');

@@ -5,7 +5,8 @@ export type { Logger };
 const REDACTED = '[Redacted]';
 
 /** Keys whose values are secrets wherever they appear (the identity fields included: keyPem, tlsKeyPem, key.pem, tls.key). */
-const secretKey = /(secret|password|passwd|pwd|token|authorization|private_?key|privatekey|^key$|keypem$|^(tls\.)?key(\.pem)?$|credentials|cookie)/i;
+const secretKey =
+  /(secret|password|passwd|pwd|token|authorization|private_?key|privatekey|^key$|keypem$|^(tls\.)?key(\.pem)?$|credentials|cookie)/i;
 
 /**
  * Secrets recognisable by their shape, even inside error messages, free text and pod logs. Each

@@ -27,7 +27,15 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const log = createLogger({ level: env.LOG_LEVEL, name: `fabric-chatops-${env.ROLE}` });
-  const running = await startProcess({ env, config: loaded.config, log, commands, kinds: jobKinds, handlers: jobHandlers, exampleConfig: loaded.isExample });
+  const running = await startProcess({
+    env,
+    config: loaded.config,
+    log,
+    commands,
+    kinds: jobKinds,
+    handlers: jobHandlers,
+    exampleConfig: loaded.isExample,
+  });
   let signalled = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (signalled) return;

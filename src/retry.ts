@@ -48,7 +48,10 @@ class NotYet extends Error {}
  * Asks `probe` every `everyMs` until it returns a value (not undefined); past `withinMs` throws
  * what `timedOut` makes of the last answer.
  */
-export async function pollUntil<T>(probe: () => Promise<T | undefined>, opts: { everyMs: number; withinMs: number; signal?: AbortSignal; timedOut: () => Error }): Promise<T> {
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  opts: { everyMs: number; withinMs: number; signal?: AbortSignal; timedOut: () => Error },
+): Promise<T> {
   try {
     return await retry(
       async () => {
@@ -56,7 +59,12 @@ export async function pollUntil<T>(probe: () => Promise<T | undefined>, opts: { 
         if (value === undefined) throw new NotYet();
         return value;
       },
-      { delayMs: opts.everyMs, withinMs: opts.withinMs, retryIf: (err) => err instanceof NotYet, ...(opts.signal === undefined ? {} : { signal: opts.signal }) },
+      {
+        delayMs: opts.everyMs,
+        withinMs: opts.withinMs,
+        retryIf: (err) => err instanceof NotYet,
+        ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      },
     );
   } catch (err) {
     throw err instanceof NotYet ? opts.timedOut() : err;

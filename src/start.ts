@@ -33,7 +33,6 @@ import type { CommandSpec } from './bot/types.js';
 import type { Env } from './config/env.js';
 import type { Config } from './config/model.js';
 
-
 const STEP_PATIENCE_MS = 10_000;
 
 /** Waits for `p`, or for `ms` when given: 'timed-out' then. */
@@ -86,7 +85,11 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
     redisUrl = embedded.url;
     log.info({ url: redisUrl, dataDir: embedded.dataDir }, 'REDIS_URL is not set: started a private redis-server (embedded default)');
   }
-  const redis: RedisAccess = { url: redisUrl, ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }), ...(env.REDIS_CA_FILE === undefined ? {} : { caFile: env.REDIS_CA_FILE }) };
+  const redis: RedisAccess = {
+    url: redisUrl,
+    ...(env.REDIS_PASSWORD === undefined ? {} : { password: env.REDIS_PASSWORD }),
+    ...(env.REDIS_CA_FILE === undefined ? {} : { caFile: env.REDIS_CA_FILE }),
+  };
 
   const producerRedis: Redis = connectRedis(redis, 'producer');
   const workerRedis: Redis | undefined = env.ROLE === 'bot' ? undefined : connectRedis(redis, 'worker');
@@ -121,7 +124,19 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
 
   if (queries !== undefined) {
     // The Slack-facing process holds no Kubernetes client and no key: reads go to the workers.
-    bot = createBot({ env, config, jobs, audit, approvals, kinds, queries, log, commands, routes: routes.filter((r) => r.path === '/healthz'), ...(local ? { host: '127.0.0.1' } : {}) });
+    bot = createBot({
+      env,
+      config,
+      jobs,
+      audit,
+      approvals,
+      kinds,
+      queries,
+      log,
+      commands,
+      routes: routes.filter((r) => r.path === '/healthz'),
+      ...(local ? { host: '127.0.0.1' } : {}),
+    });
     await bot.start();
     log.info({ port: env.PORT, command: config.slack.command, mode: bot.socketMode ? 'socket' : 'http' }, 'bot listening');
   }
@@ -133,7 +148,20 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
     publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
     undelivered = new UndeliveredStatuses(workerRedis, jobs, publisher, log);
     undelivered.start(env.STATUS_RETRY_MS);
-    workers = startWorkers({ redis: workerRedis, handlers, networks, reporter: publisher, audit, approvals, platform, log, concurrency: config.jobs.concurrency, lockMs: env.WORKER_LOCK_MS, outagePatienceMs: env.OUTAGE_PATIENCE_MS, undelivered });
+    workers = startWorkers({
+      redis: workerRedis,
+      handlers,
+      networks,
+      reporter: publisher,
+      audit,
+      approvals,
+      platform,
+      log,
+      concurrency: config.jobs.concurrency,
+      lockMs: env.WORKER_LOCK_MS,
+      outagePatienceMs: env.OUTAGE_PATIENCE_MS,
+      undelivered,
+    });
     queryWorker = startQueryWorker({ redis: workerRedis, platform, handlers: queryHandlers, log, concurrency: 8 });
     log.info({ concurrency: config.jobs.concurrency, networks, types: handlers.map((h) => h.kind.type) }, 'worker started');
     // Every worker watches; Redis decides which one posts each alert.
@@ -155,7 +183,7 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
-    const steps: Array<[string, () => Promise<unknown>]> = [
+      const steps: Array<[string, () => Promise<unknown>]> = [
         ['bot', async () => bot?.stop()],
         ['approval sweeper', async () => sweeper?.stop()],
         ['alerts', async () => alerts?.stop()],
@@ -167,7 +195,15 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
         ['ops server', async () => new Promise((r) => (opsServer === undefined ? r(undefined) : opsServer.close(() => r(undefined))))],
         ['queries', async () => queries?.close()],
         ['queue', async () => jobs.close()],
-        ['redis', async () => Promise.all([producerRedis, workerRedis, eventsRedis].map((r) => (r === undefined ? undefined : r.status === 'ready' ? r.quit() : r.disconnect())))],
+        [
+          'redis',
+          async () =>
+            Promise.all(
+              [producerRedis, workerRedis, eventsRedis].map((r) =>
+                r === undefined ? undefined : r.status === 'ready' ? r.quit() : r.disconnect(),
+              ),
+            ),
+        ],
         ['embedded redis', async () => embedded?.stop()],
         ['local console', async () => localConsole?.stop()],
       ];

@@ -27,7 +27,11 @@ export class SlackAlertPublisher implements AlertSink, CertExpirySink {
 
   private async post(channel: string, rendered: Rendered): Promise<void> {
     try {
-      await this.client.chat.postMessage({ channel, text: slackText(rendered.text), ...(rendered.blocks === undefined ? {} : { blocks: rendered.blocks }) });
+      await this.client.chat.postMessage({
+        channel,
+        text: slackText(rendered.text),
+        ...(rendered.blocks === undefined ? {} : { blocks: rendered.blocks }),
+      });
     } catch (err) {
       slackApiErrors.inc({ method: 'chat.postMessage', error: slackErrorCode(err) });
       throw err;

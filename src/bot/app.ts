@@ -68,7 +68,8 @@ function guardedReceiver(receiver: InstanceType<typeof HTTPReceiver>): InstanceT
   const inner = receiver.requestListener;
   let unverified = 0;
   receiver.requestListener = (req, res) => {
-    const refuse = (status: number, headers: Record<string, string> = {}): void => void res.writeHead(status, { ...headers, Connection: 'close' }).end();
+    const refuse = (status: number, headers: Record<string, string> = {}): void =>
+      void res.writeHead(status, { ...headers, Connection: 'close' }).end();
     const timestamp = Number(req.headers['x-slack-request-timestamp']);
     if (Number.isFinite(timestamp) && timestamp > Date.now() / 1000 + MAX_CLOCK_SKEW_SEC) return refuse(401);
     if (req.method !== 'POST') return inner(req, res);
@@ -116,7 +117,12 @@ function isJsonObject(text: string): boolean {
 /** A Web API client for lookups made while a person waits (user groups): one retry, 3 s each. */
 function lookupClient(env: Env, logger: ReturnType<typeof slackLogger>): WebClient {
   const url = slackApiUrl(env);
-  return new WebClient(env.SLACK_BOT_TOKEN, { logger, timeout: 3000, retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 500 }, ...(url === undefined ? {} : { slackApiUrl: url }) });
+  return new WebClient(env.SLACK_BOT_TOKEN, {
+    logger,
+    timeout: 3000,
+    retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 500 },
+    ...(url === undefined ? {} : { slackApiUrl: url }),
+  });
 }
 
 /** The Bolt app: HTTP receiver at POST /slack/events (signatures verified), or Socket Mode with an app token. */
@@ -127,12 +133,27 @@ export function createBot(deps: BotDeps): Bot {
   const clientOptions = { retryConfig: SLACK_RETRY_POLICY, ...(url === undefined ? {} : { slackApiUrl: url }) };
   const socketMode = env.SLACK_APP_TOKEN !== undefined;
   const app = socketMode
-    ? new App({ token: env.SLACK_BOT_TOKEN, appToken: env.SLACK_APP_TOKEN, socketMode: true, logger, clientOptions, installerOptions: { clientOptions } })
+    ? new App({
+        token: env.SLACK_BOT_TOKEN,
+        appToken: env.SLACK_APP_TOKEN,
+        socketMode: true,
+        logger,
+        clientOptions,
+        installerOptions: { clientOptions },
+      })
     : new App({
         token: env.SLACK_BOT_TOKEN,
         logger,
         clientOptions,
-        receiver: guardedReceiver(new HTTPReceiver({ signingSecret: env.SLACK_SIGNING_SECRET ?? '', endpoints: '/slack/events', customRoutes: deps.routes, logger, unhandledRequestTimeoutMillis: UNHANDLED_REQUEST_MS })),
+        receiver: guardedReceiver(
+          new HTTPReceiver({
+            signingSecret: env.SLACK_SIGNING_SECRET ?? '',
+            endpoints: '/slack/events',
+            customRoutes: deps.routes,
+            logger,
+            unhandledRequestTimeoutMillis: UNHANDLED_REQUEST_MS,
+          }),
+        ),
       });
 
   countRateLimits(app.client);
@@ -144,7 +165,10 @@ export function createBot(deps: BotDeps): Bot {
     kinds: deps.kinds,
     queries: deps.queries,
     log,
-    membership: new Membership(config, lookupClient(env, logger), log, { refreshMs: env.USERGROUP_REFRESH_MS, graceMs: env.USERGROUP_GRACE_MS }),
+    membership: new Membership(config, lookupClient(env, logger), log, {
+      refreshMs: env.USERGROUP_REFRESH_MS,
+      graceMs: env.USERGROUP_GRACE_MS,
+    }),
     client: app.client,
     commandName: config.slack.command,
     commands: deps.commands,
@@ -163,7 +187,10 @@ export function createBot(deps: BotDeps): Bot {
         await app.start();
         return;
       }
-      const server = (await app.start({ port: env.PORT, ...(deps.host === undefined ? {} : { host: deps.host }) }, SERVER_OPTIONS)) as Server;
+      const server = (await app.start(
+        { port: env.PORT, ...(deps.host === undefined ? {} : { host: deps.host }) },
+        SERVER_OPTIONS,
+      )) as Server;
       server.maxConnections = MAX_CONNECTIONS;
       closingSilentSockets(server, SILENT_SOCKET_MS);
     },

@@ -14,17 +14,28 @@ export type Decision =
   /** `outsider`: the person is not a member of the channel's network (or the channel has none). */
   | { ok: false; reason: string; outsider: boolean };
 
-const strongest = (ms: readonly Member[]): Member | undefined => ms.reduce<Member | undefined>((best, m) => (best === undefined || roleRank[m.role] > roleRank[best.role] ? m : best), undefined);
+const strongest = (ms: readonly Member[]): Member | undefined =>
+  ms.reduce<Member | undefined>((best, m) => (best === undefined || roleRank[m.role] > roleRank[best.role] ? m : best), undefined);
 
-export async function authorize(bot: BotContext, spec: CommandSpec, where: { userId: string; channelId: string }, args: ParsedArgs): Promise<Decision> {
+export async function authorize(
+  bot: BotContext,
+  spec: CommandSpec,
+  where: { userId: string; channelId: string },
+  args: ParsedArgs,
+): Promise<Decision> {
   const network = bot.membership.networkFor(where.channelId);
   if (spec.access === 'anyone') return { ok: true, ...(network === undefined ? {} : { network }) };
   const name = `${bot.commandName} ${spec.path.join(' ')}`;
   if (network === undefined) {
-    return { ok: false, outsider: true, reason: `This channel is not bound to a Fabric network, so \`${name}\` cannot run here. An admin binds channels in the config (networks[].channels).` };
+    return {
+      ok: false,
+      outsider: true,
+      reason: `This channel is not bound to a Fabric network, so \`${name}\` cannot run here. An admin binds channels in the config (networks[].channels).`,
+    };
   }
   const memberships = await bot.membership.membershipsOf(where.userId, network.name);
-  if (memberships.length === 0) return { ok: false, outsider: true, reason: `You are not a member of any organisation of network *${network.name}*.` };
+  if (memberships.length === 0)
+    return { ok: false, outsider: true, reason: `You are not a member of any organisation of network *${network.name}*.` };
 
   const target = spec.target === undefined ? {} : await spec.target(args, { network, services: bot });
   if ('refuse' in target) return { ok: false, outsider: false, reason: target.refuse };
@@ -44,11 +55,19 @@ export async function authorize(bot: BotContext, spec: CommandSpec, where: { use
   });
   if (crossOrg && !policy.allowOtherOrgs) {
     const yours = memberships.map((m) => `${m.role} in ${m.org}`).join(', ');
-    return { ok: false, outsider: false, reason: `\`${name}\` acts on ${targetOrg}, and only ${targetOrg}'s members may ask for it (you are ${yours}).` };
+    return {
+      ok: false,
+      outsider: false,
+      reason: `\`${name}\` acts on ${targetOrg}, and only ${targetOrg}'s members may ask for it (you are ${yours}).`,
+    };
   }
   if (roleRank[member.role] < roleRank[policy.role]) {
     const why = policy.because === undefined ? '' : ` (${policy.because})`;
-    return { ok: false, outsider: false, reason: `\`${name}\` needs the ${policy.role} role${why}; you are ${member.role} in ${member.org}.` };
+    return {
+      ok: false,
+      outsider: false,
+      reason: `\`${name}\` needs the ${policy.role} role${why}; you are ${member.role} in ${member.org}.`,
+    };
   }
   return { ok: true, network, member, policy, ...(targetOrg === undefined ? {} : { targetOrg }) };
 }

@@ -69,9 +69,7 @@ export class ParsedArgs {
   }
 }
 
-export type ParseResult<C extends Grammar> =
-  | { ok: true; command: C; args: ParsedArgs }
-  | { ok: false; problem: string; usage: string[] };
+export type ParseResult<C extends Grammar> = { ok: true; command: C; args: ParsedArgs } | { ok: false; problem: string; usage: string[] };
 
 const MAX_TEXT = 2000;
 const DEFAULT_MAX_LENGTH = 200;
@@ -212,7 +210,8 @@ export function parseCommand<C extends Grammar>(commands: readonly C[], text: st
       raw = rest[i + 1];
       i++;
     }
-    if (raw === undefined || raw === '') return { ok: false, problem: `option \`--${name}\` needs a value (${spec.value.placeholder})`, usage };
+    if (raw === undefined || raw === '')
+      return { ok: false, problem: `option \`--${name}\` needs a value (${spec.value.placeholder})`, usage };
     const converted = convert(raw, spec.value.type, `--${name}`);
     if ('problem' in converted) return { ok: false, problem: converted.problem, usage };
     values.set(name, converted.value);
@@ -231,7 +230,11 @@ export function parseCommand<C extends Grammar>(commands: readonly C[], text: st
   }
   if (positionals.length > argSpecs.length && argSpecs.at(-1)?.rest !== true) {
     const extra = quoteInput(positionals.slice(argSpecs.length).join(' '));
-    return { ok: false, problem: `unexpected ${positionals.length - argSpecs.length === 1 ? 'argument' : 'arguments'} \`${extra}\``, usage };
+    return {
+      ok: false,
+      problem: `unexpected ${positionals.length - argSpecs.length === 1 ? 'argument' : 'arguments'} \`${extra}\``,
+      usage,
+    };
   }
   return { ok: true, command, args: new ParsedArgs(values) };
 }

@@ -38,7 +38,10 @@ export class Membership {
   /** The member's strongest role in the network; user groups are resolved through Slack and cached. */
   async memberOf(userId: string, network: string): Promise<Member | undefined> {
     const all = await this.membershipsOf(userId, network);
-    return all.reduce<Member | undefined>((best, m) => (best === undefined || roleRank[m.role] > roleRank[best.role] ? m : best), undefined);
+    return all.reduce<Member | undefined>(
+      (best, m) => (best === undefined || roleRank[m.role] > roleRank[best.role] ? m : best),
+      undefined,
+    );
   }
 
   /** Every organisation the person belongs to in the network, each with their strongest role there. */
@@ -46,7 +49,8 @@ export class Membership {
     const byOrg = new Map<string, Member>();
     for (const m of this.config.members) {
       if (m.network !== network) continue;
-      const matches = m.user !== undefined ? m.user === userId : m.usergroup !== undefined && (await this.groupMembers(m.usergroup)).has(userId);
+      const matches =
+        m.user !== undefined ? m.user === userId : m.usergroup !== undefined && (await this.groupMembers(m.usergroup)).has(userId);
       const current = byOrg.get(m.org);
       if (matches && (current === undefined || roleRank[m.role] > roleRank[current.role])) byOrg.set(m.org, { org: m.org, role: m.role });
     }
@@ -66,9 +70,18 @@ export class Membership {
       // members for the grace period after Slack last answered, and then grants nothing (fails
       // closed) until it can be read again: someone removed from it meanwhile loses the role.
       const fresh = cached !== undefined && this.now() - cached.readAt <= this.times.graceMs;
-      this.log.warn({ err, usergroup, keptMembers: fresh }, fresh ? 'cannot read Slack user group; its last-known members keep their role for now' : 'cannot read Slack user group; its members get no role from it until it can be read');
+      this.log.warn(
+        { err, usergroup, keptMembers: fresh },
+        fresh
+          ? 'cannot read Slack user group; its last-known members keep their role for now'
+          : 'cannot read Slack user group; its members get no role from it until it can be read',
+      );
       const users = fresh ? cached.users : new Set<string>();
-      this.groupCache.set(usergroup, { users, readAt: cached?.readAt ?? 0, until: this.now() + Math.min(FAILED_LOOKUP_RETRY_MS, this.times.refreshMs) });
+      this.groupCache.set(usergroup, {
+        users,
+        readAt: cached?.readAt ?? 0,
+        until: this.now() + Math.min(FAILED_LOOKUP_RETRY_MS, this.times.refreshMs),
+      });
       return users;
     }
   }

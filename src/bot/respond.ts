@@ -25,6 +25,7 @@ export function retryingRespond(respond: RespondFn, log: Logger): RespondFn {
         return status !== undefined && (status === 429 || status >= 500);
       },
       delayMs: (attempt, err) => (statusOf(err) === 429 ? Math.max(RATE_LIMIT_WAIT_MS, jittered(attempt)) : jittered(attempt)),
-      onRetry: (err, attempt, waitMs) => log.warn({ status: statusOf(err), attempt, waitMs }, 'response_url did not take the reply; sending it again'),
+      onRetry: (err, attempt, waitMs) =>
+        log.warn({ status: statusOf(err), attempt, waitMs }, 'response_url did not take the reply; sending it again'),
     });
 }

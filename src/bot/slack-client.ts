@@ -27,5 +27,11 @@ export function countRateLimits(client: WebClient): WebClient {
 /** A Web API client for processes without a Bolt app (ROLE=worker). */
 export function createWebClient(env: Env, log: Logger): WebClient {
   const url = slackApiUrl(env);
-  return countRateLimits(new WebClient(env.SLACK_BOT_TOKEN, { logger: slackLogger(log), retryConfig: SLACK_RETRY_POLICY, ...(url === undefined ? {} : { slackApiUrl: url }) }));
+  return countRateLimits(
+    new WebClient(env.SLACK_BOT_TOKEN, {
+      logger: slackLogger(log),
+      retryConfig: SLACK_RETRY_POLICY,
+      ...(url === undefined ? {} : { slackApiUrl: url }),
+    }),
+  );
 }

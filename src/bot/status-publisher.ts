@@ -46,13 +46,22 @@ export class SlackStatusPublisher implements JobReporter {
     const approval = await this.approvals?.get(approvalId);
     if (approval?.card === undefined) return;
     const rendered = renderApprovalCard(approval, job);
-    await this.call('chat.update', () => this.client.chat.update({ channel: approval.card?.channel ?? '', ts: approval.card?.ts ?? '', text: slackText(rendered.text), blocks: rendered.blocks }));
+    await this.call('chat.update', () =>
+      this.client.chat.update({
+        channel: approval.card?.channel ?? '',
+        ts: approval.card?.ts ?? '',
+        text: slackText(rendered.text),
+        blocks: rendered.blocks,
+      }),
+    );
   }
 
   async publish(view: JobView, message: StatusMessageRef | undefined, final: boolean): Promise<StatusMessageRef | undefined> {
     const rendered = renderJobStatus(view);
     if (message === undefined) {
-      const res = await this.call('chat.postMessage', () => this.client.chat.postMessage({ channel: view.channel, text: slackText(rendered.text), blocks: rendered.blocks }));
+      const res = await this.call('chat.postMessage', () =>
+        this.client.chat.postMessage({ channel: view.channel, text: slackText(rendered.text), blocks: rendered.blocks }),
+      );
       const ref = { channel: res.channel ?? view.channel, ts: res.ts ?? '' };
       this.messages.set(this.key(ref), { lastSentAt: Date.now(), chain: Promise.resolve() });
       return ref;
@@ -60,7 +69,10 @@ export class SlackStatusPublisher implements JobReporter {
     const state = this.stateFor(message);
     if (final) {
       // A job approved on a card (the job has the request's id) shows how it ended there too.
-      if (this.approvals !== undefined) await this.approvalChanged(view.id, view).catch((err: unknown) => this.log.warn({ err, jobId: view.id }, 'could not update the approval card'));
+      if (this.approvals !== undefined)
+        await this.approvalChanged(view.id, view).catch((err: unknown) =>
+          this.log.warn({ err, jobId: view.id }, 'could not update the approval card'),
+        );
       if (state.timer !== undefined) clearTimeout(state.timer);
       state.timer = undefined;
       // Sends already queued finish first, so none of them carries the final status (whose failure must be heard).
@@ -108,7 +120,9 @@ export class SlackStatusPublisher implements JobReporter {
       const wait = state.lastSentAt + this.minIntervalMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       try {
-        await this.call('chat.update', () => this.client.chat.update({ channel: message.channel, ts: message.ts, text: slackText(rendered.text), blocks: rendered.blocks }));
+        await this.call('chat.update', () =>
+          this.client.chat.update({ channel: message.channel, ts: message.ts, text: slackText(rendered.text), blocks: rendered.blocks }),
+        );
       } catch (err) {
         this.log.warn({ err: slackErrorCode(err), channel: message.channel, ts: message.ts, final }, 'status update not delivered');
         if (final) throw err;

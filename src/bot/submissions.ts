@@ -40,7 +40,15 @@ export async function submit<K extends JobKind>(bot: BotContext, input: SubmitIn
     policy: policy.approval,
   });
   if (created) {
-    auditSafely(bot, { actor: request.requester.userId, action: 'approval.requested', target: requestId, result: 'info', channel: request.channel, network: request.network, detail: `${request.command} → ${policy.approval.orgs.join(', ')}` });
+    auditSafely(bot, {
+      actor: request.requester.userId,
+      action: 'approval.requested',
+      target: requestId,
+      result: 'info',
+      channel: request.channel,
+      network: request.network,
+      detail: `${request.command} → ${policy.approval.orgs.join(', ')}`,
+    });
   }
   // Deliveries of one request racing each other: one of them posts the card.
   if (approval.card === undefined && (await bot.approvals.claimCard(approval.id))) await postCard(bot, approval);
@@ -64,7 +72,12 @@ export async function refreshCard(bot: BotContext, id: string): Promise<Approval
   if (approval?.card === undefined) return approval;
   const rendered = renderApprovalCard(approval);
   try {
-    await bot.client.chat.update({ channel: approval.card.channel, ts: approval.card.ts, text: slackText(rendered.text), blocks: rendered.blocks });
+    await bot.client.chat.update({
+      channel: approval.card.channel,
+      ts: approval.card.ts,
+      text: slackText(rendered.text),
+      blocks: rendered.blocks,
+    });
   } catch (err) {
     slackApiErrors.inc({ method: 'chat.update', error: slackErrorCode(err) });
     bot.log.warn({ err: slackErrorCode(err), approval: id }, 'approval card not updated');

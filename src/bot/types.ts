@@ -39,10 +39,11 @@ export interface BotContext {
   commands: readonly CommandSpec[];
 }
 
-
 export type { Member } from './membership.js';
 
-export type Submission = { kind: 'queued'; id: string; created: boolean } | { kind: 'awaiting-approval'; id: string; created: boolean; orgs: string[] };
+export type Submission =
+  | { kind: 'queued'; id: string; created: boolean }
+  | { kind: 'awaiting-approval'; id: string; created: boolean; orgs: string[] };
 
 export interface Reply extends Rendered {
   visibility: 'ephemeral' | 'in_channel';
@@ -92,4 +93,3 @@ export interface CommandSpec extends Grammar {
   instant?: boolean;
   run(ctx: CommandContext, args: ParsedArgs): Promise<Reply>;
 }
-

@@ -51,7 +51,10 @@ export const exampleConfigPath = path.join(repoRoot, 'config', 'example.yaml');
 export function parseConfig(text: string, source: string, commands?: readonly string[]): Config {
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
-    throw new ConfigError(source, doc.errors.map((e) => `YAML: ${e.message.split('\n')[0] ?? e.message}`));
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `YAML: ${e.message.split('\n')[0] ?? e.message}`),
+    );
   }
   const raw: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(raw);
@@ -70,7 +73,10 @@ function unknownPolicyKeys(raw: unknown, commands: readonly string[]): string[] 
 }
 
 /** Reads FABRIC_CHATOPS_CONFIG, or the bundled example when none is given. */
-export async function loadConfig(file: string | undefined, commands?: readonly string[]): Promise<{ config: Config; file: string; isExample: boolean }> {
+export async function loadConfig(
+  file: string | undefined,
+  commands?: readonly string[],
+): Promise<{ config: Config; file: string; isExample: boolean }> {
   const chosen = file ?? exampleConfigPath;
   if (!existsSync(chosen)) throw new ConfigError(chosen, ['file not found (FABRIC_CHATOPS_CONFIG)']);
   const config = parseConfig(await readFile(chosen, 'utf8'), chosen, commands);

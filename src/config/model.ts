@@ -61,10 +61,7 @@ const memberSchema = z
     message: 'give exactly one of user or usergroup',
   });
 
-const approvalRule = z.union([
-  z.enum(['ANY', 'ALL', 'MAJORITY']),
-  z.object({ atLeast: z.number().int().min(1) }),
-]);
+const approvalRule = z.union([z.enum(['ANY', 'ALL', 'MAJORITY']), z.object({ atLeast: z.number().int().min(1) })]);
 
 /**
  * A command's policy as the configuration gives it: each field overrides the command's own
@@ -85,7 +82,11 @@ const policySchema = z.strictObject({
         rule: approvalRule.optional(),
         approverRole: z.enum(roles).optional(),
         allowSelfApproval: z.boolean().optional(),
-        expiresAfterHours: z.number().positive().max(24 * 14).optional(),
+        expiresAfterHours: z
+          .number()
+          .positive()
+          .max(24 * 14)
+          .optional(),
       }),
     ])
     .optional(),
@@ -100,7 +101,10 @@ export const configSchema = z
   .strictObject({
     slack: z
       .strictObject({
-        command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must look like /fabric').default('/fabric'),
+        command: z
+          .string()
+          .regex(/^\/[a-z0-9_-]{1,31}$/, 'must look like /fabric')
+          .default('/fabric'),
       })
       .default({ command: '/fabric' }),
     networks: z.array(networkSchema).default([]),
@@ -127,7 +131,13 @@ export const configSchema = z
          * Where `chaincode deploy --image` may take images from: registry hosts, optionally with
          * a path (`registry.example.com`, `ghcr.io/acme`). Empty: `--image` is refused.
          */
-        allowedRegistries: z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host, optionally with a path, such as ghcr.io/acme')).default([]),
+        allowedRegistries: z
+          .array(
+            z
+              .string()
+              .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host, optionally with a path, such as ghcr.io/acme'),
+          )
+          .default([]),
       })
       .default({ allowedRegistries: [] }),
     audit: z
@@ -156,7 +166,11 @@ function crossCheck(raw: unknown, ctx: Issues): void {
     if (typeof ch !== 'string') return;
     const other = owner.get(ch);
     if (other !== undefined && other.network !== network) {
-      ctx.addIssue({ code: 'custom', path, message: `channel ${ch} is already network ${other.network}'s ${other.as}; a channel serves one network` });
+      ctx.addIssue({
+        code: 'custom',
+        path,
+        message: `channel ${ch} is already network ${other.network}'s ${other.as}; a channel serves one network`,
+      });
     } else if (other !== undefined && other.as === as) {
       ctx.addIssue({ code: 'custom', path, message: `channel ${ch} is listed twice` });
     }

@@ -173,13 +173,19 @@ function state(emulator: SlackEmulator, opts: ConsoleOptions, user: string): Con
   };
 }
 
-async function runCommand(emulator: SlackEmulator, opts: ConsoleOptions, input: Record<string, unknown>, res: ServerResponse): Promise<void> {
+async function runCommand(
+  emulator: SlackEmulator,
+  opts: ConsoleOptions,
+  input: Record<string, unknown>,
+  res: ServerResponse,
+): Promise<void> {
   const user = memberId(opts, input.user);
   const channel = channelId(opts, input.channel);
   const typed = typeof input.text === 'string' ? input.text.trim() : '';
   if (user === undefined || channel === undefined) return sendJson(res, 400, { error: 'choose a member and a channel' });
   const [word = '', ...rest] = typed.split(/\s+/);
-  if (word.startsWith('/') && word !== opts.command) return sendJson(res, 400, { error: `${word} is not a command here; this workspace has ${opts.command}` });
+  if (word.startsWith('/') && word !== opts.command)
+    return sendJson(res, 400, { error: `${word} is not a command here; this workspace has ${opts.command}` });
   const text = word === opts.command ? rest.join(' ') : typed;
   try {
     const reply = await emulator.sendSlashCommand(`${opts.botUrl}/slack/events`, { text, userId: user, channelId: channel });
@@ -195,11 +201,19 @@ async function click(emulator: SlackEmulator, opts: ConsoleOptions, input: Recor
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const ts = str(input.ts);
   const actionId = str(input.actionId);
-  if (user === undefined || channel === undefined || ts === undefined || actionId === undefined) return sendJson(res, 400, { error: 'a click needs user, channel, ts and actionId' });
+  if (user === undefined || channel === undefined || ts === undefined || actionId === undefined)
+    return sendJson(res, 400, { error: 'a click needs user, channel, ts and actionId' });
   const value = str(input.value);
   const blockId = str(input.blockId);
   try {
-    const reply = await emulator.clickButton(`${opts.botUrl}/slack/events`, { userId: user, channelId: channel, messageTs: ts, actionId, ...(value === undefined ? {} : { value }), ...(blockId === undefined ? {} : { blockId }) });
+    const reply = await emulator.clickButton(`${opts.botUrl}/slack/events`, {
+      userId: user,
+      channelId: channel,
+      messageTs: ts,
+      actionId,
+      ...(value === undefined ? {} : { value }),
+      ...(blockId === undefined ? {} : { blockId }),
+    });
     sendJson(res, 200, { status: reply.status, ms: Math.round(reply.ms) });
   } catch (err) {
     sendJson(res, 409, { error: err instanceof Error ? err.message : String(err) });

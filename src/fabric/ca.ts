@@ -117,7 +117,11 @@ export class FabricCaClient {
   private readonly services: FabricCAServices;
 
   constructor(readonly endpoint: CaEndpoint) {
-    this.services = new FabricCAServices(endpoint.url, { trustedRoots: [endpoint.tlsRootPem] as unknown as Buffer, verify: true }, endpoint.caName ?? '');
+    this.services = new FabricCAServices(
+      endpoint.url,
+      { trustedRoots: [endpoint.tlsRootPem] as unknown as Buffer, verify: true },
+      endpoint.caName ?? '',
+    );
   }
 
   private async asUser(registrar: RegistrarIdentity, name = 'registrar'): Promise<User> {
@@ -136,16 +140,41 @@ export class FabricCaClient {
   async register(registrar: RegistrarIdentity, req: RegisterRequest): Promise<string> {
     const user = await this.asUser(registrar);
     const secret = jsrsasign.KJUR.crypto.Util.getRandomHexOfNbytes(16);
-    const attrs = [...(req.attrs ?? []).filter((a) => a.name !== MANAGED_ATTRIBUTE).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true })), { name: MANAGED_ATTRIBUTE, value: 'true', ecert: false }];
+    const attrs = [
+      ...(req.attrs ?? [])
+        .filter((a) => a.name !== MANAGED_ATTRIBUTE)
+        .map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true })),
+      { name: MANAGED_ATTRIBUTE, value: 'true', ecert: false },
+    ];
     try {
-      return await this.services.register({ enrollmentID: req.id, enrollmentSecret: secret, role: req.type, affiliation: req.affiliation ?? '', maxEnrollments: req.maxEnrollments ?? -1, attrs }, user);
+      return await this.services.register(
+        {
+          enrollmentID: req.id,
+          enrollmentSecret: secret,
+          role: req.type,
+          affiliation: req.affiliation ?? '',
+          maxEnrollments: req.maxEnrollments ?? -1,
+          attrs,
+        },
+        user,
+      );
     } catch (err) {
       const e = caError(err, `registering ${req.id}`);
       if (e.code !== ALREADY_REGISTERED) throw e;
       const existing = await this.identity(registrar, req.id);
       if (existing === undefined || !isManaged(existing)) throw new ForeignIdentityError(req.id);
       try {
-        await this.services.newIdentityService().update(req.id, { enrollmentID: req.id, affiliation: req.affiliation ?? '', enrollmentSecret: secret, maxEnrollments: req.maxEnrollments ?? -1, attrs }, user);
+        await this.services.newIdentityService().update(
+          req.id,
+          {
+            enrollmentID: req.id,
+            affiliation: req.affiliation ?? '',
+            enrollmentSecret: secret,
+            maxEnrollments: req.maxEnrollments ?? -1,
+            attrs,
+          },
+          user,
+        );
       } catch (updateErr) {
         throw caError(updateErr, `resetting the secret of ${req.id}`);
       }
@@ -156,7 +185,17 @@ export class FabricCaClient {
   /** The identity as the CA has it registered; undefined when the CA does not know it. */
   async identity(registrar: RegistrarIdentity, id: string): Promise<RegisteredIdentity | undefined> {
     const user = await this.asUser(registrar);
-    let res: { success?: boolean; result?: { id: string; type: string; affiliation: string; max_enrollments: number; attrs?: { name: string; value: string; ecert?: boolean }[] }; errors?: { code: number; message: string }[] };
+    let res: {
+      success?: boolean;
+      result?: {
+        id: string;
+        type: string;
+        affiliation: string;
+        max_enrollments: number;
+        attrs?: { name: string; value: string; ecert?: boolean }[];
+      };
+      errors?: { code: number; message: string }[];
+    };
     try {
       res = (await this.services.newIdentityService().getOne(id, user)) as typeof res;
     } catch (err) {
@@ -170,14 +209,25 @@ export class FabricCaClient {
       throw e;
     }
     const r = res.result;
-    return { id: r.id, type: r.type, affiliation: r.affiliation, maxEnrollments: r.max_enrollments, attrs: (r.attrs ?? []).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true })) };
+    return {
+      id: r.id,
+      type: r.type,
+      affiliation: r.affiliation,
+      maxEnrollments: r.max_enrollments,
+      attrs: (r.attrs ?? []).map((a) => ({ name: a.name, value: a.value, ecert: a.ecert === true })),
+    };
   }
 
   /** Enrolls with a key made here; `profile: 'tls'` with `hosts` for a TLS certificate. */
   async enroll(req: { id: string; secret: string; profile?: 'tls'; hosts?: string[] }): Promise<Enrollment> {
     const { csr, keyPem } = newCsr(req.id, req.hosts ?? []);
     try {
-      const res = await this.services.enroll({ enrollmentID: req.id, enrollmentSecret: req.secret, csr, ...(req.profile === undefined ? {} : { profile: req.profile }) });
+      const res = await this.services.enroll({
+        enrollmentID: req.id,
+        enrollmentSecret: req.secret,
+        csr,
+        ...(req.profile === undefined ? {} : { profile: req.profile }),
+      });
       return { certPem: res.certificate, keyPem, caChainPem: res.rootCertificate };
     } catch (err) {
       throw caError(err, `enrolling ${req.id}`);
@@ -204,7 +254,11 @@ export class FabricCaClient {
     let res: { result?: { certs?: { PEM: string }[] } };
     try {
       // The package's type declarations omit the certificate service it ships.
-      const service = (this.services as unknown as { newCertificateService(): { getCertificates(req: Record<string, unknown>, registrar: User): Promise<unknown> } }).newCertificateService();
+      const service = (
+        this.services as unknown as {
+          newCertificateService(): { getCertificates(req: Record<string, unknown>, registrar: User): Promise<unknown> };
+        }
+      ).newCertificateService();
       res = (await service.getCertificates({ id, notrevoked: true, notexpired: true }, user)) as typeof res;
     } catch (err) {
       throw caError(err, `listing the certificates of ${id}`);
@@ -243,7 +297,9 @@ export class FabricCaClient {
   async revoke(registrar: RegistrarIdentity, req: { id: string; reason?: string }): Promise<string[]> {
     const user = await this.asUser(registrar);
     try {
-      const res = (await this.services.revoke({ enrollmentID: req.id, reason: req.reason ?? 'unspecified' }, user)) as { result?: { RevokedCerts?: { Serial: string }[] } };
+      const res = (await this.services.revoke({ enrollmentID: req.id, reason: req.reason ?? 'unspecified' }, user)) as {
+        result?: { RevokedCerts?: { Serial: string }[] };
+      };
       return (res.result?.RevokedCerts ?? []).map((c) => c.Serial);
     } catch (err) {
       throw caError(err, `revoking ${req.id}`);

@@ -34,7 +34,8 @@ export function parseCollections(text: string): CollectionConfig[] {
     const where = `collection ${i + 1}`;
     if (typeof item !== 'object' || item === null) throw new PolicyError(`${where} is not an object`);
     const c = item as Record<string, unknown>;
-    if (typeof c.name !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(c.name)) throw new PolicyError(`${where}: name must be letters, digits, "_" or "-"`);
+    if (typeof c.name !== 'string' || !/^[A-Za-z0-9_-]{1,128}$/.test(c.name))
+      throw new PolicyError(`${where}: name must be letters, digits, "_" or "-"`);
     if (names.has(c.name)) throw new PolicyError(`${where}: the name ${c.name} is used twice`);
     names.add(c.name);
     if (typeof c.policy !== 'string') throw new PolicyError(`${c.name}: policy is missing`);
@@ -42,7 +43,8 @@ export function parseCollections(text: string): CollectionConfig[] {
     const int = (key: string, min: number): number | undefined => {
       const v = c[key];
       if (v === undefined) return undefined;
-      if (typeof v !== 'number' || !Number.isInteger(v) || v < min) throw new PolicyError(`${c.name}: ${key} must be a whole number of at least ${min}`);
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+        throw new PolicyError(`${c.name}: ${key} must be a whole number of at least ${min}`);
       return v;
     };
     const bool = (key: string): boolean | undefined => {
@@ -54,7 +56,8 @@ export function parseCollections(text: string): CollectionConfig[] {
     const ep = c.endorsementPolicy as Record<string, unknown> | undefined;
     if (ep !== undefined) {
       if (typeof ep !== 'object' || ep === null) throw new PolicyError(`${c.name}: endorsementPolicy must be an object`);
-      if (ep.signaturePolicy !== undefined && ep.channelConfigPolicy !== undefined) throw new PolicyError(`${c.name}: endorsementPolicy takes signaturePolicy or channelConfigPolicy, not both`);
+      if (ep.signaturePolicy !== undefined && ep.channelConfigPolicy !== undefined)
+        throw new PolicyError(`${c.name}: endorsementPolicy takes signaturePolicy or channelConfigPolicy, not both`);
       if (typeof ep.signaturePolicy === 'string') parseSignaturePolicy(ep.signaturePolicy);
     }
     const out: CollectionConfig = { name: c.name, policy: c.policy };
@@ -69,7 +72,11 @@ export function parseCollections(text: string): CollectionConfig[] {
     const write = bool('memberOnlyWrite');
     if (read !== undefined) out.memberOnlyRead = read;
     if (write !== undefined) out.memberOnlyWrite = write;
-    if (ep !== undefined) out.endorsementPolicy = { ...(typeof ep.signaturePolicy === 'string' ? { signaturePolicy: ep.signaturePolicy } : {}), ...(typeof ep.channelConfigPolicy === 'string' ? { channelConfigPolicy: ep.channelConfigPolicy } : {}) };
+    if (ep !== undefined)
+      out.endorsementPolicy = {
+        ...(typeof ep.signaturePolicy === 'string' ? { signaturePolicy: ep.signaturePolicy } : {}),
+        ...(typeof ep.channelConfigPolicy === 'string' ? { channelConfigPolicy: ep.channelConfigPolicy } : {}),
+      };
     return out;
   });
 }

@@ -21,7 +21,10 @@ export interface FabricIdentity {
  * between clients and, after failures, waits up to 2 minutes before dialling again: a peer that
  * came back would go unnoticed that long. Two seconds at most keeps a recovered peer in reach.
  */
-export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 2000 };
+export const PEER_CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 500,
+  'grpc.max_reconnect_backoff_ms': 2000,
+};
 
 export function grpcClient(peer: PeerEndpoint): grpc.Client {
   return new grpc.Client(peer.address, grpc.credentials.createSsl(Buffer.from(peer.tlsRootPem)), PEER_CHANNEL_OPTIONS);

@@ -54,39 +54,59 @@ function tar(files: Record<string, Buffer>): Buffer {
 export function ccaasPackage(label: string, address: string): { bytes: Buffer; packageId: string } {
   const connection = Buffer.from(JSON.stringify({ address, dial_timeout: '10s', tls_required: false }));
   const code = gzipSync(tar({ 'connection.json': connection }), { level: 9 });
-  const bytes = gzipSync(tar({ 'metadata.json': Buffer.from(JSON.stringify({ type: 'ccaas', label })), 'code.tar.gz': code }), { level: 9 });
+  const bytes = gzipSync(tar({ 'metadata.json': Buffer.from(JSON.stringify({ type: 'ccaas', label })), 'code.tar.gz': code }), {
+    level: 9,
+  });
   return { bytes, packageId: packageIdOf(label, bytes) };
 }
 
 export const packageIdOf = (label: string, bytes: Uint8Array): string => `${label}:${createHash('sha256').update(bytes).digest('hex')}`;
 
 /** Installs on one peer; a package the peer already has counts as installed. */
-export async function installPackage(target: PeerEndpoint, admin: FabricIdentity, bytes: Uint8Array): Promise<{ packageId: string; alreadyInstalled: boolean }> {
+export async function installPackage(
+  target: PeerEndpoint,
+  admin: FabricIdentity,
+  bytes: Uint8Array,
+): Promise<{ packageId: string; alreadyInstalled: boolean }> {
   const args = new lifecycle.InstallChaincodeArgs();
   args.setChaincodeInstallPackage(bytes);
   try {
-    const result = lifecycle.InstallChaincodeResult.deserializeBinary(await peerLocalCall(target, admin, '_lifecycle', 'InstallChaincode', [args.serializeBinary()]));
+    const result = lifecycle.InstallChaincodeResult.deserializeBinary(
+      await peerLocalCall(target, admin, '_lifecycle', 'InstallChaincode', [args.serializeBinary()]),
+    );
     return { packageId: result.getPackageId(), alreadyInstalled: false };
   } catch (err) {
-    const installed = err instanceof PeerProposalError ? /already successfully installed \(package ID '([^']+)'\)/.exec(err.message)?.[1] : undefined;
+    const installed =
+      err instanceof PeerProposalError ? /already successfully installed \(package ID '([^']+)'\)/.exec(err.message)?.[1] : undefined;
     if (installed !== undefined) return { packageId: installed, alreadyInstalled: true };
     throw err;
   }
 }
 
 export async function installedPackages(target: PeerEndpoint, admin: FabricIdentity): Promise<string[]> {
-  const payload = await peerLocalCall(target, admin, '_lifecycle', 'QueryInstalledChaincodes', [new lifecycle.QueryInstalledChaincodesArgs().serializeBinary()]);
+  const payload = await peerLocalCall(target, admin, '_lifecycle', 'QueryInstalledChaincodes', [
+    new lifecycle.QueryInstalledChaincodesArgs().serializeBinary(),
+  ]);
   return lifecycle.QueryInstalledChaincodesResult.deserializeBinary(payload)
     .getInstalledChaincodesList()
     .map((c) => c.getPackageId());
 }
 
 function validationParameter(def: ChaincodeDefinition): Uint8Array {
-  const policy = applicationPolicy(def.signaturePolicy !== undefined ? { signaturePolicy: def.signaturePolicy } : { channelConfigPolicy: def.endorsementPolicyRef ?? '/Channel/Application/Endorsement' });
+  const policy = applicationPolicy(
+    def.signaturePolicy !== undefined
+      ? { signaturePolicy: def.signaturePolicy }
+      : { channelConfigPolicy: def.endorsementPolicyRef ?? '/Channel/Application/Endorsement' },
+  );
   return (policy as peer.ApplicationPolicy).serializeBinary();
 }
 
-function defineArgs<T extends InstanceType<typeof lifecycle.ApproveChaincodeDefinitionForMyOrgArgs> | InstanceType<typeof lifecycle.CommitChaincodeDefinitionArgs> | InstanceType<typeof lifecycle.CheckCommitReadinessArgs>>(args: T, def: ChaincodeDefinition): T {
+function defineArgs<
+  T extends
+    | InstanceType<typeof lifecycle.ApproveChaincodeDefinitionForMyOrgArgs>
+    | InstanceType<typeof lifecycle.CommitChaincodeDefinitionArgs>
+    | InstanceType<typeof lifecycle.CheckCommitReadinessArgs>,
+>(args: T, def: ChaincodeDefinition): T {
   args.setName(def.name);
   args.setVersion(def.version);
   args.setSequence(def.sequence);
@@ -99,7 +119,12 @@ function defineArgs<T extends InstanceType<typeof lifecycle.ApproveChaincodeDefi
 }
 
 /** The org's approval (approveformyorg), endorsed by its own peers; approving the same definition again is a no-op. */
-export async function approveForMyOrg(gateway: Gateway, def: ChaincodeDefinition, packageId: string, mspId: string): Promise<'approved' | 'already-approved'> {
+export async function approveForMyOrg(
+  gateway: Gateway,
+  def: ChaincodeDefinition,
+  packageId: string,
+  mspId: string,
+): Promise<'approved' | 'already-approved'> {
   const args = defineArgs(new lifecycle.ApproveChaincodeDefinitionForMyOrgArgs(), def);
   const source = new lifecycle.ChaincodeSource();
   const local = new lifecycle.ChaincodeSource.Local();
@@ -108,12 +133,16 @@ export async function approveForMyOrg(gateway: Gateway, def: ChaincodeDefinition
   args.setSource(source);
   if ((await commitReadiness(gateway, def))[mspId] === true) return 'already-approved';
   try {
-    await gateway.getNetwork(def.channel).getContract('_lifecycle').submit('ApproveChaincodeDefinitionForMyOrg', { arguments: [args.serializeBinary()], endorsingOrganizations: [mspId] });
+    await gateway
+      .getNetwork(def.channel)
+      .getContract('_lifecycle')
+      .submit('ApproveChaincodeDefinitionForMyOrg', { arguments: [args.serializeBinary()], endorsingOrganizations: [mspId] });
   } catch (err) {
     // Another job approved the same definition between our check and our submit: Fabric says
     // "unchanged content", or invalidates our transaction with an MVCC read conflict.
     const text = err instanceof Error ? `${err.message} ${JSON.stringify((err as { details?: unknown }).details ?? '')}` : String(err);
-    if (/with unchanged content|MVCC_READ_CONFLICT/.test(text) && (await commitReadiness(gateway, def))[mspId] === true) return 'already-approved';
+    if (/with unchanged content|MVCC_READ_CONFLICT/.test(text) && (await commitReadiness(gateway, def))[mspId] === true)
+      return 'already-approved';
     throw err;
   }
   return 'approved';
@@ -122,16 +151,26 @@ export async function approveForMyOrg(gateway: Gateway, def: ChaincodeDefinition
 /** Which orgs have approved exactly this definition. */
 export async function commitReadiness(gateway: Gateway, def: ChaincodeDefinition): Promise<Record<string, boolean>> {
   const args = defineArgs(new lifecycle.CheckCommitReadinessArgs(), def);
-  const payload = await gateway.getNetwork(def.channel).getContract('_lifecycle').evaluate('CheckCommitReadiness', { arguments: [args.serializeBinary()] });
+  const payload = await gateway
+    .getNetwork(def.channel)
+    .getContract('_lifecycle')
+    .evaluate('CheckCommitReadiness', { arguments: [args.serializeBinary()] });
   return Object.fromEntries(lifecycle.CheckCommitReadinessResult.deserializeBinary(payload).getApprovalsMap().toArray());
 }
 
 /** The committed definition's sequence and version, or undefined when none is committed. */
-export async function committedDefinition(gateway: Gateway, channel: string, name: string): Promise<{ sequence: number; version: string } | undefined> {
+export async function committedDefinition(
+  gateway: Gateway,
+  channel: string,
+  name: string,
+): Promise<{ sequence: number; version: string } | undefined> {
   const args = new lifecycle.QueryChaincodeDefinitionArgs();
   args.setName(name);
   try {
-    const payload = await gateway.getNetwork(channel).getContract('_lifecycle').evaluate('QueryChaincodeDefinition', { arguments: [args.serializeBinary()] });
+    const payload = await gateway
+      .getNetwork(channel)
+      .getContract('_lifecycle')
+      .evaluate('QueryChaincodeDefinition', { arguments: [args.serializeBinary()] });
     const result = lifecycle.QueryChaincodeDefinitionResult.deserializeBinary(payload);
     return { sequence: result.getSequence(), version: result.getVersion() };
   } catch (err) {
@@ -141,17 +180,28 @@ export async function committedDefinition(gateway: Gateway, channel: string, nam
 }
 
 /** Commits the definition, endorsed by the given orgs; a definition already committed at this sequence is left alone. */
-export async function commitDefinition(gateway: Gateway, def: ChaincodeDefinition, endorsingOrgs: string[]): Promise<'committed' | 'already-committed'> {
+export async function commitDefinition(
+  gateway: Gateway,
+  def: ChaincodeDefinition,
+  endorsingOrgs: string[],
+): Promise<'committed' | 'already-committed'> {
   const current = await committedDefinition(gateway, def.channel, def.name);
   if (current !== undefined && current.sequence >= def.sequence) return 'already-committed';
   const args = defineArgs(new lifecycle.CommitChaincodeDefinitionArgs(), def);
   // The gateway learns other orgs' peers through gossip; just after a peer (re)starts it may not
   // know them yet, so "no endorsing peers" is retried for a while before it counts.
-  await retry(() => gateway.getNetwork(def.channel).getContract('_lifecycle').submit('CommitChaincodeDefinition', { arguments: [args.serializeBinary()], endorsingOrganizations: endorsingOrgs }), {
-    retryIf: (err) => err instanceof Error && /failed to find any endorsing peers/.test(err.message),
-    withinMs: 60_000,
-    delayMs: 2000,
-  });
+  await retry(
+    () =>
+      gateway
+        .getNetwork(def.channel)
+        .getContract('_lifecycle')
+        .submit('CommitChaincodeDefinition', { arguments: [args.serializeBinary()], endorsingOrganizations: endorsingOrgs }),
+    {
+      retryIf: (err) => err instanceof Error && /failed to find any endorsing peers/.test(err.message),
+      withinMs: 60_000,
+      delayMs: 2000,
+    },
+  );
   return 'committed';
 }
 

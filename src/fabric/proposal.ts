@@ -15,7 +15,13 @@ export class PeerProposalError extends Error {
   }
 }
 
-async function signedProposal(id: FabricIdentity, signer: Signer, chaincode: string, args: Uint8Array[], channel: string): Promise<peer.SignedProposal> {
+async function signedProposal(
+  id: FabricIdentity,
+  signer: Signer,
+  chaincode: string,
+  args: Uint8Array[],
+  channel: string,
+): Promise<peer.SignedProposal> {
   const creator = new msp.SerializedIdentity();
   creator.setMspid(id.mspId);
   creator.setIdBytes(Buffer.from(id.certPem));
@@ -67,16 +73,31 @@ async function signedProposal(id: FabricIdentity, signer: Signer, chaincode: str
  * functions (no channel: _lifecycle InstallChaincode, cscc JoinChain) or for asking one given
  * peer (qscc GetChainInfo on a new peer).
  */
-export async function peerLocalCall(target: PeerEndpoint, id: FabricIdentity, chaincode: string, fcn: string, args: Uint8Array[], channel = '', timeoutMs = 120_000): Promise<Uint8Array> {
+export async function peerLocalCall(
+  target: PeerEndpoint,
+  id: FabricIdentity,
+  chaincode: string,
+  fcn: string,
+  args: Uint8Array[],
+  channel = '',
+  timeoutMs = 120_000,
+): Promise<Uint8Array> {
   const proposal = await signedProposal(id, signerFor(id), chaincode, [Buffer.from(fcn), ...args], channel);
-  const endorser = new peer.EndorserClient(target.address, grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)), PEER_CHANNEL_OPTIONS);
+  const endorser = new peer.EndorserClient(
+    target.address,
+    grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)),
+    PEER_CHANNEL_OPTIONS,
+  );
   try {
     const response = await new Promise<peer.ProposalResponse>((resolve, reject) => {
-      endorser.processProposal(proposal, { deadline: Date.now() + timeoutMs }, (err, res) => (err !== null || res === undefined ? reject(asPeerOutage(err ?? new Error('no response'), target.address)) : resolve(res)));
+      endorser.processProposal(proposal, { deadline: Date.now() + timeoutMs }, (err, res) =>
+        err !== null || res === undefined ? reject(asPeerOutage(err ?? new Error('no response'), target.address)) : resolve(res),
+      );
     });
     const r = response.getResponse();
     const status = r?.getStatus() ?? 0;
-    if (status < 200 || status >= 400) throw new PeerProposalError(`${fcn} on ${target.address}: ${r?.getMessage() ?? 'no message'}`, status);
+    if (status < 200 || status >= 400)
+      throw new PeerProposalError(`${fcn} on ${target.address}: ${r?.getMessage() ?? 'no message'}`, status);
     return r?.getPayload_asU8() ?? new Uint8Array();
   } finally {
     endorser.close();

@@ -16,7 +16,10 @@ export interface ChaincodeWorkload {
 const DEFAULT_PORT = 9999;
 
 export function chaincodeObjectName(w: Pick<ChaincodeWorkload, 'org' | 'name'>): string {
-  return `cc-${w.name}-${w.org}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 63);
+  return `cc-${w.name}-${w.org}`
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 63);
 }
 
 /** The address peers dial, as written in the package's connection.json. */
@@ -27,7 +30,14 @@ export function chaincodeAddress(w: Pick<ChaincodeWorkload, 'org' | 'name' | 'po
 export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { deployment: V1Deployment; service: V1Service } {
   const name = chaincodeObjectName(w);
   const port = w.port ?? DEFAULT_PORT;
-  const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'chaincode', [LABELS.managedBy]: FIELD_MANAGER, [LABELS.network]: w.network, [LABELS.org]: w.org, [LABELS.chaincode]: w.name };
+  const labels = {
+    [LABELS.partOf]: PART_OF_FABRIC,
+    [LABELS.component]: 'chaincode',
+    [LABELS.managedBy]: FIELD_MANAGER,
+    [LABELS.network]: w.network,
+    [LABELS.org]: w.org,
+    [LABELS.chaincode]: w.name,
+  };
   const selector = { [LABELS.chaincode]: w.name, [LABELS.org]: w.org };
   return {
     deployment: {
@@ -69,7 +79,11 @@ export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { dep
 const apply = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
 
 /** Server-side apply under our field manager: applying the same workload twice changes nothing. */
-export async function applyChaincodeWorkload(kube: Kube, namespace: string, w: ChaincodeWorkload): Promise<{ deployment: string; service: string; address: string }> {
+export async function applyChaincodeWorkload(
+  kube: Kube,
+  namespace: string,
+  w: ChaincodeWorkload,
+): Promise<{ deployment: string; service: string; address: string }> {
   const { deployment, service } = chaincodeObjects(w, namespace);
   const name = chaincodeObjectName(w);
   await kube.apps.patchNamespacedDeployment({ name, namespace, body: deployment, fieldManager: FIELD_MANAGER, force: true }, apply);

@@ -1,4 +1,13 @@
-import { AppsV1Api, CoreV1Api, createConfiguration, KubeConfig, Metrics, ServerConfiguration, type Configuration, type Middleware } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  createConfiguration,
+  KubeConfig,
+  Metrics,
+  ServerConfiguration,
+  type Configuration,
+  type Middleware,
+} from '@kubernetes/client-node';
 import { causeChain, networkFailure, ServiceUnavailableError } from '../outage.js';
 
 /** The typed API clients the operations use, built from one kubeconfig. */
@@ -47,7 +56,11 @@ function withDeadlines(config: KubeConfig, timeoutMs: number): Configuration {
     },
     post: async (response) => response,
   };
-  return createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: config }, promiseMiddleware: [deadline] });
+  return createConfiguration({
+    baseServer: new ServerConfiguration(cluster.server, {}),
+    authMethods: { default: config },
+    promiseMiddleware: [deadline],
+  });
 }
 
 /** KubernetesObjectApi with the kubeconfig's namespace as its default, as makeApiClient sets it. */
@@ -77,7 +90,9 @@ function reportingOutages<T extends object>(client: T, timeoutMs: number): T {
       if (typeof value !== 'function') return value;
       return (...args: unknown[]) => {
         const out: unknown = Reflect.apply(value, target, args);
-        return out instanceof Promise ? withinDeadline(out, timeoutMs).catch((err: unknown) => Promise.reject(asKubeOutage(err, timeoutMs))) : out;
+        return out instanceof Promise
+          ? withinDeadline(out, timeoutMs).catch((err: unknown) => Promise.reject(asKubeOutage(err, timeoutMs)))
+          : out;
       };
     },
   });
@@ -103,4 +118,3 @@ export function apiStatus(err: unknown): number | undefined {
   }
   return undefined;
 }
-

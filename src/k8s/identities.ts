@@ -22,7 +22,11 @@ export interface IdentityRef {
 
 /** Secret names are DNS-1123 subdomains; identity names from Fabric CA may hold other characters. */
 function labelSafe(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63);
 }
 
 export function identitySecretName(ref: IdentityRef): string {
@@ -53,18 +57,40 @@ export function registrationSecretName(ref: IdentityRef): string {
   return `${ref.org}-enroll-${labelSafe(ref.name)}`;
 }
 
-export async function saveRegistration(kube: Kube, namespace: string, ref: IdentityRef, reg: { enrollmentSecret: string; caUrl: string; type: string }): Promise<string> {
-  return applyIdentitySecret(kube, namespace, registrationSecretName(ref), ref, { 'enrollment-id': ref.name, 'enrollment-secret': reg.enrollmentSecret, 'ca-url': reg.caUrl, type: reg.type });
+export async function saveRegistration(
+  kube: Kube,
+  namespace: string,
+  ref: IdentityRef,
+  reg: { enrollmentSecret: string; caUrl: string; type: string },
+): Promise<string> {
+  return applyIdentitySecret(kube, namespace, registrationSecretName(ref), ref, {
+    'enrollment-id': ref.name,
+    'enrollment-secret': reg.enrollmentSecret,
+    'ca-url': reg.caUrl,
+    type: reg.type,
+  });
 }
 
-async function applyIdentitySecret(kube: Kube, namespace: string, name: string, ref: IdentityRef, stringData: Record<string, string>): Promise<string> {
+async function applyIdentitySecret(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  ref: IdentityRef,
+  stringData: Record<string, string>,
+): Promise<string> {
   const secret: V1Secret = {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: {
       name,
       namespace,
-      labels: { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.managedBy]: FIELD_MANAGER, [LABELS.network]: ref.network, [LABELS.org]: ref.org, [LABELS.identity]: labelSafe(ref.name) },
+      labels: {
+        [LABELS.partOf]: PART_OF_FABRIC,
+        [LABELS.managedBy]: FIELD_MANAGER,
+        [LABELS.network]: ref.network,
+        [LABELS.org]: ref.org,
+        [LABELS.identity]: labelSafe(ref.name),
+      },
       annotations: { 'fabric-chatops.io/identity-name': ref.name },
     },
     type: 'Opaque',
@@ -107,16 +133,25 @@ export async function readIdentity(kube: Kube, namespace: string, secretName: st
 }
 
 /** Certificates of every identity Secret of a network (one list call), for expiry scans. Keys are not returned. */
-export async function listIdentityCertificates(kube: Kube, namespace: string, network: string): Promise<Array<{ secret: string; org: string; name: string; certPem: string }>> {
-  const list = await kube.core.listNamespacedSecret({ namespace, labelSelector: `${LABELS.managedBy}=${FIELD_MANAGER},${LABELS.network}=${network}` });
+export async function listIdentityCertificates(
+  kube: Kube,
+  namespace: string,
+  network: string,
+): Promise<Array<{ secret: string; org: string; name: string; certPem: string }>> {
+  const list = await kube.core.listNamespacedSecret({
+    namespace,
+    labelSelector: `${LABELS.managedBy}=${FIELD_MANAGER},${LABELS.network}=${network}`,
+  });
   return list.items.flatMap((s) => {
     const cert = s.data?.['cert.pem'];
     if (cert === undefined) return [];
-    return [{
-      secret: s.metadata?.name ?? '?',
-      org: s.metadata?.labels?.[LABELS.org] ?? '?',
-      name: s.metadata?.annotations?.['fabric-chatops.io/identity-name'] ?? s.metadata?.name ?? '?',
-      certPem: Buffer.from(cert, 'base64').toString('utf8'),
-    }];
+    return [
+      {
+        secret: s.metadata?.name ?? '?',
+        org: s.metadata?.labels?.[LABELS.org] ?? '?',
+        name: s.metadata?.annotations?.['fabric-chatops.io/identity-name'] ?? s.metadata?.name ?? '?',
+        certPem: Buffer.from(cert, 'base64').toString('utf8'),
+      },
+    ];
   });
 }

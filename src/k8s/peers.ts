@@ -15,7 +15,6 @@ export class ScaleError extends Error {
   }
 }
 
-
 export function podNamesForOrdinals(statefulSet: string, from: number, to: number): string[] {
   const names: string[] = [];
   for (let i = from; i < to; i++) names.push(`${statefulSet}-${i}`);
@@ -74,7 +73,8 @@ export async function waitForReplicas(
       everyMs: opts.pollMs ?? 500,
       withinMs: opts.timeoutMs,
       ...(opts.signal === undefined ? {} : { signal: opts.signal }),
-      timedOut: () => new ScaleError(`${statefulSet} has ${ready} of ${replicas} replicas ready after ${Math.round(opts.timeoutMs / 1000)} s`),
+      timedOut: () =>
+        new ScaleError(`${statefulSet} has ${ready} of ${replicas} replicas ready after ${Math.round(opts.timeoutMs / 1000)} s`),
     },
   );
 }

@@ -16,7 +16,8 @@ export interface HealthThresholds {
 
 export const DEFAULT_THRESHOLDS: HealthThresholds = { restarts: 5, notReadyMinutes: 5, pendingMinutes: 10 };
 
-const minutesSince = (iso: string | Date | undefined, now: number): number => (iso === undefined ? 0 : (now - new Date(iso).getTime()) / 60_000);
+const minutesSince = (iso: string | Date | undefined, now: number): number =>
+  iso === undefined ? 0 : (now - new Date(iso).getTime()) / 60_000;
 
 /** What is wrong with a pod now, one entry per reason; empty when it is healthy. */
 export function podProblems(pod: V1Pod, now: number, t: HealthThresholds = DEFAULT_THRESHOLDS): PodProblem[] {
@@ -24,7 +25,11 @@ export function podProblems(pod: V1Pod, now: number, t: HealthThresholds = DEFAU
   const problems: PodProblem[] = [];
   const statuses = pod.status?.containerStatuses ?? [];
   const crashing = statuses.filter((c) => c.state?.waiting?.reason === 'CrashLoopBackOff');
-  if (crashing.length > 0) problems.push({ reason: 'CrashLoopBackOff', detail: `${crashing.map((c) => c.name).join(', ')} keeps crashing (${crashing.reduce((n, c) => n + c.restartCount, 0)} restarts)` });
+  if (crashing.length > 0)
+    problems.push({
+      reason: 'CrashLoopBackOff',
+      detail: `${crashing.map((c) => c.name).join(', ')} keeps crashing (${crashing.reduce((n, c) => n + c.restartCount, 0)} restarts)`,
+    });
   const oom = statuses.filter((c) => c.state?.terminated?.reason === 'OOMKilled' || c.lastState?.terminated?.reason === 'OOMKilled');
   if (oom.length > 0) problems.push({ reason: 'OOMKilled', detail: `${oom.map((c) => c.name).join(', ')} ran out of memory` });
   const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
@@ -32,7 +37,11 @@ export function podProblems(pod: V1Pod, now: number, t: HealthThresholds = DEFAU
   const phase = pod.status?.phase;
   if (phase === 'Pending') {
     const m = minutesSince(pod.metadata?.creationTimestamp, now);
-    if (m >= t.pendingMinutes) problems.push({ reason: 'Pending', detail: `Pending for ${Math.floor(m)} min${pod.status?.reason !== undefined ? ` (${pod.status.reason})` : ''}` });
+    if (m >= t.pendingMinutes)
+      problems.push({
+        reason: 'Pending',
+        detail: `Pending for ${Math.floor(m)} min${pod.status?.reason !== undefined ? ` (${pod.status.reason})` : ''}`,
+      });
   } else if (phase === 'Running' && !podReady(pod)) {
     const since = pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? pod.status?.startTime;
     const m = minutesSince(since, now);

@@ -19,7 +19,12 @@ export interface PodWatch {
  * An informer on a namespace's Fabric pods (list, then watch). It starts again after a watch
  * error, with a delay, so a restarted API server or a dropped connection costs only a resync.
  */
-export async function watchFabricPods(kube: Kube, namespace: string, handlers: PodWatchHandlers, opts: { restartDelayMs?: number } = {}): Promise<PodWatch> {
+export async function watchFabricPods(
+  kube: Kube,
+  namespace: string,
+  handlers: PodWatchHandlers,
+  opts: { restartDelayMs?: number } = {},
+): Promise<PodWatch> {
   const informer: Informer<V1Pod> & ObjectCache<V1Pod> = makeInformer(
     kube.config,
     `/api/v1/namespaces/${namespace}/pods`,
@@ -39,9 +44,12 @@ export async function watchFabricPods(kube: Kube, namespace: string, handlers: P
   informer.on('error', (err: unknown) => {
     handlers.onError(err);
     if (stopped) return;
-    timer = setTimeout(() => {
-      if (!stopped) informer.start().catch((e: unknown) => handlers.onError(e));
-    }, apiStatus(err) === 410 ? 0 : (opts.restartDelayMs ?? 2000));
+    timer = setTimeout(
+      () => {
+        if (!stopped) informer.start().catch((e: unknown) => handlers.onError(e));
+      },
+      apiStatus(err) === 410 ? 0 : (opts.restartDelayMs ?? 2000),
+    );
   });
   await informer.start();
   return {

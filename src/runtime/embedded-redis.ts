@@ -32,17 +32,37 @@ export function redisServerAvailable(bin = 'redis-server'): boolean {
  * Starts a private redis-server on loopback with an append-only file, so queued jobs
  * survive a restart of the bot when it runs on its embedded defaults.
  */
-export async function startEmbeddedRedis(opts: { dataDir?: string; port?: number; bin?: string; extraArgs?: string[] } = {}): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis(
+  opts: { dataDir?: string; port?: number; bin?: string; extraArgs?: string[] } = {},
+): Promise<EmbeddedRedis> {
   const bin = opts.bin ?? 'redis-server';
   if (!redisServerAvailable(bin)) {
-    throw new Error('REDIS_URL is not set and no redis-server is on the PATH: install one (Debian: apt-get install redis-server) or set REDIS_URL.');
+    throw new Error(
+      'REDIS_URL is not set and no redis-server is on the PATH: install one (Debian: apt-get install redis-server) or set REDIS_URL.',
+    );
   }
   const dataDir = opts.dataDir ?? path.join(os.homedir(), '.local', 'state', 'fabric-chatops', 'redis');
   mkdirSync(dataDir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const child: ChildProcess = spawn(
     bin,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--protected-mode', 'yes', ...(opts.extraArgs ?? [])],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dataDir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--protected-mode',
+      'yes',
+      ...(opts.extraArgs ?? []),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -6,7 +6,13 @@ import { freePort } from './embedded-redis.js';
 
 /** With no Slack credentials at all, `ROLE=all` runs against the local console instead of Slack. */
 export function wantsLocalConsole(env: Env): boolean {
-  return env.ROLE === 'all' && env.SLACK_BOT_TOKEN === undefined && env.SLACK_SIGNING_SECRET === undefined && env.SLACK_APP_TOKEN === undefined && env.SLACK_API_URL === undefined;
+  return (
+    env.ROLE === 'all' &&
+    env.SLACK_BOT_TOKEN === undefined &&
+    env.SLACK_SIGNING_SECRET === undefined &&
+    env.SLACK_APP_TOKEN === undefined &&
+    env.SLACK_API_URL === undefined
+  );
 }
 
 /**
@@ -32,7 +38,10 @@ export async function startLocalConsole(env: Env, config: Config, commandHelp: s
     ...workspaceMembers(config),
     commandHelp,
   });
-  return { console, env: { ...env, PORT: botPort, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: console.apiUrl } };
+  return {
+    console,
+    env: { ...env, PORT: botPort, SLACK_BOT_TOKEN: botToken, SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: console.apiUrl },
+  };
 }
 
 /** The configured members as console users; each user group gets one stand-in member. */

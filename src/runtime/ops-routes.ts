@@ -22,7 +22,9 @@ export function opsRoutes(redis: Redis): OpsRoute[] {
       path: '/readyz',
       method: 'GET',
       handler: (_req, res) => {
-        const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer in ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS).unref());
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`no answer in ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS).unref(),
+        );
         Promise.race([redis.ping(), timeout]).then(
           () => send(res, 200, 'ready\n'),
           (err: unknown) => send(res, 503, `redis: ${err instanceof Error ? err.message : String(err)}\n`),

@@ -10,7 +10,8 @@ const users = ['U0OP1', 'U0AD1', 'U0AD1B', 'U0VW1', 'U0OP2', 'U0AD2', 'U0VW2', '
 let stack: Stack;
 
 const ephemeralsFor = (user: string): StoredMessage[] => stack.ephemeralFor(user);
-const cards = (): StoredMessage[] => stack.slack.messages(CHANNEL).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Approval needed'));
+const cards = (): StoredMessage[] =>
+  stack.slack.messages(CHANNEL).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Approval needed'));
 const reads = (m: StoredMessage | undefined): string => stack.lastText(m);
 const cardFor = (id: string): StoredMessage | undefined => cards().find((m) => reads(m).includes(`Request \`${id}\``));
 /** Sends the command and returns the text of the answer. */
@@ -30,7 +31,12 @@ async function request(user: string, text: string): Promise<string> {
 }
 
 /** `seen`: the card as the clicker's (lagging) client still shows it, when not the current one. */
-async function click(user: string, id: string, action: 'approval_approve' | 'approval_reject' = 'approval_approve', seen?: StoredMessage): Promise<{ counted: boolean; reply?: string }> {
+async function click(
+  user: string,
+  id: string,
+  action: 'approval_approve' | 'approval_reject' = 'approval_approve',
+  seen?: StoredMessage,
+): Promise<{ counted: boolean; reply?: string }> {
   const card = cardFor(id) as StoredMessage;
   const before = ephemeralsFor(user).length;
   const votesBefore = await stack.redis.client.hlen(`fco:approval:${id}:votes`);
@@ -165,14 +171,14 @@ describe('approval buttons over signed block_actions', () => {
   it('clicks arriving at the same moment from three organisations make exactly one job', async () => {
     const id = await request('U0OP1', 'ping');
     const card = cardFor(id) as StoredMessage;
-    const clicks = await Promise.all(
-      ['U0AD1', 'U0AD2', 'U0AD3'].map((u) => stack.click(card, 'approval_approve', { user: u, value: id })),
-    );
+    const clicks = await Promise.all(['U0AD1', 'U0AD2', 'U0AD3'].map((u) => stack.click(card, 'approval_approve', { user: u, value: id })));
     expect(clicks.map((c) => c.status)).toEqual([200, 200, 200]);
     await eventually('the job', async () => (await jobsFor(id)) === 1);
     await new Promise((r) => setTimeout(r, 1000));
     expect(await jobsFor(id)).toBe(1);
-    const granted = (await stack.redis.client.xrange('fco:audit', '-', '+')).filter(([, f]) => f.includes('approval.granted') && f.includes(id));
+    const granted = (await stack.redis.client.xrange('fco:audit', '-', '+')).filter(
+      ([, f]) => f.includes('approval.granted') && f.includes(id),
+    );
     expect(granted).toHaveLength(1);
     expect(await stack.redis.client.hlen(`fco:approval:${id}:votes`)).toBe(2);
   });
@@ -184,7 +190,9 @@ describe('approval buttons over signed block_actions', () => {
     const rows = await stack.redis.client.xrange('fco:audit', '-', '+');
     const actions = rows.map(([, f]) => f[f.indexOf('action') + 1]);
     expect(actions).toEqual(expect.arrayContaining(['approval.requested', 'approval.approve', 'approval.reject', 'approval.granted']));
-    const refusedVotes = rows.filter(([, f]) => f[f.indexOf('action') + 1] === 'approval.approve' && f[f.indexOf('result') + 1] === 'refused');
+    const refusedVotes = rows.filter(
+      ([, f]) => f[f.indexOf('action') + 1] === 'approval.approve' && f[f.indexOf('result') + 1] === 'refused',
+    );
     expect(refusedVotes.length).toBeGreaterThanOrEqual(15);
   });
 });

@@ -19,7 +19,9 @@ afterAll(async () => {
 });
 
 const state = async (user: string, since?: number): Promise<ConsoleState> =>
-  (await (await fetch(`${stack.bot.url}/console/api/state?user=${user}${since === undefined ? '' : `&since=${since}`}`)).json()) as ConsoleState;
+  (await (
+    await fetch(`${stack.bot.url}/console/api/state?user=${user}${since === undefined ? '' : `&since=${since}`}`)
+  ).json()) as ConsoleState;
 const post = async (path: string, body: unknown): Promise<Response> =>
   fetch(`${stack.bot.url}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
 const reads = (m: ConsoleMessage): string => `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;
@@ -35,7 +37,12 @@ it('serves the console page and says so in the log', async () => {
 
 it('lists the configured members with their orgs and roles, the bound channels and the bot’s help', async () => {
   const s = await state('U0ALICE');
-  expect(s.members).toEqual(expect.arrayContaining([{ id: 'U0ALICE', name: 'alice', description: 'org1 operator' }, { id: 'U0ADMIN2', name: 'admin2', description: 'org2 admin' }]));
+  expect(s.members).toEqual(
+    expect.arrayContaining([
+      { id: 'U0ALICE', name: 'alice', description: 'org1 operator' },
+      { id: 'U0ADMIN2', name: 'admin2', description: 'org2 admin' },
+    ]),
+  );
   expect(s.channels.map((c) => c.id)).toEqual(['C0OPS', 'C0ALERTS']);
   expect(s.help).toContain('/fabric ping [--hold SECONDS]');
 });
@@ -44,7 +51,9 @@ it('runs a typed command as the acting member: their answer is theirs alone, the
   const res = await post('/console/api/command', { user: 'U0ALICE', channel: 'C0OPS', text: '/fabric ping --hold 2' });
   expect(res.status).toBe(200);
   expect(((await res.json()) as { status: number }).status).toBe(200);
-  const answer = await eventually('alice’s answer', async () => (await state('U0ALICE')).messages.find((m) => m.ephemeral && /Queued job/.test(m.text ?? '')));
+  const answer = await eventually('alice’s answer', async () =>
+    (await state('U0ALICE')).messages.find((m) => m.ephemeral && /Queued job/.test(m.text ?? '')),
+  );
   const jobId = /`([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
   expect((await state('U0ADMIN1')).messages.some((m) => m.ephemeral)).toBe(false);
   const done = await eventually('the status message to finish, updated in place', async () => {
@@ -63,10 +72,14 @@ it('clicks a button as the acting member: Cancel on a running job', async () => 
   const jobId = /Job `([a-z0-9]+)`/.exec(reads(running))?.[1] as string;
   const res = await post('/console/api/click', { user: 'U0ALICE', channel: 'C0OPS', ts: running.ts, actionId: 'job_cancel', value: jobId });
   expect(res.status).toBe(200);
-  await eventually('the job to show cancelled', async () => {
-    const m = (await state('U0ALICE')).messages.find((x) => x.ts === running.ts);
-    return m !== undefined && /cancel/i.test(reads(m).replace(/job_cancel/g, '')) && !reads(m).includes('job_cancel');
-  }, 40_000);
+  await eventually(
+    'the job to show cancelled',
+    async () => {
+      const m = (await state('U0ALICE')).messages.find((x) => x.ts === running.ts);
+      return m !== undefined && /cancel/i.test(reads(m).replace(/job_cancel/g, '')) && !reads(m).includes('job_cancel');
+    },
+    40_000,
+  );
 });
 
 it('wakes a waiting page as soon as something changes', async () => {
@@ -82,7 +95,9 @@ it('wakes a waiting page as soon as something changes', async () => {
 
 it('says plainly that there is no cluster when the example config’s network is asked about', async () => {
   await post('/console/api/command', { user: 'U0ALICE', channel: 'C0OPS', text: 'status' });
-  await eventually('the answer', async () => (await state('U0ALICE')).messages.find((m) => m.ephemeral && (m.text ?? '').includes('Kubernetes is not configured: set KUBECONFIG')));
+  await eventually('the answer', async () =>
+    (await state('U0ALICE')).messages.find((m) => m.ephemeral && (m.text ?? '').includes('Kubernetes is not configured: set KUBECONFIG')),
+  );
 });
 
 it('refuses bad input with a message and sends nothing to the bot', async () => {
@@ -114,13 +129,28 @@ function rawRequest(method: string, path: string, headers: Record<string, string
 it('refuses what another site or a rebound DNS name could send it: a foreign Origin, a foreign Host, a non-JSON post', async () => {
   const before = (await state('U0ALICE')).messages.length;
   const body = JSON.stringify({ user: 'U0ALICE', channel: 'C0OPS', text: '/fabric ping' });
-  const foreignOrigin = await fetch(`${stack.bot.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' }, body });
+  const foreignOrigin = await fetch(`${stack.bot.url}/console/api/command`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example' },
+    body,
+  });
   expect(foreignOrigin.status).toBe(403);
   // text/plain is what a page on another site may post without asking the browser first.
-  const simplePost = await fetch(`${stack.bot.url}/console/api/command`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
+  const simplePost = await fetch(`${stack.bot.url}/console/api/command`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'text/plain' },
+    body,
+  });
   expect(simplePost.status).toBe(403);
   expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `evil.example:${stack.bot.port}` })).toBe(403);
-  expect(await rawRequest('POST', '/console/api/command', { Host: `rebound.example:${stack.bot.port}`, 'Content-Type': 'application/json' }, body)).toBe(403);
+  expect(
+    await rawRequest(
+      'POST',
+      '/console/api/command',
+      { Host: `rebound.example:${stack.bot.port}`, 'Content-Type': 'application/json' },
+      body,
+    ),
+  ).toBe(403);
   // The page's own requests still work, and nothing reached the bot.
   expect(await rawRequest('GET', '/console/api/state?user=U0ALICE', { Host: `localhost:${stack.bot.port}` })).toBe(200);
   await new Promise((r) => setTimeout(r, 500));

@@ -15,7 +15,12 @@ beforeAll(async () => {
     secret: 'e2e-signing-secret',
     token: 'xoxb-e2e-token',
     channels: ['C0OPS', 'C0UNBOUND', 'C0ALERTS'],
-    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0VIEWER', name: 'val' }, { id: 'U0BOB', name: 'bob' }, { id: 'U0CAROL', name: 'carol' }],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0VIEWER', name: 'val' },
+      { id: 'U0BOB', name: 'bob' },
+      { id: 'U0CAROL', name: 'carol' },
+    ],
     usergroups: { S0OPS: ['U0CAROL'] },
     env: { STATUS_UPDATE_INTERVAL_MS: '1000' },
   });
@@ -36,7 +41,7 @@ describe('the Slack edge over real HTTP', () => {
 
   it('rejects a forged signature with 401 and does nothing', async () => {
     const before = await stack.redis.client.xlen('fco:audit');
-    const res = await stack.command('ping', { sign: { signature: 'v0=' + '0'.repeat(64) } });
+    const res = await stack.command('ping', { sign: { signature: `v0=${'0'.repeat(64)}` } });
     expect(res.status).toBe(401);
     const wrongSecret = await stack.command('ping', { sign: { secret: 'not-the-secret' } });
     expect(wrongSecret.status).toBe(401);
@@ -97,12 +102,15 @@ describe('the Slack edge over real HTTP', () => {
     expect(again.status).toBe(200);
     const jobIds = await eventually('both answers', () => {
       const texts = ephemeralFor('U0ALICE').map((m) => m.text ?? '');
-      const ids = texts.flatMap((t) => [.../(?:Queued job|Already queued as job) `([a-z0-9]+)`/.exec(t)?.slice(1) ?? []]);
+      const ids = texts.flatMap((t) => [...(/(?:Queued job|Already queued as job) `([a-z0-9]+)`/.exec(t)?.slice(1) ?? [])]);
       return texts.some((t) => t.startsWith('Already queued')) ? ids : undefined;
     });
     const last = jobIds.at(-1) as string;
     expect(jobIds.filter((id) => id === last)).toHaveLength(2);
-    await eventually('the job to finish', () => statusMessages(last).length === 1 && lastText(statusMessages(last)[0] as StoredMessage).includes('succeeded'));
+    await eventually(
+      'the job to finish',
+      () => statusMessages(last).length === 1 && lastText(statusMessages(last)[0] as StoredMessage).includes('succeeded'),
+    );
     const counts = await stack.redis.client.keys('fco:ops-testnet:*');
     expect(counts.filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k) && k.endsWith(last))).toHaveLength(1);
     expect(statusMessages(last)).toHaveLength(1);
@@ -114,10 +122,14 @@ describe('the Slack edge over real HTTP', () => {
     const t0 = Date.now();
     await stack.command('ping');
     const jobId = /`([a-z0-9]+)`/.exec(await answerTo('U0ALICE', before))?.[1] as string;
-    const msg = await eventually('the status message', () => {
-      const m = statusMessages(jobId)[0];
-      return m !== undefined && lastText(m).includes('succeeded') ? m : undefined;
-    }, 30_000);
+    const msg = await eventually(
+      'the status message',
+      () => {
+        const m = statusMessages(jobId)[0];
+        return m !== undefined && lastText(m).includes('succeeded') ? m : undefined;
+      },
+      30_000,
+    );
     expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
     expect(statusMessages(jobId)).toHaveLength(1);
     expect(lastText(msg)).toContain('Pong');

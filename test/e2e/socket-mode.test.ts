@@ -30,14 +30,22 @@ it('answers a slash command sent as a Socket Mode envelope, and runs its job', a
   const reply = await stack.command('ping --hold 1');
   expect(reply.status).toBe(200);
   expect(reply.ms).toBeLessThan(3000);
-  const answer = await eventually('the answer', () => stack.slack.messages().find((m) => m.ephemeral && /Queued job `([a-z0-9]+)`/.test(m.text ?? '')));
+  const answer = await eventually('the answer', () =>
+    stack.slack.messages().find((m) => m.ephemeral && /Queued job `([a-z0-9]+)`/.test(m.text ?? '')),
+  );
   const jobId = /`([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
   await eventually('the job to succeed', () => JSON.stringify(statusOf(jobId)?.blocks ?? []).includes('succeeded'));
 });
 
 it('takes a button click as an interactive envelope: Cancel on a running job', async () => {
   await stack.command('ping --hold 30');
-  const running = await eventually('a running job with a Cancel button', () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Hold 30000 ms') && JSON.stringify(m.blocks).includes('job_cancel')));
+  const running = await eventually('a running job with a Cancel button', () =>
+    stack.slack
+      .messages('C0OPS')
+      .find(
+        (m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('Hold 30000 ms') && JSON.stringify(m.blocks).includes('job_cancel'),
+      ),
+  );
   const jobId = /Job `([a-z0-9]+)`/.exec(JSON.stringify(running.blocks))?.[1] as string;
   const reply = await stack.click(running, 'job_cancel', { user: 'U0ALICE', value: jobId });
   expect(reply.status).toBe(200);
@@ -46,14 +54,19 @@ it('takes a button click as an interactive envelope: Cancel on a running job', a
 
 it('hands out connections only for the app-level token, each URL good once', async () => {
   const open = async (token: string): Promise<{ ok: boolean; error?: string; url?: string }> =>
-    (await (await fetch(`${stack.slack.apiUrl}apps.connections.open`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })).json()) as { ok: boolean; error?: string; url?: string };
+    (await (
+      await fetch(`${stack.slack.apiUrl}apps.connections.open`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } })
+    ).json()) as { ok: boolean; error?: string; url?: string };
   expect(await open(TOKEN)).toEqual({ ok: false, error: 'not_allowed_token_type' });
   expect(await open('xapp-1-someone-else')).toEqual({ ok: false, error: 'invalid_auth' });
   const { url } = await open(APP_TOKEN);
   const { WebSocket } = await import('ws');
   const hello = await new Promise<string>((resolve, reject) => {
     const ws = new WebSocket(url as string);
-    ws.once('message', (d) => (ws.close(), resolve(String(d))));
+    ws.once('message', (d) => {
+      ws.close();
+      resolve(String(d));
+    });
     ws.once('error', reject);
   });
   expect(JSON.parse(hello)).toMatchObject({ type: 'hello' });

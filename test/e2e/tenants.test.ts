@@ -19,7 +19,8 @@ let stack: Stack;
 const ephemeralsFor = (user: string): StoredMessage[] => stack.ephemeralFor(user);
 const reads = (m: StoredMessage | undefined): string => stack.lastText(m);
 const statusOf = (channel: string, jobId: string): StoredMessage | undefined => stack.statusOf(jobId, channel);
-const cardFor = (channel: string, id: string): StoredMessage | undefined => stack.slack.messages(channel).find((m) => !m.ephemeral && reads(m).includes(`Request \`${id}\``));
+const cardFor = (channel: string, id: string): StoredMessage | undefined =>
+  stack.slack.messages(channel).find((m) => !m.ephemeral && reads(m).includes(`Request \`${id}\``));
 
 /** Sends the command and returns the text of the answer it gets. */
 async function command(user: string, channel: string, text: string): Promise<string> {
@@ -38,19 +39,30 @@ const idIn = (answer: string, kind: 'job' | 'request'): string => {
  * Clicks `actionId` on `message` as `user`; with `forge`, as a client showing the button with
  * another value would (a forged click). Returns the ephemeral answer, or '' once `settled` holds.
  */
-async function click(user: string, message: StoredMessage, actionId: string, opts: { forge?: { from: string; to: string }; settled?: () => Promise<boolean> } = {}): Promise<string> {
+async function click(
+  user: string,
+  message: StoredMessage,
+  actionId: string,
+  opts: { forge?: { from: string; to: string }; settled?: () => Promise<boolean> } = {},
+): Promise<string> {
   const { forge, settled } = opts;
   const before = ephemeralsFor(user).length;
-  const seenBlocks = forge === undefined ? undefined : (JSON.parse(JSON.stringify(message.blocks).replaceAll(forge.from, forge.to)) as unknown[]);
+  const seenBlocks =
+    forge === undefined ? undefined : (JSON.parse(JSON.stringify(message.blocks).replaceAll(forge.from, forge.to)) as unknown[]);
   const res = await stack.click(message, actionId, { user, ...(forge === undefined ? {} : { value: forge.to, seenBlocks }) });
   expect(res.status).toBe(200);
   expect(res.ms).toBeLessThan(3000);
-  return eventually(`the answer to ${user}'s click`, async () => (ephemeralsFor(user).length > before ? reads(ephemeralsFor(user).at(-1)) : (await settled?.()) === true ? '' : undefined), 20_000);
+  return eventually(
+    `the answer to ${user}'s click`,
+    async () => (ephemeralsFor(user).length > before ? reads(ephemeralsFor(user).at(-1)) : (await settled?.()) === true ? '' : undefined),
+    20_000,
+  );
 }
 
 const votesOn = (id: string): Promise<number> => stack.redis.client.hlen(`fco:approval:${id}:votes`);
 
-const jobState = async (network: string, id: string): Promise<Record<string, string>> => stack.redis.client.hgetall(`fco:ops-${network}:${id}`);
+const jobState = async (network: string, id: string): Promise<Record<string, string>> =>
+  stack.redis.client.hgetall(`fco:ops-${network}:${id}`);
 
 beforeAll(async () => {
   stack = await startStack({
@@ -75,7 +87,13 @@ describe('a tenant sees only its own network', () => {
   it('answers another network’s job id with "no such job": job, cancel, the Cancel button, jobs and audit', async () => {
     const alphaJob = idIn(await command('U0A1OP', ALPHA, 'ping --hold 30'), 'job');
     const betaJob = idIn(await command('U0B1OP', BETA, 'ping --hold 30'), 'job');
-    await eventually('both jobs running', async () => (await jobState('alpha', alphaJob)).processedOn !== undefined && (await jobState('beta', betaJob)).processedOn !== undefined && statusOf(BETA, betaJob));
+    await eventually(
+      'both jobs running',
+      async () =>
+        (await jobState('alpha', alphaJob)).processedOn !== undefined &&
+        (await jobState('beta', betaJob)).processedOn !== undefined &&
+        statusOf(BETA, betaJob),
+    );
 
     expect(await command('U0B1OP', BETA, `job ${alphaJob}`)).toContain(`No job \`${alphaJob}\``);
     expect(await command('U0B1OP', BETA, `cancel ${alphaJob}`)).toContain(`No job \`${alphaJob}\``);
@@ -83,7 +101,9 @@ describe('a tenant sees only its own network', () => {
     expect(list).toContain(betaJob);
     expect(list).not.toContain(alphaJob);
     // A forged click on beta's own status message, carrying alpha's job id.
-    expect(await click('U0B1OP', statusOf(BETA, betaJob) as StoredMessage, 'job_cancel', { forge: { from: betaJob, to: alphaJob } })).toContain(`No job \`${alphaJob}\` in this network`);
+    expect(
+      await click('U0B1OP', statusOf(BETA, betaJob) as StoredMessage, 'job_cancel', { forge: { from: betaJob, to: alphaJob } }),
+    ).toContain(`No job \`${alphaJob}\` in this network`);
     expect(await stack.redis.client.exists(`fco:cancel:${alphaJob}`)).toBe(0);
     const audit = await command('U0B1OP', BETA, 'audit 100');
     expect(audit).toContain(`*job.started* \`${betaJob}\``);
@@ -95,7 +115,12 @@ describe('a tenant sees only its own network', () => {
     expect(await command('U0A2OP', ALPHA, `job ${alphaJob}`)).toContain(alphaJob);
     expect(await command('U0A2OP', ALPHA, `cancel ${alphaJob}`)).toContain('it stops at its next step');
     expect(await command('U0B1OP', BETA, `cancel ${betaJob}`)).toContain('it stops at its next step');
-    await eventually('both cancelled', async () => (await jobState('alpha', alphaJob)).finishedOn !== undefined && (await jobState('beta', betaJob)).finishedOn !== undefined, 20_000);
+    await eventually(
+      'both cancelled',
+      async () =>
+        (await jobState('alpha', alphaJob)).finishedOn !== undefined && (await jobState('beta', betaJob)).finishedOn !== undefined,
+      20_000,
+    );
   });
 
   it('keeps another network’s approval requests out of /fabric approvals and refuses their ids on buttons', async () => {
@@ -105,7 +130,9 @@ describe('a tenant sees only its own network', () => {
     const listed = await command('U0B1AD', BETA, 'approvals');
     expect(listed).toContain(betaRequest);
     expect(listed).not.toContain(alphaRequest);
-    expect(await click('U0B1AD', betaCard, 'approval_approve', { forge: { from: betaRequest, to: alphaRequest } })).toContain('This approval request no longer exists');
+    expect(await click('U0B1AD', betaCard, 'approval_approve', { forge: { from: betaRequest, to: alphaRequest } })).toContain(
+      'This approval request no longer exists',
+    );
     expect(await stack.redis.client.hlen(`fco:approval:${alphaRequest}:votes`)).toBe(0);
   });
 });
@@ -127,8 +154,14 @@ describe('approvals', () => {
     expect(await click('U0BOTH', cardFor(ALPHA, id) as StoredMessage, 'approval_approve')).toContain('one person has one vote');
     expect(await stack.redis.client.hlen(`fco:approval:${id}:votes`)).toBe(1);
     expect(await stack.redis.client.hget(`fco:approval:${id}`, 'state')).toBe('open');
-    expect(await click('U0A2AD', cardFor(ALPHA, id) as StoredMessage, 'approval_approve', { settled: async () => (await stack.redis.client.hget(`fco:approval:${id}`, 'state')) === 'approved' })).toBe('');
-    const voters = Object.values(await stack.redis.client.hgetall(`fco:approval:${id}:votes`)).map((v) => (JSON.parse(v) as { user: string }).user);
+    expect(
+      await click('U0A2AD', cardFor(ALPHA, id) as StoredMessage, 'approval_approve', {
+        settled: async () => (await stack.redis.client.hget(`fco:approval:${id}`, 'state')) === 'approved',
+      }),
+    ).toBe('');
+    const voters = Object.values(await stack.redis.client.hgetall(`fco:approval:${id}:votes`)).map(
+      (v) => (JSON.parse(v) as { user: string }).user,
+    );
     expect(new Set(voters).size).toBe(2);
   });
 
@@ -136,7 +169,11 @@ describe('approvals', () => {
     const triggerId = `race.${Date.now()}`;
     const sends = Array.from({ length: 4 }, () => stack.command('peers scale org1 4', { user: 'U0A1OP', channel: ALPHA, triggerId }));
     expect((await Promise.all(sends)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
-    const answer = await eventually('an answer', () => ephemeralsFor('U0A1OP').map(reads).find((t) => t.includes('peers scale org1 4') || /request `[a-z0-9]+`: scale org1 peers to 4/.test(t)));
+    const answer = await eventually('an answer', () =>
+      ephemeralsFor('U0A1OP')
+        .map(reads)
+        .find((t) => t.includes('peers scale org1 4') || /request `[a-z0-9]+`: scale org1 peers to 4/.test(t)),
+    );
     const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
     await eventually('the card', () => cardFor(ALPHA, id));
     await new Promise((r) => setTimeout(r, 1500));
@@ -172,7 +209,10 @@ describe('work is shared fairly and checked before it runs', () => {
   it('runs a ping of beta at once while alpha’s queue is full of long jobs', async () => {
     const flood: string[] = [];
     for (let i = 0; i < 5; i++) flood.push(idIn(await command('U0A1OP', ALPHA, 'ping --hold 20'), 'job'));
-    await eventually('alpha’s two slots taken', async () => (await Promise.all(flood.map((id) => jobState('alpha', id)))).filter((j) => j.processedOn !== undefined).length === 2);
+    await eventually(
+      'alpha’s two slots taken',
+      async () => (await Promise.all(flood.map((id) => jobState('alpha', id)))).filter((j) => j.processedOn !== undefined).length === 2,
+    );
     const started = Date.now();
     const betaJob = idIn(await command('U0B1OP', BETA, 'ping'), 'job');
     await eventually('beta’s ping to succeed', () => reads(statusOf(BETA, betaJob)).includes('succeeded'), 10_000);
@@ -186,7 +226,19 @@ describe('work is shared fairly and checked before it runs', () => {
     const connection = stack.redis.client.duplicate();
     const queue = new Queue('ops-alpha', { connection, prefix: 'fco' });
     try {
-      await queue.add('peers.scale', { type: 'peers.scale', params: { replicas: 2 }, requester: { userId: 'U0A1OP' }, channel: ALPHA, network: 'alpha', command: '/fabric peers scale', requestedAt: Date.now() }, { jobId: 'handmade1', attempts: 3 });
+      await queue.add(
+        'peers.scale',
+        {
+          type: 'peers.scale',
+          params: { replicas: 2 },
+          requester: { userId: 'U0A1OP' },
+          channel: ALPHA,
+          network: 'alpha',
+          command: '/fabric peers scale',
+          requestedAt: Date.now(),
+        },
+        { jobId: 'handmade1', attempts: 3 },
+      );
       await eventually('the job to fail', async () => (await jobState('alpha', 'handmade1')).finishedOn !== undefined);
       const job = await jobState('alpha', 'handmade1');
       expect(job.failedReason).toContain("the job's data is not valid, so nothing was done: params.org");
@@ -220,7 +272,11 @@ describe('the edge', () => {
     const before = ephemeralsFor('U0A1AD').length;
     const res = await stack.click(card, 'approval_approve', { user: 'U0A1AD', value: id });
     expect(res.status).toBe(200);
-    const told = await eventually('the answer', () => (ephemeralsFor('U0A1AD').length > before ? reads(ephemeralsFor('U0A1AD').at(-1)) : undefined), 10_000);
+    const told = await eventually(
+      'the answer',
+      () => (ephemeralsFor('U0A1AD').length > before ? reads(ephemeralsFor('U0A1AD').at(-1)) : undefined),
+      10_000,
+    );
     expect(told).toContain('was not counted: the bot cannot reach Redis right now');
     await outage;
     await eventually('Redis back for the bot', async () => (await fetch(`${stack.bot.opsUrl}/readyz`)).status === 200, 20_000);

@@ -22,10 +22,31 @@ let running: Running;
 
 beforeAll(async () => {
   redis = await startTestRedis();
-  slack = await SlackEmulator.start({ botToken: TOKEN, signingSecret: SECRET, channels: ['C0OPS'], users: [{ id: 'U0ALICE', name: 'alice' }] });
+  slack = await SlackEmulator.start({
+    botToken: TOKEN,
+    signingSecret: SECRET,
+    channels: ['C0OPS'],
+    users: [{ id: 'U0ALICE', name: 'alice' }],
+  });
   const { config } = await loadConfig(path.resolve('test/support/test-config.yaml'));
-  const env = loadEnv({ ROLE: 'all', PORT: String(await freePort()), OPS_PORT: String(await freePort()), SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl, REDIS_URL: redis.url, STATUS_UPDATE_INTERVAL_MS: '100' });
-  running = await startProcess({ env, config, log: createLogger({ level: 'silent' }), commands: [...commands, echoCommand], kinds: [...jobKinds, echoJob], handlers: [...jobHandlers, echoHandler] });
+  const env = loadEnv({
+    ROLE: 'all',
+    PORT: String(await freePort()),
+    OPS_PORT: String(await freePort()),
+    SLACK_BOT_TOKEN: TOKEN,
+    SLACK_SIGNING_SECRET: SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    REDIS_URL: redis.url,
+    STATUS_UPDATE_INTERVAL_MS: '100',
+  });
+  running = await startProcess({
+    env,
+    config,
+    log: createLogger({ level: 'silent' }),
+    commands: [...commands, echoCommand],
+    kinds: [...jobKinds, echoJob],
+    handlers: [...jobHandlers, echoHandler],
+  });
 });
 
 afterAll(async () => {
@@ -38,10 +59,18 @@ it('runs a command declared in a fixture end to end, with its help and its usage
   const events = `http://127.0.0.1:${running.port}/slack/events`;
   const help = await slack.sendSlashCommand(events, { text: 'help echo', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
   expect(help.body).toContain('/fabric echo WORD [--times N]');
-  const wrong = await slack.sendSlashCommand(events, { text: 'echo hello --times 9', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
+  const wrong = await slack.sendSlashCommand(
+    events,
+    { text: 'echo hello --times 9', userId: 'U0ALICE', channelId: 'C0OPS' },
+    { secret: SECRET },
+  );
   expect(wrong.body).toContain('--times must be a whole number from 1 to 5');
   await slack.sendSlashCommand(events, { text: 'echo hello --times 3', userId: 'U0ALICE', channelId: 'C0OPS' }, { secret: SECRET });
-  const status = await eventually('the echo job to succeed', () => slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('said hello hello hello')), 20_000);
+  const status = await eventually(
+    'the echo job to succeed',
+    () => slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('said hello hello hello')),
+    20_000,
+  );
   expect(JSON.stringify(status.blocks)).toContain('succeeded');
   expect(slack.problems).toEqual([]);
 });

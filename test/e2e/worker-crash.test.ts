@@ -48,10 +48,14 @@ describe('bot and workers as separate processes', () => {
     await eventually('the hold step to be under way', () => reads(statusOf(jobId)[0]).includes('Hold 8000 ms'), 20_000);
     await first.kill();
     const second = await startWorker();
-    const done = await eventually('the job to finish on the second worker', () => {
-      const m = statusOf(jobId)[0];
-      return reads(m).includes('succeeded') ? m : undefined;
-    }, 45_000);
+    const done = await eventually(
+      'the job to finish on the second worker',
+      () => {
+        const m = statusOf(jobId)[0];
+        return reads(m).includes('succeeded') ? m : undefined;
+      },
+      45_000,
+    );
     expect(statusOf(jobId)).toHaveLength(1);
     expect(reads(done)).toContain('attempt 2 of 3');
     const actions = await auditFor(jobId);

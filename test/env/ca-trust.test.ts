@@ -38,7 +38,11 @@ function registrarOf(org: string): { client: FabricCaClient; registrar: Registra
   const keyFile = readdirSync(path.join(msp, 'keystore'))[0] as string;
   return {
     client: new FabricCaClient({ url: ca.url, caName: ca.caName, tlsRootPem: readFileSync(ca.tlsCert, 'utf8') }),
-    registrar: { mspId: org === 'org1' ? 'Org1MSP' : 'Org2MSP', certPem: readFileSync(path.join(msp, 'signcerts', 'cert.pem'), 'utf8'), keyPem: readFileSync(path.join(msp, 'keystore', keyFile), 'utf8') },
+    registrar: {
+      mspId: org === 'org1' ? 'Org1MSP' : 'Org2MSP',
+      certPem: readFileSync(path.join(msp, 'signcerts', 'cert.pem'), 'utf8'),
+      keyPem: readFileSync(path.join(msp, 'keystore', keyFile), 'utf8'),
+    },
   };
 }
 /** The CA's record of the identity, attributes in name order (the CA lists them in any order). */
@@ -51,7 +55,11 @@ const record = async (org: string, id: string): Promise<RegisteredIdentity | und
 /** fabric-ca-client, the CA's own CLI, as the harness's registrar. */
 async function caCli(org: string, args: string[], home = caOf(org).registrarHome): Promise<string> {
   const ca = caOf(org);
-  const { stdout, stderr } = await run(binary('fabric-ca-client'), [...args, '--caname', ca.caName, '--tls.certfiles', ca.tlsCert, '-H', home], { timeout: 30_000 });
+  const { stdout, stderr } = await run(
+    binary('fabric-ca-client'),
+    [...args, '--caname', ca.caName, '--tls.certfiles', ca.tlsCert, '-H', home],
+    { timeout: 30_000 },
+  );
   return `${stdout}${stderr}`;
 }
 /** Enrolls `id` with `secret` into a scratch home: works only while the CA still takes that secret. */
@@ -82,16 +90,29 @@ async function command(user: string, text: string): Promise<string> {
 function outcome(answer: string): Promise<string> {
   const id = /Queued job `([a-z0-9]+)`/.exec(answer)?.[1];
   if (id === undefined) throw new Error(`no job in: ${answer}`);
-  return eventually(`job ${id} to end`, () => {
-    // The job's own status message, not the approval card that lists its steps.
-    const m = stack.slack.messages(OPS).find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`Job \`${id}\``) && !JSON.stringify(x.blocks).includes('Approval needed'));
-    const text = JSON.stringify(m?.blocks ?? []);
-    return /succeeded|failed/.test(text) ? text : undefined;
-  }, 60_000);
+  return eventually(
+    `job ${id} to end`,
+    () => {
+      // The job's own status message, not the approval card that lists its steps.
+      const m = stack.slack
+        .messages(OPS)
+        .find(
+          (x) =>
+            !x.ephemeral &&
+            JSON.stringify(x.blocks ?? []).includes(`Job \`${id}\``) &&
+            !JSON.stringify(x.blocks).includes('Approval needed'),
+        );
+      const text = JSON.stringify(m?.blocks ?? []);
+      return /succeeded|failed/.test(text) ? text : undefined;
+    },
+    60_000,
+  );
 }
 async function approve(answer: string, admin: string): Promise<string> {
   const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
-  const card = await eventually('the card', () => stack.slack.messages(OPS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+  const card = await eventually('the card', () =>
+    stack.slack.messages(OPS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+  );
   await stack.click(card, 'approval_approve', { user: admin, value: id });
   return outcome(`Queued job \`${id}\``);
 }
@@ -118,7 +139,9 @@ describe('no one mints privileges at the CA through the bot', () => {
   it('refuses hf.* attributes, and the CA registers nothing', async () => {
     const id = `minted-${stamp}`;
     for (const attrs of ['hf.Registrar.Roles=*', 'site=lab,hf.Revoker=true', 'hf.GenCRL=true:ecert', 'HF.IntermediateCA=true']) {
-      expect(await command('U0ALICE', `cert register org1 ${id} --attrs ${attrs}`)).toMatch(/is a Fabric CA privilege \(hf\.\*\), which the bot does not grant; nothing was registered/i);
+      expect(await command('U0ALICE', `cert register org1 ${id} --attrs ${attrs}`)).toMatch(
+        /is a Fabric CA privilege \(hf\.\*\), which the bot does not grant; nothing was registered/i,
+      );
       expect(await command('U0ADMIN1', `cert register org1 ${id} --attrs ${attrs}`)).toMatch(/Fabric CA privilege/);
     }
     expect(await record('org1', id)).toBeUndefined();
@@ -126,7 +149,9 @@ describe('no one mints privileges at the CA through the bot', () => {
 
   it('refuses an admin or orderer identity to an operator; the CA registers nothing', async () => {
     expect(await command('U0ALICE', `cert enroll org1 adm-${stamp} --type admin`)).toContain('needs the admin role (for an admin identity');
-    expect(await command('U0ALICE', `cert register org1 ord-${stamp} --type orderer`)).toContain('needs the admin role (for an orderer identity');
+    expect(await command('U0ALICE', `cert register org1 ord-${stamp} --type orderer`)).toContain(
+      'needs the admin role (for an orderer identity',
+    );
     expect(await record('org1', `adm-${stamp}`)).toBeUndefined();
     expect(await record('org1', `ord-${stamp}`)).toBeUndefined();
   });
@@ -151,9 +176,23 @@ describe('identities the bot did not register are left as they are', () => {
   it('never re-secrets an identity registered with the CA’s own CLI: register and enroll fail, its secret still enrolls', async () => {
     const id = `foreign-${stamp}`;
     const secret = `pw-${stamp}`;
-    await caCli('org1', ['register', '--id.name', id, '--id.secret', secret, '--id.type', 'client', '--id.attrs', 'app=legacy', '-u', caOf('org1').url]);
+    await caCli('org1', [
+      'register',
+      '--id.name',
+      id,
+      '--id.secret',
+      secret,
+      '--id.type',
+      'client',
+      '--id.attrs',
+      'app=legacy',
+      '-u',
+      caOf('org1').url,
+    ]);
     const before = await record('org1', id);
-    expect(await outcome(await command('U0ALICE', `cert register org1 ${id} --max-enrollments 5`))).toMatch(/failed.*already has an identity foreign-[a-z0-9]+ that fabric-chatops did not register/);
+    expect(await outcome(await command('U0ALICE', `cert register org1 ${id} --max-enrollments 5`))).toMatch(
+      /failed.*already has an identity foreign-[a-z0-9]+ that fabric-chatops did not register/,
+    );
     expect(await outcome(await command('U0ALICE', `cert enroll org1 ${id}`))).toMatch(/failed.*did not register/);
     expect(await record('org1', id)).toEqual(before);
     expect(await enrollsWith('org1', id, secret)).toBe(true);
@@ -170,7 +209,9 @@ describe('identities the bot did not register are left as they are', () => {
     const { client, registrar } = registrarOf('org1');
     const serialsBefore = (await client.certificates(registrar, admin)).map((c) => c.serial).sort();
     expect(await outcome(await command('U0ALICE', `cert renew org1 ${admin}`))).toMatch(/failed.*admin-org1 is org1's MSP admin/);
-    expect(await approve(await command('U0ALICE', `cert revoke org1 ${admin} --reason keycompromise`), 'U0ADMIN1')).toMatch(/failed.*admin-org1 is org1's MSP admin/);
+    expect(await approve(await command('U0ALICE', `cert revoke org1 ${admin} --reason keycompromise`), 'U0ADMIN1')).toMatch(
+      /failed.*admin-org1 is org1's MSP admin/,
+    );
     expect((await client.certificates(registrar, admin)).map((c) => c.serial).sort()).toEqual(serialsBefore);
     expect(serialsBefore.length).toBeGreaterThan(0);
   });

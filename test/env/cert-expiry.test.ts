@@ -26,7 +26,11 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'fco-expiry-'));
 beforeAll(async () => {
   // The cluster's network under a name of its own, so the scan sees only identities this file
   // stores; a window of 400 days makes a year-long CA certificate count as expiring.
-  const config = parse(readFileSync(env.botConfig, 'utf8')) as { networks: { name: string }[]; members: { network: string }[]; alerts?: unknown };
+  const config = parse(readFileSync(env.botConfig, 'utf8')) as {
+    networks: { name: string }[];
+    members: { network: string }[];
+    alerts?: unknown;
+  };
   for (const n of config.networks) n.name = 'expirynet';
   for (const m of config.members) m.network = 'expirynet';
   config.alerts = { certExpiryDays: 400 };
@@ -49,8 +53,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const warnings = (): StoredMessage[] => stack.slack.messages(ALERTS).filter((m) => (m.text ?? '').includes('expire') && JSON.stringify(m.blocks ?? []).includes(IDENTITY));
-const serialOf = async (): Promise<string> => new X509Certificate((await readIdentity(kube, env.namespace, `org1-id-${IDENTITY}`))?.certPem ?? '').serialNumber.toLowerCase();
+const warnings = (): StoredMessage[] =>
+  stack.slack.messages(ALERTS).filter((m) => (m.text ?? '').includes('expire') && JSON.stringify(m.blocks ?? []).includes(IDENTITY));
+const serialOf = async (): Promise<string> =>
+  new X509Certificate((await readIdentity(kube, env.namespace, `org1-id-${IDENTITY}`))?.certPem ?? '').serialNumber.toLowerCase();
 
 it('announces a certificate inside the window once, with a Renew button, however many workers scan', async () => {
   const before = stack.slack.messages().filter((m) => m.ephemeral).length;
@@ -72,7 +78,19 @@ it('renews the certificate when an operator presses Renew: new serial, same Secr
   const warning = warnings()[0] as StoredMessage;
   const res = await stack.click(warning, 'alert_renew_cert', { user: 'U0ALICE', value: `expirynet/org1/${IDENTITY}` });
   expect(res.status).toBe(200);
-  const done = await eventually('the renew job to finish', () => stack.slack.messages(ALERTS).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert renew org1 ${IDENTITY}`) && /succeeded|failed/.test(JSON.stringify(m.blocks))), 60_000);
+  const done = await eventually(
+    'the renew job to finish',
+    () =>
+      stack.slack
+        .messages(ALERTS)
+        .find(
+          (m) =>
+            !m.ephemeral &&
+            JSON.stringify(m.blocks ?? []).includes(`cert renew org1 ${IDENTITY}`) &&
+            /succeeded|failed/.test(JSON.stringify(m.blocks)),
+        ),
+    60_000,
+  );
   expect(JSON.stringify(done.blocks)).toContain('succeeded');
   expect(await serialOf()).not.toBe(before);
 }, 90_000);
@@ -86,7 +104,9 @@ it('refuses the Renew button to a viewer of the org, to another org’s member, 
     // A forged value is sent as a client showing blocks with that value would send it.
     const seenBlocks = value === real ? undefined : (JSON.parse(JSON.stringify(warning.blocks).replaceAll(real, value)) as unknown[]);
     await stack.click(warning, 'alert_renew_cert', { user, value, ...(seenBlocks === undefined ? {} : { seenBlocks }) });
-    return (await eventually('the refusal', () => stack.slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? '';
+    return (
+      (await eventually('the refusal', () => stack.slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? ''
+    );
   };
   expect(await press('U0VIEWER1', real)).toContain('needs the operator role');
   expect(await press('U0VIEWER', real)).toContain("only org1's members may ask for it");

@@ -79,17 +79,35 @@ it('finishes after the kill with one stored identity, and revokes what the kille
   expect(name).not.toBe('');
   const done = await eventually(
     'the enroll job to be finished by the other worker',
-    () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`cert enroll org1 ${name}`) && /succeeded|failed/.test(JSON.stringify(m.blocks ?? []))),
+    () =>
+      stack.slack
+        .messages('C0OPS')
+        .find(
+          (m) =>
+            !m.ephemeral &&
+            JSON.stringify(m.blocks ?? []).includes(`cert enroll org1 ${name}`) &&
+            /succeeded|failed/.test(JSON.stringify(m.blocks ?? [])),
+        ),
     90_000,
   );
   const reads = JSON.stringify(done.blocks);
-  if (!/revoked/.test(reads)) process.stderr.write(`${stack.processes.map((a) => a.output()).join('\n').split('\n').filter((l) => /interrupted|enrolled|stalled|attempt/.test(l)).join('\n')}\n`);
+  if (!/revoked/.test(reads))
+    process.stderr.write(
+      `${stack.processes
+        .map((a) => a.output())
+        .join('\n')
+        .split('\n')
+        .filter((l) => /interrupted|enrolled|stalled|attempt/.test(l))
+        .join('\n')}\n`,
+    );
   expect(reads).toContain('succeeded');
   expect(reads).toContain('attempt 2');
   expect(reads).toMatch(/revoked [0-9a-f]+.*issued to an interrupted attempt and never stored/);
   const { kube, network, ca, registrar } = await platformPieces();
   const stored = await readIdentity(kube, network.namespace, `org1-id-${name}`);
-  const storedSerials = [stored?.certPem, stored?.tlsCertPem].map((pem) => new X509Certificate(pem ?? '').serialNumber.toLowerCase()).sort();
+  const storedSerials = [stored?.certPem, stored?.tlsCertPem]
+    .map((pem) => new X509Certificate(pem ?? '').serialNumber.toLowerCase())
+    .sort();
   const valid = (await ca.certificates(registrar, name)).map((c) => c.serial).sort();
   expect(valid).toEqual(storedSerials);
 }, 240_000);

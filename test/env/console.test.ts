@@ -38,7 +38,9 @@ async function type(command: string): Promise<void> {
   await page.fill('[data-testid=command]', command);
   await page.press('[data-testid=command]', 'Enter');
   // The console clears the input once the bot has acknowledged, and shows an error otherwise.
-  await page.waitForFunction("document.querySelector('[data-testid=command]').value === '' || document.getElementById('composer-error').textContent !== ''");
+  await page.waitForFunction(
+    "document.querySelector('[data-testid=command]').value === '' || document.getElementById('composer-error').textContent !== ''",
+  );
   expect(await page.textContent('#composer-error')).toBe('');
 }
 
@@ -79,7 +81,10 @@ it('deploys a chaincode requested by an org1 operator once both orgs’ admins a
   await actAs('U0ADMIN2');
   await card.getByRole('button', { name: 'Approve' }).click();
   // The deploy job's own status message (the card lists the job's steps too).
-  const status = messageWith(/— . (succeeded|failed)/).filter({ hasText: 'chaincode deploy kv 1.0' }).filter({ hasNotText: 'Approval needed' }).filter({ hasNotText: /'s approval/ });
+  const status = messageWith(/— . (succeeded|failed)/)
+    .filter({ hasText: 'chaincode deploy kv 1.0' })
+    .filter({ hasNotText: 'Approval needed' })
+    .filter({ hasNotText: /'s approval/ });
   await status.last().waitFor({ timeout: 150_000 });
   const finished = (await status.last().textContent()) ?? '';
   expect(finished).toMatch(/succeeded.*Install the package on every peer.*Commit the definition/s);

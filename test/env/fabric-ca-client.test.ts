@@ -82,7 +82,9 @@ describe('renewal, revocation lists and the expiry scan', () => {
     const crl = await ca.crl(registrar);
     expect(crl.pem).toContain('BEGIN X509 CRL');
     expect(crl.serials).toEqual(expect.arrayContaining([hex(a.serialNumber), hex(b.serialNumber)]));
-    await expect(ca.reenroll({ id, mspId: 'Org1MSP', certPem: renewed.certPem, keyPem: renewed.keyPem })).rejects.toThrow(/renewing round-/);
+    await expect(ca.reenroll({ id, mspId: 'Org1MSP', certPem: renewed.certPem, keyPem: renewed.keyPem })).rejects.toThrow(
+      /renewing round-/,
+    );
   });
 
   it('reports a certificate issued with a short validity, and not the year-long ones', async () => {
@@ -91,8 +93,29 @@ describe('renewal, revocation lists and the expiry scan', () => {
     try {
       const key = path.join(dir, 'k.pem');
       const cert = path.join(dir, 'c.pem');
-      await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=short-lived']);
-      await saveIdentity(kube, env.namespace, { network: env.network, org: 'org2', name: 'short-lived' }, { mspId: 'Org2MSP', certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') });
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=short-lived',
+      ]);
+      await saveIdentity(
+        kube,
+        env.namespace,
+        { network: env.network, org: 'org2', name: 'short-lived' },
+        { mspId: 'Org2MSP', certPem: readFileSync(cert, 'utf8'), keyPem: readFileSync(key, 'utf8') },
+      );
       const soon = await expiringIdentities(platform, env.network, 7);
       expect(soon.find((e) => e.name === 'short-lived')).toMatchObject({ org: 'org2', daysLeft: 1 });
       expect(soon.some((e) => e.name === 'admin')).toBe(false);

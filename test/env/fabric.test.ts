@@ -35,7 +35,10 @@ describe('the Fabric network', () => {
 
   it('runs a Node chaincode as a service: packaged, installed, approved by both orgs, committed, invoked', async () => {
     const port = await freePort();
-    writeFileSync(path.join(work, 'connection.json'), JSON.stringify({ address: `127.0.0.1:${port}`, dial_timeout: '10s', tls_required: false }));
+    writeFileSync(
+      path.join(work, 'connection.json'),
+      JSON.stringify({ address: `127.0.0.1:${port}`, dial_timeout: '10s', tls_required: false }),
+    );
     writeFileSync(path.join(work, 'metadata.json'), JSON.stringify({ type: 'ccaas', label: 'basic_1.0' }));
     await run('tar', ['-C', work, '-czf', path.join(work, 'code.tar.gz'), 'connection.json']);
     const pkg = path.join(work, 'basic.tgz');
@@ -45,7 +48,9 @@ describe('the Fabric network', () => {
     expect(packageId).toMatch(/^basic_1\.0:[0-9a-f]{64}$/);
     for (const p of env.fabric.peers) {
       await peer(p.org, ['lifecycle', 'chaincode', 'install', pkg]);
-      const installed = JSON.parse(await peer(p.org, ['lifecycle', 'chaincode', 'queryinstalled', '--output', 'json'])) as { installed_chaincodes: { package_id: string }[] };
+      const installed = JSON.parse(await peer(p.org, ['lifecycle', 'chaincode', 'queryinstalled', '--output', 'json'])) as {
+        installed_chaincodes: { package_id: string }[];
+      };
       expect(installed.installed_chaincodes.map((c) => c.package_id)).toContain(packageId);
     }
 
@@ -57,15 +62,51 @@ describe('the Fabric network', () => {
 
     const definition = ['-C', env.fabric.channel, '--name', 'basic', '--version', '1.0', '--sequence', '1'];
     for (const p of env.fabric.peers) {
-      await peer(p.org, ['lifecycle', 'chaincode', 'approveformyorg', ...ordererArgs(), ...definition, '--package-id', packageId, '--waitForEvent']);
+      await peer(p.org, [
+        'lifecycle',
+        'chaincode',
+        'approveformyorg',
+        ...ordererArgs(),
+        ...definition,
+        '--package-id',
+        packageId,
+        '--waitForEvent',
+      ]);
     }
     const readiness = await peer('org1', ['lifecycle', 'chaincode', 'checkcommitreadiness', ...definition, '--output', 'json']);
     expect(JSON.parse(readiness)).toEqual({ approvals: { Org1MSP: true, Org2MSP: true } });
     await peer('org1', ['lifecycle', 'chaincode', 'commit', ...ordererArgs(), ...definition, ...bothPeers()]);
-    expect(await peer('org2', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'basic'])).toContain('Sequence: 1');
+    expect(await peer('org2', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'basic'])).toContain(
+      'Sequence: 1',
+    );
 
-    await peer('org1', ['chaincode', 'invoke', ...ordererArgs(), '-C', env.fabric.channel, '-n', 'basic', ...bothPeers(), '--waitForEvent', '-c', JSON.stringify({ Args: ['put', 'greeting', 'hello from org1'] })]);
-    expect((await peer('org2', ['chaincode', 'query', '-C', env.fabric.channel, '-n', 'basic', '-c', JSON.stringify({ Args: ['get', 'greeting'] })])).trim()).toBe('hello from org1');
+    await peer('org1', [
+      'chaincode',
+      'invoke',
+      ...ordererArgs(),
+      '-C',
+      env.fabric.channel,
+      '-n',
+      'basic',
+      ...bothPeers(),
+      '--waitForEvent',
+      '-c',
+      JSON.stringify({ Args: ['put', 'greeting', 'hello from org1'] }),
+    ]);
+    expect(
+      (
+        await peer('org2', [
+          'chaincode',
+          'query',
+          '-C',
+          env.fabric.channel,
+          '-n',
+          'basic',
+          '-c',
+          JSON.stringify({ Args: ['get', 'greeting'] }),
+        ])
+      ).trim(),
+    ).toBe('hello from org1');
   }, 180_000);
 
   it('keeps both peers at the same ledger height', async () => {

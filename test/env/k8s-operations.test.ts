@@ -81,7 +81,11 @@ describe('status and metrics for a large namespace', () => {
         },
       },
     });
-    await eventually('200 ready pods', async () => (await kube.apps.readNamespacedDeployment({ name: 'many-peers', namespace: big })).status?.readyReplicas === 200, 120_000);
+    await eventually(
+      '200 ready pods',
+      async () => (await kube.apps.readNamespacedDeployment({ name: 'many-peers', namespace: big })).status?.readyReplicas === 200,
+      120_000,
+    );
 
     const counted = counting(kube);
     const pods = await eventually(
@@ -117,26 +121,42 @@ describe('chaincode workloads and identity Secrets', () => {
       (await kube.apps.readNamespacedDeployment({ name, namespace: ns })).metadata?.resourceVersion,
       (await kube.core.readNamespacedService({ name, namespace: ns })).metadata?.resourceVersion,
     ];
-    await eventually('the chaincode Deployment to be ready', async () => {
-      const d = await kube.apps.readNamespacedDeployment({ name, namespace: ns });
-      return (d.status?.readyReplicas ?? 0) >= 1 && (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
-    }, 60_000);
+    await eventually(
+      'the chaincode Deployment to be ready',
+      async () => {
+        const d = await kube.apps.readNamespacedDeployment({ name, namespace: ns });
+        return (d.status?.readyReplicas ?? 0) >= 1 && (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+      },
+      60_000,
+    );
     const before = await rv();
     await applyChaincodeWorkload(kube, ns, workload);
     expect(await rv()).toEqual(before);
     const env0 = (await kube.apps.readNamespacedDeployment({ name, namespace: ns })).spec?.template.spec?.containers[0]?.env;
-    expect(env0).toEqual(expect.arrayContaining([{ name: 'CHAINCODE_ID', value: workload.packageId }, { name: 'CHAINCODE_SERVER_ADDRESS', value: '0.0.0.0:9999' }]));
+    expect(env0).toEqual(
+      expect.arrayContaining([
+        { name: 'CHAINCODE_ID', value: workload.packageId },
+        { name: 'CHAINCODE_SERVER_ADDRESS', value: '0.0.0.0:9999' },
+      ]),
+    );
     expect(first.address).toBe(`${name}.${ns}.svc:9999`);
 
     await kube.apps.deleteNamespacedDeployment({ name, namespace: ns });
     await kube.core.deleteNamespacedService({ name, namespace: ns });
-    const gone = await kube.apps.readNamespacedDeployment({ name, namespace: ns }).then(() => 200, (e: unknown) => apiStatus(e));
+    const gone = await kube.apps.readNamespacedDeployment({ name, namespace: ns }).then(
+      () => 200,
+      (e: unknown) => apiStatus(e),
+    );
     expect(gone).toBe(404);
   });
 
   it('stores an enrolled identity as a labelled Secret, reads it back, and lists certificates without keys', async () => {
     const ref = { network: env.network, org: 'org1', name: 'Admin@org1' };
-    const id = { mspId: 'Org1MSP', certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n', keyPem: '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n' };
+    const id = {
+      mspId: 'Org1MSP',
+      certPem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      keyPem: '-----BEGIN PRIVATE KEY-----\nsecret\n-----END PRIVATE KEY-----\n',
+    };
     const name = await saveIdentity(kube, ns, ref, id);
     expect(name).toBe(identitySecretName(ref));
     const rv = (await kube.core.readNamespacedSecret({ name, namespace: ns })).metadata?.resourceVersion;

@@ -3,7 +3,16 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../src/fabric/connection.js';
-import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installedPackages, installPackage, type ChaincodeDefinition } from '../../src/fabric/lifecycle.js';
+import {
+  approveForMyOrg,
+  ccaasPackage,
+  commitDefinition,
+  commitReadiness,
+  committedDefinition,
+  installedPackages,
+  installPackage,
+  type ChaincodeDefinition,
+} from '../../src/fabric/lifecycle.js';
 import { accepts } from '../infra/env/environment.js';
 import { freePort } from '../infra/env/net.js';
 import { ManagedProcess } from '../infra/env/proc.js';
@@ -29,7 +38,11 @@ function org(name: string): { peer: PeerEndpoint; admin: FabricIdentity; mspId: 
   return {
     mspId: p.mspId,
     peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') },
-    admin: { mspId: p.mspId, certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'), keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8') },
+    admin: {
+      mspId: p.mspId,
+      certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
+      keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
+    },
   };
 }
 
@@ -52,7 +65,10 @@ describe('chaincode lifecycle from src/fabric', () => {
   });
 
   it('approves for each org, commits, and the chaincode answers through the gateway', async () => {
-    server = ManagedProcess.start('chaincode-lc', process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], { logDir: work, env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: pkg.packageId } });
+    server = ManagedProcess.start('chaincode-lc', process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], {
+      logDir: work,
+      env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: pkg.packageId },
+    });
     await server.waitUntil('the chaincode server to listen', () => accepts(port));
     for (const o of orgs) {
       expect(await withGateway(o.peer, o.admin, (g) => approveForMyOrg(g, def(1, '1.0'), pkg.packageId, o.mspId))).toBe('approved');
@@ -61,7 +77,9 @@ describe('chaincode lifecycle from src/fabric', () => {
     const [o1] = orgs as [ReturnType<typeof org>];
     expect(await withGateway(o1.peer, o1.admin, (g) => commitReadiness(g, def(1, '1.0')))).toEqual({ Org1MSP: true, Org2MSP: true });
     expect(await withGateway(o1.peer, o1.admin, (g) => commitDefinition(g, def(1, '1.0'), ['Org1MSP', 'Org2MSP']))).toBe('committed');
-    expect(await withGateway(o1.peer, o1.admin, (g) => commitDefinition(g, def(1, '1.0'), ['Org1MSP', 'Org2MSP']))).toBe('already-committed');
+    expect(await withGateway(o1.peer, o1.admin, (g) => commitDefinition(g, def(1, '1.0'), ['Org1MSP', 'Org2MSP']))).toBe(
+      'already-committed',
+    );
     const value = await withGateway(o1.peer, o1.admin, async (g) => {
       const contract = g.getNetwork(env.fabric.channel).getContract('lc');
       await contract.submitTransaction('put', 'colour', 'teal');
@@ -74,7 +92,10 @@ describe('chaincode lifecycle from src/fabric', () => {
     for (const o of orgs) await withGateway(o.peer, o.admin, (g) => approveForMyOrg(g, def(2, '1.1'), pkg.packageId, o.mspId));
     const [o1] = orgs as [ReturnType<typeof org>];
     await withGateway(o1.peer, o1.admin, (g) => commitDefinition(g, def(2, '1.1'), ['Org1MSP', 'Org2MSP']));
-    expect(await withGateway(o1.peer, o1.admin, (g) => committedDefinition(g, env.fabric.channel, 'lc'))).toEqual({ sequence: 2, version: '1.1' });
+    expect(await withGateway(o1.peer, o1.admin, (g) => committedDefinition(g, env.fabric.channel, 'lc'))).toEqual({
+      sequence: 2,
+      version: '1.1',
+    });
   }, 120_000);
 });
 
@@ -82,7 +103,16 @@ describe('endorsement policies and private data collections, as the peer CLI enc
   const orgs = ['org1', 'org2'].map(org);
   const signaturePolicy = "AND('Org1MSP.peer', OR('Org2MSP.peer', 'Org2MSP.admin'))";
   const collections: CollectionConfig[] = [
-    { name: 'secrets', policy: "OR('Org1MSP.member', 'Org2MSP.member')", requiredPeerCount: 0, maxPeerCount: 1, blockToLive: 100, memberOnlyRead: true, memberOnlyWrite: true, endorsementPolicy: { signaturePolicy: "OR('Org1MSP.peer')" } },
+    {
+      name: 'secrets',
+      policy: "OR('Org1MSP.member', 'Org2MSP.member')",
+      requiredPeerCount: 0,
+      maxPeerCount: 1,
+      blockToLive: 100,
+      memberOnlyRead: true,
+      memberOnlyWrite: true,
+      endorsementPolicy: { signaturePolicy: "OR('Org1MSP.peer')" },
+    },
     { name: 'shared', policy: "OutOf(1, 'Org1MSP.member', 'Org2MSP.member')" },
   ];
   const def: ChaincodeDefinition = { channel: env.fabric.channel, name: 'pdc', version: '1.0', sequence: 1, signaturePolicy, collections };
@@ -94,14 +124,50 @@ describe('endorsement policies and private data collections, as the peer CLI enc
     expect(await withGateway(o1.peer, o1.admin, (g) => approveForMyOrg(g, def, pkg.packageId, o1.mspId))).toBe('approved');
     const file = path.join(work, 'collections.json');
     writeFileSync(file, JSON.stringify(collections));
-    const same = ['-C', env.fabric.channel, '-n', 'pdc', '-v', '1.0', '--sequence', '1', '--signature-policy', signaturePolicy, '--collections-config', file];
+    const same = [
+      '-C',
+      env.fabric.channel,
+      '-n',
+      'pdc',
+      '-v',
+      '1.0',
+      '--sequence',
+      '1',
+      '--signature-policy',
+      signaturePolicy,
+      '--collections-config',
+      file,
+    ];
     const readiness = await peerCli('org2', ['lifecycle', 'chaincode', 'checkcommitreadiness', ...same, '--output', 'json']);
     expect(JSON.parse(readiness.slice(readiness.indexOf('{')))).toEqual({ approvals: { Org1MSP: true, Org2MSP: false } });
     const o = env.fabric.orderer;
-    await peerCli('org2', ['lifecycle', 'chaincode', 'approveformyorg', ...same, '--package-id', pkg.packageId, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '--waitForEvent']);
+    await peerCli('org2', [
+      'lifecycle',
+      'chaincode',
+      'approveformyorg',
+      ...same,
+      '--package-id',
+      pkg.packageId,
+      '-o',
+      o.address,
+      '--tls',
+      '--cafile',
+      o.tlsRootCert,
+      '--waitForEvent',
+    ]);
     expect(await withGateway(o2.peer, o2.admin, (g) => commitReadiness(g, def))).toEqual({ Org1MSP: true, Org2MSP: true });
     expect(await withGateway(o1.peer, o1.admin, (g) => commitDefinition(g, def, ['Org1MSP', 'Org2MSP']))).toBe('committed');
-    const committed = await peerCli('org1', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '-n', 'pdc', '--output', 'json']);
+    const committed = await peerCli('org1', [
+      'lifecycle',
+      'chaincode',
+      'querycommitted',
+      '-C',
+      env.fabric.channel,
+      '-n',
+      'pdc',
+      '--output',
+      'json',
+    ]);
     const parsed = JSON.parse(committed.slice(committed.indexOf('{'))) as { sequence: number; collections?: unknown };
     expect(parsed.sequence).toBe(1);
     // The CLI prints the protobuf's JSON form; its field naming varies, the names do not.
@@ -113,6 +179,8 @@ describe('endorsement policies and private data collections, as the peer CLI enc
   it('refuses a policy or collection it cannot read, saying where', () => {
     expect(() => parseSignaturePolicy("AND('Org1MSP.peer',")).toThrow('the policy ends too early');
     expect(() => parseSignaturePolicy("OR('Org1MSP.boss')")).toThrow("'Org1MSP.boss' is not a principal like 'Org1MSP.peer'");
-    expect(() => parseCollections('[{"name":"a","policy":"OR(\'Org1MSP.member\')","requiredPeerCount":2,"maxPeerCount":1}]')).toThrow('a: requiredPeerCount is above maxPeerCount');
+    expect(() => parseCollections('[{"name":"a","policy":"OR(\'Org1MSP.member\')","requiredPeerCount":2,"maxPeerCount":1}]')).toThrow(
+      'a: requiredPeerCount is above maxPeerCount',
+    );
   });
 });

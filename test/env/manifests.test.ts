@@ -16,8 +16,12 @@ const env = testEnvironment();
 const admin = connectKube(env.kubeconfig);
 const kubectl = (args: string[], input?: string): Promise<{ stdout: string; stderr: string }> =>
   new Promise((resolve, reject) => {
-    const child = execFile(binary('kubectl'), [`--kubeconfig=${env.kubeconfig}`, ...args], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
-      err === null ? resolve({ stdout, stderr }) : reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)),
+    const child = execFile(
+      binary('kubectl'),
+      [`--kubeconfig=${env.kubeconfig}`, ...args],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) =>
+        err === null ? resolve({ stdout, stderr }) : reject(new Error(`kubectl ${args.join(' ')}: ${stderr || err.message}`)),
     );
     if (input !== undefined) child.stdin?.end(input);
   });
@@ -35,7 +39,11 @@ async function ensureNamespace(name: string): Promise<void> {
 
 /** A client that authenticates as one of the manifests' ServiceAccounts with a TokenRequest token. */
 async function asServiceAccount(name: 'fabric-chatops-bot' | 'fabric-chatops-worker'): Promise<Kube> {
-  const tr = await admin.core.createNamespacedServiceAccountToken({ name, namespace: 'fabric-chatops', body: { spec: { expirationSeconds: 600 } } });
+  const tr = await admin.core.createNamespacedServiceAccountToken({
+    name,
+    namespace: 'fabric-chatops',
+    body: { spec: { expirationSeconds: 600 } },
+  });
   const cluster = admin.config.getCurrentCluster();
   if (cluster === null) throw new Error('no cluster in kubeconfig');
   const config = new KubeConfig();
@@ -54,7 +62,8 @@ describe('manifests/', () => {
     const docs = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
     expect(docs.length).toBeGreaterThan(0);
     // A dry run cannot place objects in a namespace that does not exist yet, so those are made first.
-    for (const n of new Set(docs.flatMap((d) => [d.metadata.namespace, d.kind === 'Namespace' ? d.metadata.name : undefined]))) if (n !== undefined) await ensureNamespace(n);
+    for (const n of new Set(docs.flatMap((d) => [d.metadata.namespace, d.kind === 'Namespace' ? d.metadata.name : undefined])))
+      if (n !== undefined) await ensureNamespace(n);
     const { stdout } = await kubectl(['apply', '--dry-run=server', '-f', '-'], rendered);
     expect(stdout.trim().split('\n')).toHaveLength(docs.length);
     expect(stdout).toContain('(server dry run)');
@@ -73,13 +82,25 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'peer', [LABELS.org]: 'org1' };
     await admin.apps.createNamespacedStatefulSet({
       namespace: MANAGED,
-      body: { metadata: { name: 'org1-peer', labels }, spec: { replicas: 1, serviceName: 'org1-peer', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } } },
+      body: {
+        metadata: { name: 'org1-peer', labels },
+        spec: {
+          replicas: 1,
+          serviceName: 'org1-peer',
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } },
+        },
+      },
     });
     bot = await asServiceAccount('fabric-chatops-bot');
     worker = await asServiceAccount('fabric-chatops-worker');
   });
 
-  const status = (p: Promise<unknown>): Promise<number | undefined> => p.then(() => 200, (e: unknown) => apiStatus(e));
+  const status = (p: Promise<unknown>): Promise<number | undefined> =>
+    p.then(
+      () => 200,
+      (e: unknown) => apiStatus(e),
+    );
 
   it('lets the workers do every operation their jobs perform in a managed namespace', async () => {
     expect(await currentReplicas(worker, MANAGED, 'org1-peer')).toBe(1);
@@ -89,11 +110,20 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     const cc = { network: 'demo', org: 'org1', name: 'basic', image: 'example/basic:1', packageId: 'basic_1:ab' };
     await applyChaincodeWorkload(worker, MANAGED, cc);
     await applyChaincodeWorkload(worker, MANAGED, cc);
-    const secret = await saveIdentity(worker, MANAGED, { network: 'demo', org: 'org1', name: 'peer1' }, { mspId: 'Org1MSP', certPem: 'cert', keyPem: 'key' });
+    const secret = await saveIdentity(
+      worker,
+      MANAGED,
+      { network: 'demo', org: 'org1', name: 'peer1' },
+      { mspId: 'Org1MSP', certPem: 'cert', keyPem: 'key' },
+    );
     expect((await readIdentity(worker, MANAGED, secret))?.certPem).toBe('cert');
-    await admin.core.createNamespacedConfigMap({ namespace: MANAGED, body: { metadata: { name: 'cc-collections' }, data: { 'collections.json': '[]' } } });
+    await admin.core.createNamespacedConfigMap({
+      namespace: MANAGED,
+      body: { metadata: { name: 'cc-collections' }, data: { 'collections.json': '[]' } },
+    });
     expect(await status(worker.core.readNamespacedConfigMap({ name: 'cc-collections', namespace: MANAGED }))).toBe(200);
-    const pod = (await worker.core.listNamespacedPod({ namespace: MANAGED, labelSelector: `${LABELS.component}=peer` })).items[0]?.metadata?.name as string;
+    const pod = (await worker.core.listNamespacedPod({ namespace: MANAGED, labelSelector: `${LABELS.component}=peer` })).items[0]?.metadata
+      ?.name as string;
     expect(await status(worker.core.readNamespacedPodLog({ name: pod, namespace: MANAGED }))).not.toBe(403);
     await worker.core.deleteNamespacedPod({ name: pod, namespace: MANAGED });
     await admin.apps.deleteNamespacedDeployment({ name: chaincodeObjectName(cc), namespace: MANAGED });
@@ -117,11 +147,17 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     expect(await status(bot.apps.readNamespacedStatefulSetScale({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
     expect(await status(bot.core.listNamespacedSecret({ namespace: 'fabric-chatops' }))).toBe(403);
     const { stdout: rendered } = await kubectl(['kustomize', path.resolve('manifests/overlays/demo')]);
-    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string; metadata: { name: string }; spec?: { template?: { spec?: { serviceAccountName?: string; automountServiceAccountToken?: boolean } } } });
+    const docs = parseAllDocuments(rendered).map(
+      (d) =>
+        d.toJS() as {
+          kind: string;
+          metadata: { name: string };
+          spec?: { template?: { spec?: { serviceAccountName?: string; automountServiceAccountToken?: boolean } } };
+        },
+    );
     const botPod = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'fabric-chatops-bot')?.spec?.template?.spec;
     expect(botPod).toMatchObject({ serviceAccountName: 'fabric-chatops-bot', automountServiceAccountToken: false });
     const bindings = docs.filter((d) => d.kind === 'RoleBinding') as unknown as { subjects: { name: string }[] }[];
     expect(bindings.flatMap((b) => b.subjects.map((x) => x.name))).not.toContain('fabric-chatops-bot');
   });
 });
-

@@ -32,7 +32,16 @@ const reads = (m: { blocks?: unknown[] }): string => JSON.stringify(m.blocks ?? 
 
 /** The deploy job's status message (not the approval card, not the per-org approval jobs). */
 const deployStatus = (): StoredMessage | undefined =>
-  stack.slack.messages('C0OPS').find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0 ') && reads(m).includes('Job `') && !reads(m).includes('s approval') && !reads(m).includes('Approval needed'));
+  stack.slack
+    .messages('C0OPS')
+    .find(
+      (m) =>
+        !m.ephemeral &&
+        reads(m).includes('chaincode deploy pdown 1.0 ') &&
+        reads(m).includes('Job `') &&
+        !reads(m).includes('s approval') &&
+        !reads(m).includes('Approval needed'),
+    );
 
 /** Every version of the deploy status message Slack accepted, oldest first. */
 const statusHistory = (): string[] => {
@@ -72,33 +81,62 @@ afterAll(async () => {
 it('waits for the peer that is down, names it when the attempt fails, and installs on it once it is back', async () => {
   // The spare peer's identity comes from the bot, as a new peer's would.
   await stack.command(`cert enroll org2 ${spareName} --type peer`, { user: 'U0BOB' });
-  await eventually('the spare peer to be enrolled', () => stack.slack.messages('C0OPS').find((m) => reads(m).includes(`cert enroll org2 ${spareName}`) && reads(m).includes('succeeded')), 30_000);
+  await eventually(
+    'the spare peer to be enrolled',
+    () => stack.slack.messages('C0OPS').find((m) => reads(m).includes(`cert enroll org2 ${spareName}`) && reads(m).includes('succeeded')),
+    30_000,
+  );
   const identity = await readSecretData(connectKube(env.kubeconfig), env.namespace, `org2-id-${spareName}`);
   if (identity === undefined) throw new Error('the enrolled identity has no Secret');
 
   await stack.command(`chaincode deploy pdown 1.0 --address 127.0.0.1:${await freePort()}`);
-  const card = await eventually('the approval card', () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0') && reads(m).includes('approval_approve')));
+  const card = await eventually('the approval card', () =>
+    stack.slack
+      .messages('C0OPS')
+      .find((m) => !m.ephemeral && reads(m).includes('chaincode deploy pdown 1.0') && reads(m).includes('approval_approve')),
+  );
   const requestId = /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string;
   for (const admin of ['U0ADMIN1', 'U0ADMIN2']) {
     await stack.click(card, 'approval_approve', { user: admin, value: requestId });
-    if (admin === 'U0ADMIN1') await eventually('org1 to have approved in Fabric', () => (reads(stack.slack.messages('C0OPS').find((m) => m.ts === card.ts) ?? {}).includes('Org1MSP :white_check_mark: approved') ? true : undefined), 30_000);
+    if (admin === 'U0ADMIN1')
+      await eventually(
+        'org1 to have approved in Fabric',
+        () =>
+          reads(stack.slack.messages('C0OPS').find((m) => m.ts === card.ts) ?? {}).includes('Org1MSP :white_check_mark: approved')
+            ? true
+            : undefined,
+        30_000,
+      );
   }
 
-  const waiting = await eventually('the install step to wait for the spare peer', () => statusHistory().find((v) => v.includes(`waiting for the peer ${spareAddress}`)), 60_000);
+  const waiting = await eventually(
+    'the install step to wait for the spare peer',
+    () => statusHistory().find((v) => v.includes(`waiting for the peer ${spareAddress}`)),
+    60_000,
+  );
   expect(waiting).toContain('Install the package on every peer');
   expect(waiting).toContain(`(connect ECONNREFUSED ${spareAddress})`);
 
-  const failed = await eventually('the first attempt to fail, naming the peer', () => statusHistory().find((v) => /Will retry after|Attempt 1 failed|:x: failed\*/.test(v)), PATIENCE_MS + 30_000);
+  const failed = await eventually(
+    'the first attempt to fail, naming the peer',
+    () => statusHistory().find((v) => /Will retry after|Attempt 1 failed|:x: failed\*/.test(v)),
+    PATIENCE_MS + 30_000,
+  );
   expect(failed).toMatch(/Will retry after|Attempt 1 failed/);
   expect(failed).toContain(`the peer ${spareAddress} is unavailable`);
   expect(failed).toMatch(/gave up after waiting 1\d s/);
 
-  spare = (await startPeerWithIdentity(identity, { name: spareName, home: path.join(work, 'peer'), logDir: work, ports: sparePorts })).process;
+  spare = (await startPeerWithIdentity(identity, { name: spareName, home: path.join(work, 'peer'), logDir: work, ports: sparePorts }))
+    .process;
 
-  const done = await eventually('the deploy to finish', () => {
-    const text = reads(deployStatus() ?? {});
-    return /— :white_check_mark: succeeded\*|— :x: failed\*/.test(text) ? text : undefined;
-  }, 120_000);
+  const done = await eventually(
+    'the deploy to finish',
+    () => {
+      const text = reads(deployStatus() ?? {});
+      return /— :white_check_mark: succeeded\*|— :x: failed\*/.test(text) ? text : undefined;
+    },
+    120_000,
+  );
   expect(done).toContain('succeeded');
   // The peer is dialled again within seconds of coming back: the second attempt finds it.
   expect(done).toContain('attempt 2 of 3');

@@ -44,23 +44,49 @@ beforeAll(async () => {
     namespace: NAMESPACE,
     body: {
       metadata: { name: STS },
-      spec: { replicas: 1, serviceName: STS, podManagementPolicy: 'Parallel', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } },
+      spec: {
+        replicas: 1,
+        serviceName: STS,
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } },
+      },
     },
   });
   const ca = env.cas.find((c) => c.org === 'org1');
   if (ca === undefined) throw new Error('no org1 CA in the environment');
-  writeFileSync(configFile, stringify({
-    networks: [{
-      name: 'scalekill', namespace: NAMESPACE, channels: ['C0OPS'],
-      orgs: [{ name: 'org1', mspId: 'Org1MSP', ca: { url: ca.url, caName: ca.caName, registrarSecret: 'org1-ca-registrar', tlsSecret: 'org1-ca-tls' }, peers: { statefulSet: STS, service: STS } }],
-    }],
-    members: [{ user: 'U0ALICE', network: 'scalekill', org: 'org1', role: 'operator' }, { user: 'U0ADMIN1', network: 'scalekill', org: 'org1', role: 'admin' }],
-    jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
-  }));
+  writeFileSync(
+    configFile,
+    stringify({
+      networks: [
+        {
+          name: 'scalekill',
+          namespace: NAMESPACE,
+          channels: ['C0OPS'],
+          orgs: [
+            {
+              name: 'org1',
+              mspId: 'Org1MSP',
+              ca: { url: ca.url, caName: ca.caName, registrarSecret: 'org1-ca-registrar', tlsSecret: 'org1-ca-tls' },
+              peers: { statefulSet: STS, service: STS },
+            },
+          ],
+        },
+      ],
+      members: [
+        { user: 'U0ALICE', network: 'scalekill', org: 'org1', role: 'operator' },
+        { user: 'U0ADMIN1', network: 'scalekill', org: 'org1', role: 'admin' },
+      ],
+      jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
+    }),
+  );
   stack = await startStack({
     secret: 'scale-kill-signing-secret',
     token: 'xoxb-scale-kill-token',
-    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0ADMIN1', name: 'ada' },
+    ],
     config: configFile,
     env: { WORKER_LOCK_MS: '5000', KUBECONFIG: env.kubeconfig },
     bot: 'bot',
@@ -76,7 +102,8 @@ afterAll(async () => {
 
 const reads = (m: StoredMessage | undefined): string => JSON.stringify(m?.blocks ?? []);
 const enrollsSeen = (): number => (readFileSync(CA_LOG, 'utf8').match(/POST \/(?:api\/v1\/)?enroll 201/g) ?? []).length;
-const replicas = async (): Promise<number> => (await kube.apps.readNamespacedStatefulSet({ name: STS, namespace: NAMESPACE })).spec?.replicas ?? 0;
+const replicas = async (): Promise<number> =>
+  (await kube.apps.readNamespacedStatefulSet({ name: STS, namespace: NAMESPACE })).spec?.replicas ?? 0;
 
 async function org1Ca() {
   const { config } = await loadConfig(configFile);
@@ -93,7 +120,9 @@ async function org1Ca() {
 async function scaleAndKillMidway(to: number): Promise<{ jobId: string; cardTs: string; pod: string; killedInWindow: boolean }> {
   const pod = `${STS}-${to - 1}`;
   await stack.command(`peers scale org1 ${to}`);
-  const card = await eventually('the approval card', () => stack.slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${to}`)));
+  const card = await eventually('the approval card', () =>
+    stack.slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${to}`)),
+  );
   const jobId = /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string;
   const worker = stack.workers.at(-1) as AppProcess;
   const before = enrollsSeen();
@@ -112,12 +141,17 @@ async function scaleAndKillMidway(to: number): Promise<{ jobId: string; cardTs: 
 }
 
 /** The job's own status messages (the approval card names the job too, once approved). */
-const statusMessages = (jobId: string, cardTs: string): StoredMessage[] => stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== cardTs && reads(m).includes(`Job \`${jobId}\``));
+const statusMessages = (jobId: string, cardTs: string): StoredMessage[] =>
+  stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== cardTs && reads(m).includes(`Job \`${jobId}\``));
 const finished = (jobId: string, cardTs: string): Promise<string> =>
-  eventually(`job ${jobId} to finish`, () => {
-    const text = reads(statusMessages(jobId, cardTs)[0]);
-    return /succeeded\*|failed\*/.test(text) ? text : undefined;
-  }, 120_000);
+  eventually(
+    `job ${jobId} to finish`,
+    () => {
+      const text = reads(statusMessages(jobId, cardTs)[0]);
+      return /succeeded\*|failed\*/.test(text) ? text : undefined;
+    },
+    120_000,
+  );
 
 it('finishes the scale after the kill, with one stored identity for the new peer, and revokes what the killed attempt was issued', async () => {
   let landed: { jobId: string; cardTs: string; pod: string } | undefined;
@@ -135,7 +169,9 @@ it('finishes the scale after the kill, with one stored identity for the new peer
   expect(await replicas()).toBe(Number(landed.pod.split('-').at(-1)) + 1);
 
   const stored = await readIdentity(kube, NAMESPACE, `org1-id-${landed.pod}`);
-  const storedSerials = [stored?.certPem, stored?.tlsCertPem].map((pem) => new X509Certificate(pem ?? '').serialNumber.toLowerCase()).sort();
+  const storedSerials = [stored?.certPem, stored?.tlsCertPem]
+    .map((pem) => new X509Certificate(pem ?? '').serialNumber.toLowerCase())
+    .sort();
   const { ca, registrar } = await org1Ca();
   // What the CA still holds valid for the new peer is exactly what its Secret holds.
   expect((await ca.certificates(registrar, landed.pod)).map((c) => c.serial).sort()).toEqual(storedSerials);

@@ -42,7 +42,8 @@ const commandReads = async (user: string, text: string): Promise<string> => {
   return `${m.text ?? ''} ${JSON.stringify(m.blocks ?? [])}`;
 };
 
-const alertsFor = (pod: string): StoredMessage[] => stack.slack.messages(ALERTS).filter((m) => !m.ephemeral && (m.text ?? '').includes(`${pod} in`));
+const alertsFor = (pod: string): StoredMessage[] =>
+  stack.slack.messages(ALERTS).filter((m) => !m.ephemeral && (m.text ?? '').includes(`${pod} in`));
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 async function org1CaPod(): Promise<V1Pod> {
@@ -68,7 +69,9 @@ async function setCrashing(name: string, crashing: boolean): Promise<void> {
               imageID: '',
               ready: !crashing,
               restartCount: 4,
-              state: crashing ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } } : { running: { startedAt: now } },
+              state: crashing
+                ? { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 40s restarting failed container' } }
+                : { running: { startedAt: now } },
             },
           ],
         },
@@ -136,14 +139,22 @@ describe('pod alerts from two watching workers', () => {
 
     const uid = (await org1CaPod()).metadata?.uid;
     await stack.click(alert, 'alert_restart_pod', { user: 'U0ALICE' });
-    const card = await eventually('the approval card', () => stack.slack.messages(ALERTS).find((m) => JSON.stringify(m.blocks ?? []).includes('Approval needed') && JSON.stringify(m.blocks).includes(pod)));
+    const card = await eventually('the approval card', () =>
+      stack.slack
+        .messages(ALERTS)
+        .find((m) => JSON.stringify(m.blocks ?? []).includes('Approval needed') && JSON.stringify(m.blocks).includes(pod)),
+    );
     expect((await org1CaPod()).metadata?.uid).toBe(uid);
     const id = /Request `([a-z0-9]+)`/.exec(JSON.stringify(card.blocks))?.[1] as string;
     await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
-    await eventually('a new org1 CA pod', async () => {
-      const now = await org1CaPod().catch(() => undefined);
-      return now !== undefined && now.metadata?.uid !== uid;
-    }, 30_000);
+    await eventually(
+      'a new org1 CA pod',
+      async () => {
+        const now = await org1CaPod().catch(() => undefined);
+        return now !== undefined && now.metadata?.uid !== uid;
+      },
+      30_000,
+    );
     expect(stack.slack.problems).toEqual([]);
   });
 });
@@ -151,7 +162,10 @@ describe('pod alerts from two watching workers', () => {
 describe('Kubernetes commands from Slack on the real cluster', () => {
   it('shows the logs of Fabric pods only', async () => {
     const name = `not-fabric-${Date.now()}`;
-    await kube.core.createNamespacedPod({ namespace: env.namespace, body: { metadata: { name }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } } });
+    await kube.core.createNamespacedPod({
+      namespace: env.namespace,
+      body: { metadata: { name }, spec: { containers: [{ name: 'app', image: 'example/app:1' }] } },
+    });
     try {
       expect(await commandText('U0VIEWER1', `pods logs ${name}`)).toContain(`no Fabric pod ${name} in ${env.namespace}`);
       expect(await commandText('U0ALICE', `pods restart ${name}`)).toContain(`no Fabric pod ${name}`);
@@ -165,45 +179,67 @@ describe('Kubernetes commands from Slack on the real cluster', () => {
     const status = JSON.stringify((await command('U0VIEWER', 'status')).blocks);
     expect(status).toContain('Fabric pods in `fabric-test`');
     expect(status).toContain('org1-peer-0');
-    const metrics = await eventually('metrics for the pods', async () => {
-      const m = JSON.stringify((await command('U0VIEWER', 'metrics --org org1')).blocks);
-      return /cpu +\d+m mem +\d+Mi/.test(m) ? m : undefined;
-    }, 60_000);
+    const metrics = await eventually(
+      'metrics for the pods',
+      async () => {
+        const m = JSON.stringify((await command('U0VIEWER', 'metrics --org org1')).blocks);
+        return /cpu +\d+m mem +\d+Mi/.test(m) ? m : undefined;
+      },
+      60_000,
+    );
     expect(metrics).toContain('org1-peer-0');
   });
 
   it('/fabric peers scale goes through approval, then scales the StatefulSet and reports each step', async () => {
-    const sts = async (): Promise<number | undefined> => (await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: env.namespace })).spec?.replicas;
+    const sts = async (): Promise<number | undefined> =>
+      (await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: env.namespace })).spec?.replicas;
     const before = (await sts()) as number;
     const answer = await command('U0ALICE', `peers scale org1 ${before + 1}`);
     const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
     expect(id).toBeDefined();
     expect(await sts()).toBe(before);
-    const card = await eventually('the card', () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+    const card = await eventually('the card', () =>
+      stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+    );
     await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
     const done = await eventually(
       'the job to succeed',
-      () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('scaled from') && JSON.stringify(m.blocks).includes('succeeded')),
+      () =>
+        stack.slack
+          .messages('C0OPS')
+          .find(
+            (m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes('scaled from') && JSON.stringify(m.blocks).includes('succeeded'),
+          ),
       90_000,
     );
     expect(JSON.stringify(done.blocks)).toContain(`${before} → ${before + 1}`);
     expect(JSON.stringify(done.blocks)).toContain(`org1-peer-${before}: enrolled`);
     expect(JSON.stringify(done.blocks)).toContain(`org1-peer-${before}: joined mychannel`);
     expect(JSON.stringify(done.blocks)).toContain('as its siblings');
-    expect((await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: env.namespace })).status?.readyReplicas).toBe(before + 1);
+    expect((await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: env.namespace })).status?.readyReplicas).toBe(
+      before + 1,
+    );
   }, 120_000);
 
   it('the new pod is a real peer with the identity the bot enrolled, joined by the bot and in step with peer0', async () => {
     const replicas = (await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: env.namespace })).spec?.replicas as number;
     const pod = `org1-peer-${replicas - 1}`;
-    const info = await eventually('the peer runner to start the new peer', () => {
-      const file = path.join(env.runnerDir, `${pod}.json`);
-      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { address: string }) : undefined;
-    }, 60_000);
-    const heights = await eventually('the new peer to catch up with peer0', async () => {
-      const [mine, reference] = await Promise.all([ledgerHeight('org1', info.address).catch(() => -1), ledgerHeight('org1')]);
-      return mine === reference ? [mine, reference] : undefined;
-    }, 60_000);
+    const info = await eventually(
+      'the peer runner to start the new peer',
+      () => {
+        const file = path.join(env.runnerDir, `${pod}.json`);
+        return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { address: string }) : undefined;
+      },
+      60_000,
+    );
+    const heights = await eventually(
+      'the new peer to catch up with peer0',
+      async () => {
+        const [mine, reference] = await Promise.all([ledgerHeight('org1', info.address).catch(() => -1), ledgerHeight('org1')]);
+        return mine === reference ? [mine, reference] : undefined;
+      },
+      60_000,
+    );
     expect(heights[0]).toBeGreaterThanOrEqual(1);
     expect(await peerCli('org1', ['channel', 'list'], info.address)).toContain(env.fabric.channel);
     // /fabric status asks every peer pod for its height, the new one included.
@@ -218,13 +254,18 @@ describe('Kubernetes commands from Slack on the real cluster', () => {
 });
 
 describe('certificates from Slack, through the org’s Fabric CA', () => {
-  const statusFor = (jobId: string): StoredMessage | undefined => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
+  const statusFor = (jobId: string): StoredMessage | undefined =>
+    stack.slack.messages('C0OPS').find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
   const finished = (jobId: string): Promise<string> =>
-    eventually(`job ${jobId} to finish`, () => {
-      const m = statusFor(jobId);
-      const text = JSON.stringify(m?.blocks ?? []);
-      return /succeeded|failed/.test(text) ? text : undefined;
-    }, 60_000);
+    eventually(
+      `job ${jobId} to finish`,
+      () => {
+        const m = statusFor(jobId);
+        const text = JSON.stringify(m?.blocks ?? []);
+        return /succeeded|failed/.test(text) ? text : undefined;
+      },
+      60_000,
+    );
   const name = `app-${Date.now()}`;
 
   it('enrolls an identity into a Secret; enrolling it again changes nothing', async () => {
@@ -236,7 +277,9 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
     expect(Buffer.from(secret.data?.['key.pem'] ?? '', 'base64').toString()).toContain('PRIVATE KEY');
     const again = /`([a-z0-9]+)`/.exec(await commandText('U0ALICE', `cert enroll org1 ${name}`))?.[1] as string;
     expect(await finished(again)).toContain('already enrolled');
-    expect(JSON.stringify(await kube.core.readNamespacedSecret({ name: `org1-id-${name}`, namespace: env.namespace }))).toContain(secret.metadata?.resourceVersion as string);
+    expect(JSON.stringify(await kube.core.readNamespacedSecret({ name: `org1-id-${name}`, namespace: env.namespace }))).toContain(
+      secret.metadata?.resourceVersion as string,
+    );
     const list = await commandText('U0VIEWER', 'cert list');
     expect(list).toContain('identities in testnet');
   });
@@ -257,25 +300,39 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
   it('revokes it after an admin approves, naming the serial revoked', async () => {
     const answer = await commandText('U0ALICE', `cert revoke org1 ${name} --reason keycompromise`);
     const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
-    const card = await eventually('the card', () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+    const card = await eventually('the card', () =>
+      stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+    );
     await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
-    const done = await eventually('the revoke job', () => {
-      const m = stack.slack.messages('C0OPS').find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`revoked in org1`));
-      return m === undefined ? undefined : JSON.stringify(m.blocks);
-    }, 60_000);
+    const done = await eventually(
+      'the revoke job',
+      () => {
+        const m = stack.slack.messages('C0OPS').find((x) => !x.ephemeral && JSON.stringify(x.blocks ?? []).includes(`revoked in org1`));
+        return m === undefined ? undefined : JSON.stringify(m.blocks);
+      },
+      60_000,
+    );
     const secret = await kube.core.readNamespacedSecret({ name: `org1-id-${name}`, namespace: env.namespace });
     const { X509Certificate } = await import('node:crypto');
-    const serial = new X509Certificate(Buffer.from(secret.data?.['cert.pem'] ?? '', 'base64').toString()).serialNumber.toLowerCase().replace(/^0+/, '');
+    const serial = new X509Certificate(Buffer.from(secret.data?.['cert.pem'] ?? '', 'base64').toString()).serialNumber
+      .toLowerCase()
+      .replace(/^0+/, '');
     expect(done).toContain(serial);
   });
 
   it('registers without enrolling: attributes at the CA, the enrollment secret only in a Secret that enrolls', async () => {
     const device = `device-${Date.now()}`;
-    const jobId = /`([a-z0-9]+)`/.exec(await commandText('U0BOB', `cert register org2 ${device} --attrs role=sensor:ecert,site=lab --max-enrollments 2`))?.[1] as string;
+    const jobId = /`([a-z0-9]+)`/.exec(
+      await commandText('U0BOB', `cert register org2 ${device} --attrs role=sensor:ecert,site=lab --max-enrollments 2`),
+    )?.[1] as string;
     const done = await finished(jobId);
     expect(done).toContain('succeeded');
     expect(done).toContain(`org2-enroll-${device}`);
-    const data = Object.fromEntries(Object.entries((await kube.core.readNamespacedSecret({ name: `org2-enroll-${device}`, namespace: env.namespace })).data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
+    const data = Object.fromEntries(
+      Object.entries((await kube.core.readNamespacedSecret({ name: `org2-enroll-${device}`, namespace: env.namespace })).data ?? {}).map(
+        ([k, v]) => [k, Buffer.from(v, 'base64').toString()],
+      ),
+    );
     const shown = await commandReads('U0VIEWER', `cert show org2 ${device}`);
     expect(shown).toContain('Registered* as client');
     expect(shown).toContain('max enrollments 2');
@@ -289,7 +346,17 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
       const url = new URL(ca?.url ?? '');
       url.username = device;
       url.password = data['enrollment-secret'] ?? '';
-      await run(binary('fabric-ca-client'), ['enroll', '-u', url.toString().replace(/\/$/, ''), '--caname', ca?.caName ?? '', '--tls.certfiles', ca?.tlsCert ?? '', '-H', home]);
+      await run(binary('fabric-ca-client'), [
+        'enroll',
+        '-u',
+        url.toString().replace(/\/$/, ''),
+        '--caname',
+        ca?.caName ?? '',
+        '--tls.certfiles',
+        ca?.tlsCert ?? '',
+        '-H',
+        home,
+      ]);
       expect(readFileSync(path.join(home, 'msp', 'signcerts', 'cert.pem'), 'utf8')).toContain('BEGIN CERTIFICATE');
     } finally {
       rmSync(home, { recursive: true, force: true });
@@ -303,14 +370,20 @@ describe('certificates from Slack, through the org’s Fabric CA', () => {
     const shown = await commandReads('U0VIEWER1', `cert show org1 ${name}`);
     expect(shown).toContain(`Certificate* in Secret \`org1-id-${name}\``);
     expect(shown).toMatch(/Serial: `[0-9a-f]+`/);
-    expect(await commandReads('U0VIEWER1', 'cert show org1 nobody-here')).toContain('the CA has no such identity and nothing is stored for it');
+    expect(await commandReads('U0VIEWER1', 'cert show org1 nobody-here')).toContain(
+      'the CA has no such identity and nothing is stored for it',
+    );
     expect(await commandReads('U0VIEWER1', 'cert register org1 x')).toContain('needs the operator role');
     expect(await commandReads('U0VIEWER', `cert show org1 ${name}`)).toContain("only org1's members may ask for it");
     expect(await commandReads('U0ALICE', 'cert register org1 x --attrs nonsense')).toContain('name=value pairs');
   });
 
   it('never puts a key or an enrollment secret in Slack, job data or logs', async () => {
-    const everything = [JSON.stringify(stack.slack.messages()), JSON.stringify(stack.slack.calls), ...stack.processes.map((a) => a.output())].join('\n');
+    const everything = [
+      JSON.stringify(stack.slack.messages()),
+      JSON.stringify(stack.slack.calls),
+      ...stack.processes.map((a) => a.output()),
+    ].join('\n');
     expect(everything).not.toMatch(/PRIVATE KEY/);
     const jobKeys = (await stack.redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k));
     for (const k of jobKeys) expect(JSON.stringify(await stack.redis.client.hgetall(k))).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
@@ -330,7 +403,13 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
   const deployStatus = (version: string): StoredMessage | undefined =>
     stack.slack.messages('C0OPS').find((x) => {
       const text = JSON.stringify(x.blocks ?? []);
-      return !x.ephemeral && text.includes(`chaincode deploy greet ${version} `) && text.includes('Job `') && !text.includes('s approval') && !text.includes('Approval needed');
+      return (
+        !x.ephemeral &&
+        text.includes(`chaincode deploy greet ${version} `) &&
+        text.includes('Job `') &&
+        !text.includes('s approval') &&
+        !text.includes('Approval needed')
+      );
     });
 
   let lastCard: StoredMessage | undefined;
@@ -339,22 +418,33 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
   async function deploy(version: string, address: string, whileRunning?: (jobId: string) => Promise<void>, flags = ''): Promise<string> {
     const before = ephemerals('U0ALICE').length;
     await stack.command(`chaincode deploy greet ${version} --address ${address}${flags}`);
-    const answer = (await eventually('the answer', () => (ephemerals('U0ALICE').length > before ? ephemerals('U0ALICE').at(-1) : undefined))).text ?? '';
+    const answer =
+      (await eventually('the answer', () => (ephemerals('U0ALICE').length > before ? ephemerals('U0ALICE').at(-1) : undefined))).text ?? '';
     const id = /request `([a-z0-9]+)`/.exec(answer)?.[1] as string;
-    const card = await eventually('the card', () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+    const card = await eventually('the card', () =>
+      stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+    );
     lastCard = card;
     await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
     // org1's click ran org1's approveformyorg at once: the card shows Fabric's readiness.
-    const readiness = await eventually('Fabric readiness on the card', () => {
-      const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === card.ts)?.blocks ?? []);
-      return text.includes('Fabric commit readiness') ? text : undefined;
-    }, 30_000);
+    const readiness = await eventually(
+      'Fabric readiness on the card',
+      () => {
+        const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === card.ts)?.blocks ?? []);
+        return text.includes('Fabric commit readiness') ? text : undefined;
+      },
+      30_000,
+    );
     expect(readiness).toContain('Org1MSP :white_check_mark: approved');
     expect(readiness).toContain('Org2MSP :white_circle: not yet');
     expect(deployStatus(version)).toBeUndefined();
     await stack.click(card, 'approval_approve', { user: 'U0ADMIN2', value: id });
     if (whileRunning !== undefined) {
-      const jobId = await eventually('the deploy job to start', () => /Job `([a-z0-9]+)`/.exec(JSON.stringify(deployStatus(version)?.blocks ?? []))?.[1], 30_000);
+      const jobId = await eventually(
+        'the deploy job to start',
+        () => /Job `([a-z0-9]+)`/.exec(JSON.stringify(deployStatus(version)?.blocks ?? []))?.[1],
+        30_000,
+      );
       await whileRunning(jobId);
     }
     return eventually(
@@ -371,26 +461,73 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
     const port = await freePort();
     const done = await deploy('1.0', `127.0.0.1:${port}`);
     expect(done).toContain('succeeded');
-    for (const step of ['Install the package on every peer', 'Approve for org1', 'Approve for org2', 'Commit the definition', 'committed on mychannel at sequence 1']) expect(done).toContain(step);
+    for (const step of [
+      'Install the package on every peer',
+      'Approve for org1',
+      'Approve for org2',
+      'Commit the definition',
+      'committed on mychannel at sequence 1',
+    ])
+      expect(done).toContain(step);
     // The card ends showing the votes, Fabric's readiness and each step of the job.
     const card = await eventually('the card to show the steps', () => {
       const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === lastCard?.ts)?.blocks ?? []);
       return text.includes('Commit the definition') ? text : undefined;
     });
-    for (const part of ['Org1MSP :white_check_mark: approved', 'Org2MSP :white_check_mark: approved', 'Install the package on every peer', ':white_check_mark: succeeded']) expect(card).toContain(part);
+    for (const part of [
+      'Org1MSP :white_check_mark: approved',
+      'Org2MSP :white_check_mark: approved',
+      'Install the package on every peer',
+      ':white_check_mark: succeeded',
+    ])
+      expect(card).toContain(part);
     const packageId = /(greet_1\.0:[0-9a-f]{64})/.exec(done)?.[1] as string;
-    server = ManagedProcess.start('chaincode-greet', process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], { logDir: work, env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: packageId } });
+    server = ManagedProcess.start('chaincode-greet', process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], {
+      logDir: work,
+      env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: packageId },
+    });
     await server.waitUntil('the chaincode server to listen', () => accepts(port));
     const o = env.fabric.orderer;
     const peers = env.fabric.peers.flatMap((p) => ['--peerAddresses', p.address, '--tlsRootCertFiles', p.tlsRootCert]);
-    await peerCli('org1', ['chaincode', 'invoke', '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-C', env.fabric.channel, '-n', 'greet', ...peers, '--waitForEvent', '-c', JSON.stringify({ Args: ['put', 'hello', 'from slack'] })]);
-    expect((await peerCli('org2', ['chaincode', 'query', '-C', env.fabric.channel, '-n', 'greet', '-c', JSON.stringify({ Args: ['get', 'hello'] })])).trim()).toBe('from slack');
+    await peerCli('org1', [
+      'chaincode',
+      'invoke',
+      '-o',
+      o.address,
+      '--tls',
+      '--cafile',
+      o.tlsRootCert,
+      '-C',
+      env.fabric.channel,
+      '-n',
+      'greet',
+      ...peers,
+      '--waitForEvent',
+      '-c',
+      JSON.stringify({ Args: ['put', 'hello', 'from slack'] }),
+    ]);
+    expect(
+      (
+        await peerCli('org2', [
+          'chaincode',
+          'query',
+          '-C',
+          env.fabric.channel,
+          '-n',
+          'greet',
+          '-c',
+          JSON.stringify({ Args: ['get', 'hello'] }),
+        ])
+      ).trim(),
+    ).toBe('from slack');
   }, 180_000);
 
   it('upgrades to sequence 2 with a new version', async () => {
     const done = await deploy('1.1', `127.0.0.1:${await freePort()}`);
     expect(done).toContain('committed on mychannel at sequence 2');
-    expect(await peerCli('org1', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'greet'])).toContain('Version: 1.1, Sequence: 2');
+    expect(await peerCli('org1', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'greet'])).toContain(
+      'Version: 1.1, Sequence: 2',
+    );
   }, 180_000);
 
   it('a worker killed mid-deploy: another finishes it, with no step failing on work already done', async () => {
@@ -400,7 +537,9 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
       const deadline = Date.now() + 20_000;
       let worker: AppProcess | undefined;
       while (worker === undefined && Date.now() < deadline) {
-        worker = stack.workers.find((a) => a.child.exitCode === null && a.output().includes(`"jobId":"${jobId}"`) && a.output().includes('"msg":"job started"'));
+        worker = stack.workers.find(
+          (a) => a.child.exitCode === null && a.output().includes(`"jobId":"${jobId}"`) && a.output().includes('"msg":"job started"'),
+        );
         if (worker === undefined) await new Promise((r) => setTimeout(r, 10));
       }
       if (worker === undefined) throw new Error('no worker started the job');
@@ -412,16 +551,45 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
     expect(done).toContain('succeeded');
     expect(done).toContain('attempt 2');
     expect(done).toContain('committed on mychannel at sequence 3');
-    expect(await peerCli('org2', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'greet'])).toContain('Version: 1.2, Sequence: 3');
+    expect(await peerCli('org2', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'greet'])).toContain(
+      'Version: 1.2, Sequence: 3',
+    );
   }, 180_000);
 
   it('deploys with an endorsement policy and private data collections from a ConfigMap, and refuses a policy it cannot read', async () => {
-    const collections = [{ name: 'private', policy: "OR('Org1MSP.member','Org2MSP.member')", requiredPeerCount: 0, maxPeerCount: 1, blockToLive: 10, memberOnlyRead: true }];
-    await kube.core.createNamespacedConfigMap({ namespace: env.namespace, body: { metadata: { name: 'greet-collections' }, data: { 'collections.json': JSON.stringify(collections) } } });
-    const done = await deploy('2.0', `127.0.0.1:${await freePort()}`, undefined, ` --policy "AND('Org1MSP.peer','Org2MSP.peer')" --collections greet-collections`);
+    const collections = [
+      {
+        name: 'private',
+        policy: "OR('Org1MSP.member','Org2MSP.member')",
+        requiredPeerCount: 0,
+        maxPeerCount: 1,
+        blockToLive: 10,
+        memberOnlyRead: true,
+      },
+    ];
+    await kube.core.createNamespacedConfigMap({
+      namespace: env.namespace,
+      body: { metadata: { name: 'greet-collections' }, data: { 'collections.json': JSON.stringify(collections) } },
+    });
+    const done = await deploy(
+      '2.0',
+      `127.0.0.1:${await freePort()}`,
+      undefined,
+      ` --policy "AND('Org1MSP.peer','Org2MSP.peer')" --collections greet-collections`,
+    );
     expect(done).toContain('committed on mychannel at sequence 4');
     expect(done).toContain("AND('Org1MSP.peer','Org2MSP.peer')");
-    const committed = await peerCli('org1', ['lifecycle', 'chaincode', 'querycommitted', '-C', env.fabric.channel, '--name', 'greet', '--output', 'json']);
+    const committed = await peerCli('org1', [
+      'lifecycle',
+      'chaincode',
+      'querycommitted',
+      '-C',
+      env.fabric.channel,
+      '--name',
+      'greet',
+      '--output',
+      'json',
+    ]);
     expect(committed).toContain('"private"');
     const refusal = await commandText('U0ALICE', `chaincode deploy greet 2.1 --policy "AND('Org1MSP.peer',"`);
     expect(refusal).toContain('--policy: the policy ends too early');
@@ -465,7 +633,9 @@ describe('after everything above: no secret anywhere the bot writes', () => {
       expect({ where, length: text.length > 2000 }).toEqual({ where, length: true }); // something to search
       for (const secret of secrets) {
         // A PEM is looked for by its base64 body lines, which is what a leak would carry.
-        const needles = secret.includes('PRIVATE KEY') ? secret.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----')) : [secret];
+        const needles = secret.includes('PRIVATE KEY')
+          ? secret.split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----'))
+          : [secret];
         for (const needle of needles) if (text.includes(needle)) throw new Error(`a secret (${needle.slice(0, 6)}…) is in the ${where}`);
       }
       expect(text).not.toMatch(/PRIVATE KEY/);

@@ -37,7 +37,15 @@ describe('the test environment', () => {
     const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'peer', [LABELS.org]: 'smoke' };
     await kube.apps.createNamespacedStatefulSet({
       namespace: env.namespace,
-      body: { metadata: { name: 'smoke-peer', labels }, spec: { replicas: 1, serviceName: 'smoke-peer', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } } },
+      body: {
+        metadata: { name: 'smoke-peer', labels },
+        spec: {
+          replicas: 1,
+          serviceName: 'smoke-peer',
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } },
+        },
+      },
     });
     await waitForReplicas(kube, env.namespace, 'smoke-peer', 1, { timeoutMs: 60_000 });
     expect(await currentReplicas(kube, env.namespace, 'smoke-peer')).toBe(1);
@@ -72,13 +80,24 @@ describe('the test environment', () => {
     await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'scaler' } } });
     await rbac.createNamespacedRole({
       namespace: ns,
-      body: { metadata: { name: 'scaler' }, rules: [{ apiGroups: ['apps'], resources: ['statefulsets', 'statefulsets/scale'], verbs: ['get'] }] },
+      body: {
+        metadata: { name: 'scaler' },
+        rules: [{ apiGroups: ['apps'], resources: ['statefulsets', 'statefulsets/scale'], verbs: ['get'] }],
+      },
     });
     await rbac.createNamespacedRoleBinding({
       namespace: ns,
-      body: { metadata: { name: 'scaler' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'scaler' }, subjects: [{ kind: 'ServiceAccount', name: 'scaler', namespace: ns }] },
+      body: {
+        metadata: { name: 'scaler' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'scaler' },
+        subjects: [{ kind: 'ServiceAccount', name: 'scaler', namespace: ns }],
+      },
     });
-    const tr = await core.createNamespacedServiceAccountToken({ name: 'scaler', namespace: ns, body: { spec: { expirationSeconds: 600 } } });
+    const tr = await core.createNamespacedServiceAccountToken({
+      name: 'scaler',
+      namespace: ns,
+      body: { spec: { expirationSeconds: 600 } },
+    });
     const token = tr.status?.token as string;
     expect(token.split('.')).toHaveLength(3);
     const review = await kube.config.makeApiClient(AuthenticationV1Api).createTokenReview({ body: { spec: { token } } });
@@ -94,7 +113,20 @@ describe('the test environment', () => {
     const client = binary('fabric-ca-client');
     const common = ['--caname', ca.caName, '--tls.certfiles', ca.tlsCert];
     const name = `smoke-${Date.now()}`;
-    const { stdout } = await run(client, ['register', '--id.name', name, '--id.type', 'client', '--id.affiliation', 'org1', '-u', ca.url, '--home', ca.registrarHome, ...common]);
+    const { stdout } = await run(client, [
+      'register',
+      '--id.name',
+      name,
+      '--id.type',
+      'client',
+      '--id.affiliation',
+      'org1',
+      '-u',
+      ca.url,
+      '--home',
+      ca.registrarHome,
+      ...common,
+    ]);
     const secret = /Password: (\S+)/.exec(stdout)?.[1];
     expect(secret).toBeDefined();
     const home = mkdtempSync(path.join(os.tmpdir(), 'fco-enroll-'));

@@ -18,7 +18,16 @@ export async function peerCli(org: string, args: string[], address?: string): Pr
   const env = testEnvironment();
   const p = env.fabric.peers.find((x) => x.org === org);
   if (p === undefined) throw new Error(`no peer for ${org}`);
-  const cliEnv = { ...process.env, FABRIC_CFG_PATH: env.fabric.configDir, FABRIC_LOGGING_SPEC: 'warn', CORE_PEER_LOCALMSPID: p.mspId, CORE_PEER_MSPCONFIGPATH: p.adminMsp, CORE_PEER_ADDRESS: address ?? p.address, CORE_PEER_TLS_ENABLED: 'true', CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert };
+  const cliEnv = {
+    ...process.env,
+    FABRIC_CFG_PATH: env.fabric.configDir,
+    FABRIC_LOGGING_SPEC: 'warn',
+    CORE_PEER_LOCALMSPID: p.mspId,
+    CORE_PEER_MSPCONFIGPATH: p.adminMsp,
+    CORE_PEER_ADDRESS: address ?? p.address,
+    CORE_PEER_TLS_ENABLED: 'true',
+    CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert,
+  };
   const { stdout, stderr } = await run(binary('peer'), args, { env: cliEnv, timeout: 60_000 });
   return `${stdout}${stderr}`;
 }

@@ -41,25 +41,60 @@ beforeAll(async () => {
     namespace: NAMESPACE,
     body: {
       metadata: { name: 'org1-peer', namespace: NAMESPACE },
-      spec: { replicas: 3, serviceName: 'org1-peer', podManagementPolicy: 'Parallel', selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } } },
+      spec: {
+        replicas: 3,
+        serviceName: 'org1-peer',
+        podManagementPolicy: 'Parallel',
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } },
+      },
     },
   });
-  await eventually('3 peers Ready', async () => (await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE })).status?.readyReplicas === 3, 60_000);
+  await eventually(
+    '3 peers Ready',
+    async () => (await kube.apps.readNamespacedStatefulSet({ name: 'org1-peer', namespace: NAMESPACE })).status?.readyReplicas === 3,
+    60_000,
+  );
 
   // Scaling down enrolls nobody, so the CA named here is never called.
   const config = path.join(dir, 'config.yaml');
-  writeFileSync(config, stringify({
-    networks: [{
-      name: 'outage', namespace: NAMESPACE, channels: ['C0OPS'],
-      orgs: [{ name: 'org1', mspId: 'Org1MSP', ca: { url: 'https://org1-ca.invalid:7054', caName: 'ca-org1', registrarSecret: 'org1-ca-registrar', tlsSecret: 'org1-ca-tls' }, peers: { statefulSet: 'org1-peer', service: 'org1-peer' } }],
-    }],
-    members: [{ user: 'U0ALICE', network: 'outage', org: 'org1', role: 'operator' }, { user: 'U0ADMIN1', network: 'outage', org: 'org1', role: 'admin' }],
-    jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
-  }));
+  writeFileSync(
+    config,
+    stringify({
+      networks: [
+        {
+          name: 'outage',
+          namespace: NAMESPACE,
+          channels: ['C0OPS'],
+          orgs: [
+            {
+              name: 'org1',
+              mspId: 'Org1MSP',
+              ca: {
+                url: 'https://org1-ca.invalid:7054',
+                caName: 'ca-org1',
+                registrarSecret: 'org1-ca-registrar',
+                tlsSecret: 'org1-ca-tls',
+              },
+              peers: { statefulSet: 'org1-peer', service: 'org1-peer' },
+            },
+          ],
+        },
+      ],
+      members: [
+        { user: 'U0ALICE', network: 'outage', org: 'org1', role: 'operator' },
+        { user: 'U0ADMIN1', network: 'outage', org: 'org1', role: 'admin' },
+      ],
+      jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
+    }),
+  );
   stack = await startStack({
     secret: 'kube-outage-signing-secret',
     token: 'xoxb-kube-outage-token',
-    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0ADMIN1', name: 'ada' }],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0ADMIN1', name: 'ada' },
+    ],
     config,
     env: { KUBECONFIG: kubeEnv.kubeconfigPath, KUBE_API_TIMEOUT_MS: String(API_TIMEOUT_MS) },
   });
@@ -76,7 +111,9 @@ const reads = (m: StoredMessage | undefined): string => (m === undefined ? '' : 
 /** Asks for the scale and returns its approval card and request id (the job id once approved). */
 async function requestScale(replicas: number): Promise<{ card: StoredMessage; id: string }> {
   await stack.command(`peers scale org1 ${replicas}`);
-  const card = await eventually('the approval card', () => stack.slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${replicas}`)));
+  const card = await eventually('the approval card', () =>
+    stack.slack.messages('C0OPS').find((m) => reads(m).includes('Approval needed') && reads(m).includes(`peers scale org1 ${replicas}`)),
+  );
   return { card, id: /Request `([a-z0-9]+)`/.exec(reads(card))?.[1] as string };
 }
 
@@ -87,17 +124,27 @@ it('waits out an API server that accepts connections and never answers, says so,
   const frozenAt = Date.now();
   try {
     await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
-    const status = (): string => reads(stack.slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
-    const waiting = await eventually('the status to say the API server does not answer', () => (status().includes(`waiting for the Kubernetes API server (no answer within ${API_TIMEOUT_MS / 1000} s)`) ? status() : undefined), 30_000);
+    const status = (): string =>
+      reads(stack.slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
+    const waiting = await eventually(
+      'the status to say the API server does not answer',
+      () =>
+        status().includes(`waiting for the Kubernetes API server (no answer within ${API_TIMEOUT_MS / 1000} s)`) ? status() : undefined,
+      30_000,
+    );
     expect(waiting).not.toMatch(/succeeded|failed/);
     await new Promise((r) => setTimeout(r, frozenAt + FREEZE_MS - Date.now()));
   } finally {
     process.kill(pid, 'SIGCONT');
   }
-  const done = await eventually('the job to finish', () => {
-    const text = reads(stack.slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
-    return /succeeded|failed/.test(text) ? text : undefined;
-  }, 120_000);
+  const done = await eventually(
+    'the job to finish',
+    () => {
+      const text = reads(stack.slack.messages('C0OPS').find((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``)));
+      return /succeeded|failed/.test(text) ? text : undefined;
+    },
+    120_000,
+  );
   expect(done).toContain('succeeded');
   expect(done).toContain('3 → 2');
   expect(Number(/waited (\d+) s for the Kubernetes API server/.exec(done)?.[1])).toBeGreaterThanOrEqual(FREEZE_MS / 1000 - 2);
@@ -111,15 +158,24 @@ it('waits out 20 s without the API server during a scale, says so, and completes
   const stoppedAt = Date.now();
   await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
   // The job's own status message (the approval card names the job too, once approved).
-  const statusMessages = (): StoredMessage[] => stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``));
+  const statusMessages = (): StoredMessage[] =>
+    stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && m.ts !== card.ts && reads(m).includes(`Job \`${id}\``));
   const status = (): StoredMessage | undefined => statusMessages()[0];
-  const waiting = await eventually('the status to say it waits for the API server', () => (/waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(reads(status())) ? reads(status()) : undefined), OUTAGE_MS);
+  const waiting = await eventually(
+    'the status to say it waits for the API server',
+    () => (/waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(reads(status())) ? reads(status()) : undefined),
+    OUTAGE_MS,
+  );
   expect(waiting).not.toMatch(/succeeded|failed/);
   await new Promise((r) => setTimeout(r, stoppedAt + OUTAGE_MS - Date.now()));
   expect(reads(status())).not.toMatch(/succeeded|failed/);
   apiserver.start();
 
-  const done = await eventually('the job to finish', () => (/succeeded|failed/.test(reads(status())) ? reads(status()) : undefined), 120_000);
+  const done = await eventually(
+    'the job to finish',
+    () => (/succeeded|failed/.test(reads(status())) ? reads(status()) : undefined),
+    120_000,
+  );
   expect(done).toContain('succeeded');
   expect(done).toContain('2 → 1');
   const waited = Number(/waited (\d+) s for the Kubernetes API server/.exec(done)?.[1]);
@@ -138,10 +194,16 @@ it('waits out the API server for work a job does before its first step (reading 
     const reply = await stack.command('cert renew org1 user1');
     id = /`([a-z0-9]{12})`/.exec((await reply.answer()).text ?? '')?.[1] ?? '';
     expect(id).not.toBe('');
-    const waiting = await eventually('the status to say the job waits for the API server', () => {
-      const text = stack.lastText(stack.statusOf(id));
-      return text.includes("Read org1's CA registrar") && /waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(text) ? text : undefined;
-    }, 15_000);
+    const waiting = await eventually(
+      'the status to say the job waits for the API server',
+      () => {
+        const text = stack.lastText(stack.statusOf(id));
+        return text.includes("Read org1's CA registrar") && /waiting for the Kubernetes API server \(connect ECONNREFUSED/.test(text)
+          ? text
+          : undefined;
+      },
+      15_000,
+    );
     expect(waiting).not.toMatch(/succeeded|failed/);
     await new Promise((r) => setTimeout(r, stoppedAt + 8000 - Date.now()));
     expect(stack.lastText(stack.statusOf(id))).not.toMatch(/succeeded|failed|Attempt 1 failed/);
@@ -150,7 +212,11 @@ it('waits out the API server for work a job does before its first step (reading 
   }
   // Once the API server answers, the job reads it: this network has no CA Secrets, so it stops
   // there, on its first attempt, instead of spending its attempts on the outage.
-  const done = await eventually('the job to finish', () => (/failed|succeeded/.test(stack.lastText(stack.statusOf(id))) ? stack.lastText(stack.statusOf(id)) : undefined), 90_000);
+  const done = await eventually(
+    'the job to finish',
+    () => (/failed|succeeded/.test(stack.lastText(stack.statusOf(id))) ? stack.lastText(stack.statusOf(id)) : undefined),
+    90_000,
+  );
   expect(done).toContain(`Secret ${NAMESPACE}/org1-ca-tls does not exist`);
   expect(done).not.toMatch(/attempt \d/i);
 }, 150_000);

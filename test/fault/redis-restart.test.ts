@@ -33,7 +33,9 @@ async function requestPing(holdSeconds?: number): Promise<string> {
   const before = ephemerals().length;
   const res = await stack.command(holdSeconds === undefined ? 'ping' : `ping --hold ${holdSeconds}`);
   expect(res.status).toBe(200);
-  return eventually('the job id', () => (ephemerals().length > before ? /`([a-z0-9]{12})`/.exec(ephemerals().at(-1)?.text ?? '')?.[1] : undefined));
+  return eventually('the job id', () =>
+    ephemerals().length > before ? /`([a-z0-9]{12})`/.exec(ephemerals().at(-1)?.text ?? '')?.[1] : undefined,
+  );
 }
 
 it('jobs running and waiting when Redis crashes all finish once after it restarts', async () => {
@@ -56,12 +58,18 @@ it('jobs running and waiting when Redis crashes all finish once after it restart
     const done = await eventually(`job ${jobId} to finish`, () => statusOf(jobId).find((m) => /succeeded|failed/.test(reads(m))), 60_000);
     expect(reads(done)).toContain('succeeded');
     expect(statusOf(jobId)).toHaveLength(1);
-    const audit = (await stack.redis.client.xrange('fco:audit', '-', '+')).filter(([, f]) => f.includes(jobId)).map(([, f]) => f[f.indexOf('action') + 1]);
+    const audit = (await stack.redis.client.xrange('fco:audit', '-', '+'))
+      .filter(([, f]) => f.includes(jobId))
+      .map(([, f]) => f[f.indexOf('action') + 1]);
     expect(audit.filter((a) => a === 'job.succeeded')).toHaveLength(1);
   }
   // The queue works as before: a new command runs.
   const after = await requestPing().catch((err: unknown) => {
-    throw new Error(`${String(err)}; the bot answered: ${ephemerals().map((m) => m.text).join(' | ')}\n${stack.bot.output().slice(-3000)}`);
+    throw new Error(
+      `${String(err)}; the bot answered: ${ephemerals()
+        .map((m) => m.text)
+        .join(' | ')}\n${stack.bot.output().slice(-3000)}`,
+    );
   });
   await eventually('a job sent after the restart to finish', () => reads(statusOf(after)[0]).includes('succeeded'), 20_000);
 }, 120_000);

@@ -45,17 +45,47 @@ it('delivers every status message, in order per job, through storms of 5xx and 4
       expect(res.status).toBe(200);
     }),
   );
-  const jobIds = await eventually('every command to be answered with its job id', () => {
-    const ids = stack.slack.messages().flatMap((m) => (m.ephemeral ? [/Queued job `([a-z0-9]{12})`/.exec(m.text ?? '')?.[1]] : [])).filter((id) => id !== undefined);
-    return ids.length === JOBS ? ids : undefined;
-  }, 60_000).catch((err: unknown) => {
-    throw new Error(`${String(err)}\n${stack.bot.output().split('\n').filter((l) => /response_url|warn|error/.test(l)).slice(-20).join('\n')}`);
+  const jobIds = await eventually(
+    'every command to be answered with its job id',
+    () => {
+      const ids = stack.slack
+        .messages()
+        .flatMap((m) => (m.ephemeral ? [/Queued job `([a-z0-9]{12})`/.exec(m.text ?? '')?.[1]] : []))
+        .filter((id) => id !== undefined);
+      return ids.length === JOBS ? ids : undefined;
+    },
+    60_000,
+  ).catch((err: unknown) => {
+    throw new Error(
+      `${String(err)}\n${stack.bot
+        .output()
+        .split('\n')
+        .filter((l) => /response_url|warn|error/.test(l))
+        .slice(-20)
+        .join('\n')}`,
+    );
   });
 
   const statusOf = (id: string) => stack.statusMessages(id);
-  await eventually('every job to show how it ended', () => jobIds.every((id) => statusOf(id).some((m) => /succeeded|failed/.test(JSON.stringify(m.blocks)))), 180_000).catch((err: unknown) => {
-    const shown = jobIds.map((id) => `${id}: ${statusOf(id).map((m) => /— ([^*]+)\*/.exec(JSON.stringify(m.blocks))?.[1] ?? '?').join(', ')}`);
-    throw new Error(`${String(err)}\n${shown.join('\n')}\n${stack.bot.output().split('\n').filter((l) => /warn|error/.test(l)).slice(-30).join('\n')}`);
+  await eventually(
+    'every job to show how it ended',
+    () => jobIds.every((id) => statusOf(id).some((m) => /succeeded|failed/.test(JSON.stringify(m.blocks)))),
+    180_000,
+  ).catch((err: unknown) => {
+    const shown = jobIds.map(
+      (id) =>
+        `${id}: ${statusOf(id)
+          .map((m) => /— ([^*]+)\*/.exec(JSON.stringify(m.blocks))?.[1] ?? '?')
+          .join(', ')}`,
+    );
+    throw new Error(
+      `${String(err)}\n${shown.join('\n')}\n${stack.bot
+        .output()
+        .split('\n')
+        .filter((l) => /warn|error/.test(l))
+        .slice(-30)
+        .join('\n')}`,
+    );
   });
   stack.slack.storm('chat.postMessage', undefined);
   stack.slack.storm('chat.update', undefined);
@@ -68,7 +98,9 @@ it('delivers every status message, in order per job, through storms of 5xx and 4
     expect(messages).toHaveLength(1);
     const final = JSON.stringify(messages[0]?.blocks);
     expect(final).toContain('succeeded');
-    const accepted = stack.slack.calls.filter((c) => c.method === 'chat.update' && c.status === 200 && c.args.ts === messages[0]?.ts).map((c) => progressOf(typeof c.args.blocks === 'string' ? c.args.blocks : JSON.stringify(c.args.blocks)));
+    const accepted = stack.slack.calls
+      .filter((c) => c.method === 'chat.update' && c.status === 200 && c.args.ts === messages[0]?.ts)
+      .map((c) => progressOf(typeof c.args.blocks === 'string' ? c.args.blocks : JSON.stringify(c.args.blocks)));
     expect(accepted.length).toBeGreaterThan(0);
     expect(accepted).toEqual([...accepted].sort((a, b) => a - b));
     expect(accepted.at(-1)).toBeGreaterThanOrEqual(1000);
@@ -81,22 +113,45 @@ it('keeps a final status Slack refused through every retry, and delivers it once
   stack.slack.storm('chat.update', [e503]);
   try {
     const earlier = stack.slack.messages().filter((m) => m.ephemeral).length;
-    const replies = (): string[] => stack.slack.messages().filter((m) => m.ephemeral).slice(earlier).map((m) => m.text ?? '');
+    const replies = (): string[] =>
+      stack.slack
+        .messages()
+        .filter((m) => m.ephemeral)
+        .slice(earlier)
+        .map((m) => m.text ?? '');
     await stack.command('ping');
-    const id = await eventually('the job id', () => replies().map((t) => /Queued job `([a-z0-9]{12})`/.exec(t)?.[1]).find((x) => x !== undefined));
+    const id = await eventually('the job id', () =>
+      replies()
+        .map((t) => /Queued job `([a-z0-9]{12})`/.exec(t)?.[1])
+        .find((x) => x !== undefined),
+    );
     // The Web API client retries for about 45 s before the worker gives the final status up to Redis.
-    await eventually('the final status to be kept for later', () => (/"final":true[^\n]*could not publish job status/.test(logSince()) ? true : undefined), 120_000);
+    await eventually(
+      'the final status to be kept for later',
+      () => (/"final":true[^\n]*could not publish job status/.test(logSince()) ? true : undefined),
+      120_000,
+    );
     const status = stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``));
     expect(status).toHaveLength(1);
     expect(JSON.stringify(status[0]?.blocks)).not.toContain('succeeded');
     stack.slack.storm('chat.update', undefined);
-    const shown = await eventually('the kept status to be delivered', () => {
-      const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === status[0]?.ts)?.blocks ?? []);
-      return text.includes('succeeded') ? text : undefined;
-    }, 30_000);
+    const shown = await eventually(
+      'the kept status to be delivered',
+      () => {
+        const text = JSON.stringify(stack.slack.messages('C0OPS').find((m) => m.ts === status[0]?.ts)?.blocks ?? []);
+        return text.includes('succeeded') ? text : undefined;
+      },
+      30_000,
+    );
     expect(shown).toContain('ping');
-    await eventually('the worker to log the late delivery', () => (logSince().includes('final status delivered late') ? true : undefined), 10_000);
-    expect(stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``))).toHaveLength(1);
+    await eventually(
+      'the worker to log the late delivery',
+      () => (logSince().includes('final status delivered late') ? true : undefined),
+      10_000,
+    );
+    expect(
+      stack.slack.messages('C0OPS').filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``)),
+    ).toHaveLength(1);
   } finally {
     stack.slack.storm('chat.update', undefined);
   }

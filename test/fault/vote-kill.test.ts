@@ -42,7 +42,8 @@ afterAll(async () => {
   await tap?.stop();
 });
 
-const cardFor = (id: string): StoredMessage | undefined => stack.slack.messages(CHANNEL).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``));
+const cardFor = (id: string): StoredMessage | undefined =>
+  stack.slack.messages(CHANNEL).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``));
 
 it('queues the job of a request approved by a vote whose bot died before queuing it, once', async () => {
   const bot = stack.bot;
@@ -68,16 +69,28 @@ it('queues the job of a request approved by a vote whose bot died before queuing
 
   // A new bot (as its Deployment would start one) finds the approved request and queues its job.
   await stack.startBot();
-  await eventually('the job to succeed', async () => (await stack.redis.client.hget(`fco:ops-tri:${id}`, 'finishedOn')) !== null && (await stack.redis.client.hget(`fco:ops-tri:${id}`, 'returnvalue')) !== null, 40_000);
+  await eventually(
+    'the job to succeed',
+    async () =>
+      (await stack.redis.client.hget(`fco:ops-tri:${id}`, 'finishedOn')) !== null &&
+      (await stack.redis.client.hget(`fco:ops-tri:${id}`, 'returnvalue')) !== null,
+    40_000,
+  );
   await new Promise((r) => setTimeout(r, 6000)); // more sweeps: still one job, run once
   const audit = (await stack.redis.client.xrange('fco:audit', '-', '+')).map(([, f]) => f);
-  const about = (action: string): string[][] => audit.filter((f) => f[f.indexOf('action') + 1] === action && f[f.indexOf('target') + 1] === id);
+  const about = (action: string): string[][] =>
+    audit.filter((f) => f[f.indexOf('action') + 1] === action && f[f.indexOf('target') + 1] === id);
   expect(about('job.started')).toHaveLength(1);
   expect(about('job.succeeded')).toHaveLength(1);
   expect(about('approval.granted')).toHaveLength(1);
   expect(JSON.stringify(about('approval.granted'))).toContain('queued by the sweeper');
   expect(await stack.redis.client.zcard('fco:approvals:owed-jobs')).toBe(0);
-  const status = stack.slack.messages(CHANNEL).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``) && !JSON.stringify(m.blocks).includes('Approval needed'));
+  const status = stack.slack
+    .messages(CHANNEL)
+    .filter(
+      (m) =>
+        !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${id}\``) && !JSON.stringify(m.blocks).includes('Approval needed'),
+    );
   expect(status).toHaveLength(1);
   expect(JSON.stringify(status[0]?.blocks)).toContain('succeeded');
 }, 90_000);

@@ -28,7 +28,10 @@ beforeAll(async () => {
     secret: 'fuzz-signing-secret',
     token: 'xoxb-fuzz-token',
     channels: ['C0OPS', 'C0UNBOUND'],
-    users: [{ id: 'U0ALICE', name: 'alice' }, { id: 'U0VIEWER', name: 'val' }],
+    users: [
+      { id: 'U0ALICE', name: 'alice' },
+      { id: 'U0VIEWER', name: 'val' },
+    ],
     env: { LOG_LEVEL: 'warn' },
   });
 });
@@ -42,7 +45,11 @@ async function signedPost(body: string): Promise<{ status: number; ms: number }>
   const t0 = performance.now();
   const res = await fetch(stack.events, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Request-Timestamp': String(ts), 'X-Slack-Signature': signSlackRequest(stack.secret, ts, body) },
+    headers: {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Slack-Request-Timestamp': String(ts),
+      'X-Slack-Signature': signSlackRequest(stack.secret, ts, body),
+    },
     body,
     signal: AbortSignal.timeout(10_000),
   });
@@ -50,7 +57,8 @@ async function signedPost(body: string): Promise<{ status: number; ms: number }>
   return { status: res.status, ms: performance.now() - t0 };
 }
 
-const jobCount = async (): Promise<number> => (await stack.redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k)).length;
+const jobCount = async (): Promise<number> =>
+  (await stack.redis.client.keys('fco:ops-testnet:*')).filter((k) => /^fco:ops-testnet:[a-z0-9]{12}$/.test(k)).length;
 
 it('acknowledges generated slash commands in time, and makes no job of text that is not a command', async () => {
   const before = await jobCount();
@@ -64,7 +72,15 @@ it('acknowledges generated slash commands in time, and makes no job of text that
     RUNS,
   );
   await eachInParallel(samples, async (s) => {
-    const form = new URLSearchParams({ team_id: 'T0EMULATED', channel_id: s.channel, user_id: s.user, command: '/fabric', text: s.text, response_url: `${stack.slack.url}/response/none`, trigger_id: `${Date.now()}.${Math.random()}` });
+    const form = new URLSearchParams({
+      team_id: 'T0EMULATED',
+      channel_id: s.channel,
+      user_id: s.user,
+      command: '/fabric',
+      text: s.text,
+      response_url: `${stack.slack.url}/response/none`,
+      trigger_id: `${Date.now()}.${Math.random()}`,
+    });
     const r = await signedPost(form.toString());
     if (r.status !== 200 || r.ms >= 3000) throw new Error(`answered ${r.status} after ${Math.round(r.ms)} ms to ${JSON.stringify(s)}`);
   });
@@ -75,7 +91,10 @@ it('acknowledges generated slash commands in time, and makes no job of text that
 it('acknowledges generated button clicks in time, unknown actions and bad values included, and queues nothing', async () => {
   const before = await jobCount();
   const action = fc.record({
-    action_id: fc.oneof(fc.constantFrom('approval_approve', 'approval_reject', 'job_cancel', 'alert_show_logs', 'alert_restart_pod', 'alert_renew_cert'), fc.string({ maxLength: 40 })),
+    action_id: fc.oneof(
+      fc.constantFrom('approval_approve', 'approval_reject', 'job_cancel', 'alert_show_logs', 'alert_restart_pod', 'alert_renew_cert'),
+      fc.string({ maxLength: 40 }),
+    ),
     value: fc.oneof(fc.string({ maxLength: 200 }), fc.constant(undefined)),
     block_id: fc.string({ maxLength: 20 }),
     type: fc.constantFrom('button', 'static_select', 'overflow'),
@@ -111,7 +130,15 @@ it('acknowledges generated button clicks in time, unknown actions and bad values
 }, 240_000);
 
 it('answers payloads that are not JSON, or not Slack’s, without falling over', async () => {
-  for (const body of ['payload=%7Bnot-json', 'payload=', 'payload=%5B%5D', 'payload=null', 'payload=%7B%22type%22%3A%22nonsense%22%7D', '', 'a=b&c=d']) {
+  for (const body of [
+    'payload=%7Bnot-json',
+    'payload=',
+    'payload=%5B%5D',
+    'payload=null',
+    'payload=%7B%22type%22%3A%22nonsense%22%7D',
+    '',
+    'a=b&c=d',
+  ]) {
     const r = await signedPost(body);
     expect([200, 400, 401, 404]).toContain(r.status);
     expect(r.ms).toBeLessThan(3000);

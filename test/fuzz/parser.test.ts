@@ -17,7 +17,28 @@ const commandLike = fc
     fc.oneof(
       fc.constantFrom(...words),
       fc.constantFrom(...flags),
-      fc.constantFrom('org1', 'org2', 'peer0', '3', '-1', '0', '99999999999', '1.0', "'quoted word'", '"double', '“curly”', '=', '--', '---x', '`code`', '<@U0ALICE>', '*', '\u0000', '\u202e', '🙂'),
+      fc.constantFrom(
+        'org1',
+        'org2',
+        'peer0',
+        '3',
+        '-1',
+        '0',
+        '99999999999',
+        '1.0',
+        "'quoted word'",
+        '"double',
+        '“curly”',
+        '=',
+        '--',
+        '---x',
+        '`code`',
+        '<@U0ALICE>',
+        '*',
+        '\u0000',
+        '\u202e',
+        '🙂',
+      ),
       fc.string({ maxLength: 12 }),
       fc.string({ unit: 'grapheme', maxLength: 8 }),
     ),
@@ -65,7 +86,18 @@ describe('the command parser, fuzzed', () => {
 
   it('parses every usage line it prints, once placeholders are filled in', () => {
     // Round trip: what help tells a person to type is accepted.
-    const samples: Record<string, string> = { ORG: 'org1', NAME: 'peer-1', REPLICAS: '2', POD: 'org1-peer-0', VERSION: '1.0', ID: 'abc123def456', N: '3', COMMAND: 'status', SECONDS: '5', REASON: 'superseded' };
+    const samples: Record<string, string> = {
+      ORG: 'org1',
+      NAME: 'peer-1',
+      REPLICAS: '2',
+      POD: 'org1-peer-0',
+      VERSION: '1.0',
+      ID: 'abc123def456',
+      N: '3',
+      COMMAND: 'status',
+      SECONDS: '5',
+      REASON: 'superseded',
+    };
     for (const c of commands) {
       const required = (c.args ?? []).map((a) => samples[a.name] ?? 'x').join(' ');
       const text = `${c.path.join(' ')} ${required}`.trim();

@@ -19,7 +19,8 @@ const ALPHA = 'C0ALPHA';
 const BETA = 'C0BETA';
 const UNBOUND = 'C0NOWHERE';
 
-const org = (name: string, port: number): string => `      - { name: ${name}, mspId: ${name === 'org1' ? 'Org1' : 'Org2'}MSP, ca: { url: "https://127.0.0.1:${port}", registrarSecret: ${name}-r }, peers: { statefulSet: ${name}-peer, service: ${name}-peer } }`;
+const org = (name: string, port: number): string =>
+  `      - { name: ${name}, mspId: ${name === 'org1' ? 'Org1' : 'Org2'}MSP, ca: { url: "https://127.0.0.1:${port}", registrarSecret: ${name}-r }, peers: { statefulSet: ${name}-peer, service: ${name}-peer } }`;
 const BASE = [
   'networks:',
   '  - name: alpha',
@@ -71,7 +72,9 @@ type Case = [policy: Policy, user: string, channel: string, command: string, exp
 const notBound = { refused: /This channel is not bound to a Fabric network/ };
 const notMember = (network: string): Outcome => ({ refused: new RegExp(`not a member of any organisation of network \\*${network}\\*`) });
 const othersOrg = (target: string): Outcome => ({ refused: new RegExp(`acts on ${target}, and only ${target}'s members may ask for it`) });
-const needs = (role: string, you: string, extra = ''): Outcome => ({ refused: new RegExp(`needs the ${role} role${extra}[^;]*; you are ${you}`) });
+const needs = (role: string, you: string, extra = ''): Outcome => ({
+  refused: new RegExp(`needs the ${role} role${extra}[^;]*; you are ${you}`),
+});
 
 const cases: Case[] = [
   // peers scale ORG: the target org's members only; approved by the target org.
@@ -98,9 +101,27 @@ const cases: Case[] = [
   ['default', 'U0A2', ALPHA, 'cert enroll org1 adm1 --type admin', othersOrg('org1')],
   ['default', 'U0O1', ALPHA, 'cert register org1 ord1 --type orderer', needs('admin', 'operator in org1', ' \\(for an orderer identity')],
   ['default', 'U0A1', ALPHA, 'cert register org1 ord1 --type orderer', { card: ['org1'] }],
-  ['default', 'U0O1', ALPHA, 'cert register org1 dev1 --attrs hf.Registrar.Roles=client', { refused: /hf\.Registrar\.Roles is a Fabric CA privilege/ }],
-  ['default', 'U0A1', ALPHA, 'cert register org1 dev1 --attrs hf.Revoker=true,site=lab', { refused: /hf\.Revoker is a Fabric CA privilege/ }],
-  ['default', 'U0A1', ALPHA, 'cert register org1 dev1 --attrs HF.IntermediateCA=true', { refused: /HF\.IntermediateCA is a Fabric CA privilege/ }],
+  [
+    'default',
+    'U0O1',
+    ALPHA,
+    'cert register org1 dev1 --attrs hf.Registrar.Roles=client',
+    { refused: /hf\.Registrar\.Roles is a Fabric CA privilege/ },
+  ],
+  [
+    'default',
+    'U0A1',
+    ALPHA,
+    'cert register org1 dev1 --attrs hf.Revoker=true,site=lab',
+    { refused: /hf\.Revoker is a Fabric CA privilege/ },
+  ],
+  [
+    'default',
+    'U0A1',
+    ALPHA,
+    'cert register org1 dev1 --attrs HF.IntermediateCA=true',
+    { refused: /HF\.IntermediateCA is a Fabric CA privilege/ },
+  ],
   ['default', 'U0O1', ALPHA, 'cert register org1 dev1 --attrs site=lab', { job: 'cert.register' }],
   ['default', 'U0O1', ALPHA, 'cert renew org1 app1', { job: 'cert.renew' }],
   ['default', 'U0O2', ALPHA, 'cert renew org1 app1', othersOrg('org1')],
@@ -111,7 +132,13 @@ const cases: Case[] = [
   ['default', 'U0O1', ALPHA, 'chaincode deploy cc 1.0', { card: ['org1', 'org2'] }],
   ['default', 'U0O2', ALPHA, 'chaincode deploy cc 1.0', { card: ['org1', 'org2'] }],
   ['default', 'U0V1', ALPHA, 'chaincode deploy cc 1.0', needs('operator', 'viewer in org1')],
-  ['default', 'U0O1', ALPHA, 'chaincode deploy cc 1.0 --image docker.io/evil/miner:1', { refused: /--image docker\.io\/evil\/miner:1 is not from a registry the configuration allows/ }],
+  [
+    'default',
+    'U0O1',
+    ALPHA,
+    'chaincode deploy cc 1.0 --image docker.io/evil/miner:1',
+    { refused: /--image docker\.io\/evil\/miner:1 is not from a registry the configuration allows/ },
+  ],
   ['default', 'U0O1', ALPHA, 'chaincode deploy cc 1.0 --image registry.example.com/cc:1.0', { card: ['org1', 'org2'] }],
   ['default', 'U0O1', UNBOUND, 'chaincode deploy cc 1.0', notBound],
   // network-wide commands
@@ -186,8 +213,10 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const jobKeys = async (redis: TestRedis): Promise<string[]> => (await redis.client.keys('fco:ops-*')).filter((k) => /^fco:ops-[a-z]+:[a-z0-9]{12}$/.test(k));
-const approvalKeys = async (redis: TestRedis): Promise<string[]> => (await redis.client.keys('fco:approval:*')).filter((k) => /^fco:approval:[a-z0-9]{12}$/.test(k));
+const jobKeys = async (redis: TestRedis): Promise<string[]> =>
+  (await redis.client.keys('fco:ops-*')).filter((k) => /^fco:ops-[a-z]+:[a-z0-9]{12}$/.test(k));
+const approvalKeys = async (redis: TestRedis): Promise<string[]> =>
+  (await redis.client.keys('fco:approval:*')).filter((k) => /^fco:approval:[a-z0-9]{12}$/.test(k));
 
 async function decide([policy, user, channel, text, expected]: Case): Promise<string | undefined> {
   const stack = stacks.get(policy) as Stack;
@@ -201,21 +230,27 @@ async function decide([policy, user, channel, text, expected]: Case): Promise<st
   const got = `answer "${answer}", ${newJobs.length} new jobs, ${newApprovals.length} new approval requests`;
   if ('refused' in expected || 'answer' in expected) {
     const pattern = 'refused' in expected ? expected.refused : expected.answer;
-    return pattern.test(answer) && newJobs.length === 0 && newApprovals.length === 0 ? undefined : `expected ${String(pattern)} and nothing queued; got ${got}`;
+    return pattern.test(answer) && newJobs.length === 0 && newApprovals.length === 0
+      ? undefined
+      : `expected ${String(pattern)} and nothing queued; got ${got}`;
   }
   if ('job' in expected) {
     if (newJobs.length !== 1 || newApprovals.length !== 0) return `expected one ${expected.job} job; got ${got}`;
     const job = await redis.client.hgetall(newJobs[0] as string);
     if (job.name !== expected.job) return `expected a ${expected.job} job, got ${job.name}`;
     const params = (JSON.parse(job.data ?? '{}') as { params: { approvedByOrgs?: string[] } }).params;
-    if (expected.approvedByOrgs !== undefined && JSON.stringify(params.approvedByOrgs) !== JSON.stringify(expected.approvedByOrgs)) return `expected approvedByOrgs ${JSON.stringify(expected.approvedByOrgs)}, got ${JSON.stringify(params.approvedByOrgs)}`;
+    if (expected.approvedByOrgs !== undefined && JSON.stringify(params.approvedByOrgs) !== JSON.stringify(expected.approvedByOrgs))
+      return `expected approvedByOrgs ${JSON.stringify(expected.approvedByOrgs)}, got ${JSON.stringify(params.approvedByOrgs)}`;
     return undefined;
   }
   if (newJobs.length !== 0 || newApprovals.length !== 1) return `expected an approval request of ${expected.card.join(', ')}; got ${got}`;
   const data = JSON.parse((await redis.client.hget(newApprovals[0] as string, 'data')) ?? '{}') as { policy: { orgs: string[] } };
-  if (JSON.stringify(data.policy.orgs) !== JSON.stringify(expected.card)) return `expected the approval of ${expected.card.join(', ')}, asked ${data.policy.orgs.join(', ')}`;
+  if (JSON.stringify(data.policy.orgs) !== JSON.stringify(expected.card))
+    return `expected the approval of ${expected.card.join(', ')}, asked ${data.policy.orgs.join(', ')}`;
   const id = (newApprovals[0] as string).split(':').at(-1) as string;
-  await eventually('its card', () => stack.slack.messages(channel).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)));
+  await eventually('its card', () =>
+    stack.slack.messages(channel).find((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+  );
   return undefined;
 }
 

@@ -26,13 +26,30 @@ beforeAll(async () => {
   // The emulator alone: each test starts its app against a Redis of its own.
   stack = await startStack({ secret: 'redis-access-secret', token: 'xoxb-redis-access-token', redis: false, bot: 'none' });
   // A password for the default user, and an ACL user limited to the bot's keys.
-  guarded = await startEmbeddedRedis({ dataDir: path.join(work, 'guarded'), extraArgs: ['--requirepass', PASSWORD, '--user', 'fco', 'on', '>fco-pass', '~fco:*', '&*', '+@all'] });
+  guarded = await startEmbeddedRedis({
+    dataDir: path.join(work, 'guarded'),
+    extraArgs: ['--requirepass', PASSWORD, '--user', 'fco', 'on', '>fco-pass', '~fco:*', '&*', '+@all'],
+  });
   const pki = new Pki(path.join(work, 'pki'));
   const authority = pki.ca('redis-ca', 'test redis CA');
   const server = pki.issue(authority, 'redis-server', { cn: 'redis', hosts: ['127.0.0.1', 'localhost'], usage: 'server' });
   ca = authority.cert;
   tlsPort = await freePort();
-  tls = await startEmbeddedRedis({ dataDir: path.join(work, 'tls'), extraArgs: ['--tls-port', String(tlsPort), '--tls-cert-file', server.cert, '--tls-key-file', server.key, '--tls-ca-cert-file', authority.cert, '--tls-auth-clients', 'no'] });
+  tls = await startEmbeddedRedis({
+    dataDir: path.join(work, 'tls'),
+    extraArgs: [
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      server.cert,
+      '--tls-key-file',
+      server.key,
+      '--tls-ca-cert-file',
+      authority.cert,
+      '--tls-auth-clients',
+      'no',
+    ],
+  });
 });
 
 afterAll(async () => {
@@ -47,7 +64,16 @@ async function pingThrough(env: Record<string, string>): Promise<string> {
   await eventually('ready', async () => (await fetch(`${app.opsUrl}/readyz`)).status === 200, 10_000);
   const before = stack.slack.messages('C0OPS').filter((m) => !m.ephemeral).length;
   await stack.command('ping');
-  const status = await eventually('the ping to succeed', () => stack.slack.messages('C0OPS').filter((m) => !m.ephemeral).slice(before).find((m) => JSON.stringify(m.blocks ?? []).includes('Pong')), 20_000);
+  const status = await eventually(
+    'the ping to succeed',
+    () =>
+      stack.slack
+        .messages('C0OPS')
+        .filter((m) => !m.ephemeral)
+        .slice(before)
+        .find((m) => JSON.stringify(m.blocks ?? []).includes('Pong')),
+    20_000,
+  );
   await app.stop();
   return JSON.stringify(status.blocks);
 }
@@ -86,7 +112,19 @@ describe('Redis over TLS', () => {
 
   it('says REDIS_CA_FILE is for rediss:// when given with a plain URL', async () => {
     const { spawnSync } = await import('node:child_process');
-    const r = spawnSync(process.execPath, [path.resolve('dist/main.js')], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ROLE: 'worker', SLACK_BOT_TOKEN: stack.token, FABRIC_CHATOPS_CONFIG: CONFIG, REDIS_URL: guarded.url, REDIS_CA_FILE: ca }, encoding: 'utf8', timeout: 20_000 });
+    const r = spawnSync(process.execPath, [path.resolve('dist/main.js')], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: os.tmpdir(),
+        ROLE: 'worker',
+        SLACK_BOT_TOKEN: stack.token,
+        FABRIC_CHATOPS_CONFIG: CONFIG,
+        REDIS_URL: guarded.url,
+        REDIS_CA_FILE: ca,
+      },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('REDIS_CA_FILE: is for TLS: REDIS_URL must start with rediss://');
   });

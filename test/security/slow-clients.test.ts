@@ -23,7 +23,10 @@ afterAll(async () => {
 
 /** The memory limit of the bot's container in manifests/base/bot.yaml, in bytes. */
 function manifestLimit(): number {
-  const docs = parseAllDocuments(readFileSync(path.resolve('manifests/base/bot.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; spec?: { template?: { spec?: { containers?: { resources?: { limits?: { memory?: string } } }[] } } } });
+  const docs = parseAllDocuments(readFileSync(path.resolve('manifests/base/bot.yaml'), 'utf8')).map(
+    (d) =>
+      d.toJS() as { kind: string; spec?: { template?: { spec?: { containers?: { resources?: { limits?: { memory?: string } } }[] } } } },
+  );
   const limit = docs.find((d) => d.kind === 'Deployment')?.spec?.template?.spec?.containers?.[0]?.resources?.limits?.memory ?? '';
   const m = /^(\d+)Mi$/.exec(limit);
   if (m === null) throw new Error(`unexpected memory limit ${limit}`);
@@ -47,7 +50,10 @@ it('survives 150 slow unauthenticated connections within the manifest’s memory
     sockets.push(s);
     const kind = i % 3;
     if (kind === 0) s.write('POST /slack/events HTTP/1.1\r\nHost: bot\r\nX-Slack-Request-Timestamp: 1'); // headers, never finished
-    if (kind === 1) s.write(`POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 900000\r\n\r\n${'a'.repeat(60_000)}`); // a body that never ends
+    if (kind === 1)
+      s.write(
+        `POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 900000\r\n\r\n${'a'.repeat(60_000)}`,
+      ); // a body that never ends
     // kind 2: connects and sends nothing
     timers.push(setInterval(() => void (s.writable && kind !== 2 ? s.write('a') : undefined), 1000));
   }
@@ -68,7 +74,8 @@ it('survives 150 slow unauthenticated connections within the manifest’s memory
     for (const t of timers) clearInterval(t);
     for (const s of sockets) s.destroy();
   }
-  if (process.env.FCO_PRINT_FIGURES === '1') process.stdout.write(`peak RSS under 150 slow connections: ${(peak / 1048576).toFixed(1)} MiB of ${limit / 1048576} MiB\n`);
+  if (process.env.FCO_PRINT_FIGURES === '1')
+    process.stdout.write(`peak RSS under 150 slow connections: ${(peak / 1048576).toFixed(1)} MiB of ${limit / 1048576} MiB\n`);
   expect(peak).toBeGreaterThan(0);
   expect(peak).toBeLessThan(limit);
   expect(bot.child.exitCode).toBeNull();

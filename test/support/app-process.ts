@@ -69,7 +69,11 @@ export async function startApp(env: Record<string, string>, opts: { readyTimeout
 }
 
 /** Polls until the predicate returns a value, or fails with the label. */
-export async function eventually<T>(label: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+export async function eventually<T>(
+  label: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 15_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await probe();

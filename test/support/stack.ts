@@ -176,15 +176,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const emulator = (): SlackEmulator => need(slack, 'Slack emulator');
   const currentBot = (): AppProcess => need(bots.at(-1), 'bot');
   const events = (): string => (options.appToken === undefined ? `${currentBot().url}/slack/events` : SOCKET_MODE);
-  const ephemeralFor = (user: string): StoredMessage[] => emulator().messages().filter((m) => m.ephemeral && m.user === user);
+  const ephemeralFor = (user: string): StoredMessage[] =>
+    emulator()
+      .messages()
+      .filter((m) => m.ephemeral && m.user === user);
   /** The newest ephemeral message `user` has, once there are more than `before`. */
   const answerAfter = (user: string, before: number, label: string, timeoutMs: number): Promise<StoredMessage> =>
-    eventually(label, () => {
-      const mine = ephemeralFor(user);
-      return mine.length > before ? mine.at(-1) : undefined;
-    }, timeoutMs);
+    eventually(
+      label,
+      () => {
+        const mine = ephemeralFor(user);
+        return mine.length > before ? mine.at(-1) : undefined;
+      },
+      timeoutMs,
+    );
   const statusMessages = (jobId: string, channel = channels[0]): StoredMessage[] =>
-    emulator().messages(channel).filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
+    emulator()
+      .messages(channel)
+      .filter((m) => !m.ephemeral && JSON.stringify(m.blocks ?? []).includes(`Job \`${jobId}\``));
 
   return {
     get redis() {

@@ -41,7 +41,8 @@ describe('argument checks at the edge', () => {
 
   it('refuses attribute lists that are not name=value pairs', () => {
     expect(parse('cert register org1 device --attrs role=sensor:ecert,site=lab').ok).toBe(true);
-    for (const bad of ['role', 'role=a,', '=x', 'a=b=c', `a=${'v'.repeat(300)}`]) expect(refused(`cert register org1 device --attrs ${bad}`)).toMatch(/name=value pairs|is too long/);
+    for (const bad of ['role', 'role=a,', '=x', 'a=b=c', `a=${'v'.repeat(300)}`])
+      expect(refused(`cert register org1 device --attrs ${bad}`)).toMatch(/name=value pairs|is too long/);
   });
 
   it('refuses oversized arguments and text with a message', () => {

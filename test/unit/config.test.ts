@@ -10,7 +10,11 @@ const scratch = mkdtempSync(path.join(os.tmpdir(), 'fco-config-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function runMain(env: Record<string, string>, args: string[] = []): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, [main, ...args], { env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env }, encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(process.execPath, [main, ...args], {
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), ...env },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
   return { status: r.status, stderr: r.stderr, stdout: r.stdout };
 }
 
@@ -109,7 +113,11 @@ describe('configuration at start', () => {
   });
 
   it('validates with the Node the project ships: `npm run check-config` works where the machine’s node is older', () => {
-    const r = spawnSync('npm', ['run', '--silent', 'check-config'], { env: { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, FABRIC_CHATOPS_CONFIG: exampleConfigPath }, encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync('npm', ['run', '--silent', 'check-config'], {
+      env: { ...process.env, PATH: `/usr/bin:${process.env.PATH ?? ''}`, FABRIC_CHATOPS_CONFIG: exampleConfigPath },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(r.stderr).not.toContain('SyntaxError');
     expect(r.stdout).toContain('example.yaml: ok');
     expect(r.status).toBe(0);

@@ -14,7 +14,12 @@ const grammar: Grammar[] = [
     flags: [{ name: 'timeout', value: { placeholder: 'SECONDS', type: { kind: 'int', min: 10 } } }, { name: 'dry-run' }],
   },
   { path: ['peers', 'list'], summary: 'list' },
-  { path: ['cert', 'revoke'], summary: 'revoke', args: [{ name: 'NAME', type: { kind: 'string' } }], flags: [{ name: 'reason', value: { placeholder: 'REASON', type: { kind: 'enum', values: ['keycompromise', 'superseded'] } } }] },
+  {
+    path: ['cert', 'revoke'],
+    summary: 'revoke',
+    args: [{ name: 'NAME', type: { kind: 'string' } }],
+    flags: [{ name: 'reason', value: { placeholder: 'REASON', type: { kind: 'enum', values: ['keycompromise', 'superseded'] } } }],
+  },
 ];
 
 const parse = (text: string) => parseCommand(grammar, text, '/fabric');

@@ -12,11 +12,28 @@ networks:
       - { name: org2, mspId: Org2MSP, ca: { url: "https://ca2:7054", registrarSecret: r2 }, peers: { statefulSet: p2, service: p2 } }
       - { name: org3, mspId: Org3MSP, ca: { url: "https://ca3:7054", registrarSecret: r3 }, peers: { statefulSet: p3, service: p3 } }
 `;
-const config = (policies = '') => parseConfig(`${NETWORK}${policies === '' ? '' : `policies:\n${policies}`}\nchaincode: { allowedRegistries: [registry.example.com, ghcr.io/acme] }\n`, 'test');
+const config = (policies = '') =>
+  parseConfig(
+    `${NETWORK}${policies === '' ? '' : `policies:\n${policies}`}\nchaincode: { allowedRegistries: [registry.example.com, ghcr.io/acme] }\n`,
+    'test',
+  );
 const deploy = (c = config(), extra: Partial<PolicyInput> = {}) =>
-  effectivePolicy(c, { command: 'chaincode deploy', defaults: { role: 'operator', approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' } }, network: c.networks[0]!, requesterOrg: 'org1', ...extra });
+  effectivePolicy(c, {
+    command: 'chaincode deploy',
+    defaults: { role: 'operator', approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' } },
+    network: c.networks[0]!,
+    requesterOrg: 'org1',
+    ...extra,
+  });
 const scale = (c = config(), extra: Partial<PolicyInput> = {}) =>
-  effectivePolicy(c, { command: 'peers scale', defaults: { role: 'operator', approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' } }, network: c.networks[0]!, requesterOrg: 'org1', targetOrg: 'org1', ...extra });
+  effectivePolicy(c, {
+    command: 'peers scale',
+    defaults: { role: 'operator', approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' } },
+    network: c.networks[0]!,
+    requesterOrg: 'org1',
+    targetOrg: 'org1',
+    ...extra,
+  });
 
 describe('policies merge with the command’s defaults, field by field', () => {
   it('keeps the built-in approval when the configuration only changes the role', () => {
@@ -48,14 +65,32 @@ describe('policies merge with the command’s defaults, field by field', () => {
 
   it('adds the target org’s approval to a cross-org request of a command that has none', () => {
     const c = config('  "cert enroll": { allowOtherOrgs: true, approval: none }');
-    const p = effectivePolicy(c, { command: 'cert enroll', defaults: { role: 'operator' }, network: c.networks[0]!, requesterOrg: 'org1', targetOrg: 'org2', crossOrg: true });
+    const p = effectivePolicy(c, {
+      command: 'cert enroll',
+      defaults: { role: 'operator' },
+      network: c.networks[0]!,
+      requesterOrg: 'org1',
+      targetOrg: 'org2',
+      crossOrg: true,
+    });
     expect(p.approval).toMatchObject({ orgs: ['org2'], rule: 'ANY', approverRole: 'admin' });
   });
 
   it('keeps a floor the configuration cannot lower: an admin identity needs the admin role and an approval', () => {
     const c = config('  "cert enroll": { role: viewer, approval: none }');
-    const floor = { role: 'admin' as const, approval: { orgs: 'requester' as const, rule: 'ANY' as const, approverRole: 'admin' as const }, because: 'for an admin identity' };
-    const p = effectivePolicy(c, { command: 'cert enroll', defaults: { role: 'operator' }, floor, network: c.networks[0]!, requesterOrg: 'org1', targetOrg: 'org1' });
+    const floor = {
+      role: 'admin' as const,
+      approval: { orgs: 'requester' as const, rule: 'ANY' as const, approverRole: 'admin' as const },
+      because: 'for an admin identity',
+    };
+    const p = effectivePolicy(c, {
+      command: 'cert enroll',
+      defaults: { role: 'operator' },
+      floor,
+      network: c.networks[0]!,
+      requesterOrg: 'org1',
+      targetOrg: 'org1',
+    });
     expect(p.role).toBe('admin');
     expect(p.approval?.orgs).toEqual(['org1']);
     expect(p.because).toBe('for an admin identity');
@@ -63,12 +98,25 @@ describe('policies merge with the command’s defaults, field by field', () => {
 });
 
 describe('votes, cancellation and images', () => {
-  const request = { policy: { orgs: ['org1', 'org2'], rule: 'ALL' as const, approverRole: 'admin' as const, allowSelfApproval: false, expiresAfterMs: 1 }, requester: { userId: 'U0REQ' }, state: 'open' as const, expiresAt: Date.now() + 60_000 };
-  const both = [{ org: 'org1', role: 'admin' as const }, { org: 'org2', role: 'admin' as const }];
+  const request = {
+    policy: { orgs: ['org1', 'org2'], rule: 'ALL' as const, approverRole: 'admin' as const, allowSelfApproval: false, expiresAfterMs: 1 },
+    requester: { userId: 'U0REQ' },
+    state: 'open' as const,
+    expiresAt: Date.now() + 60_000,
+  };
+  const both = [
+    { org: 'org1', role: 'admin' as const },
+    { org: 'org2', role: 'admin' as const },
+  ];
 
   it('gives a person in two orgs one vote', () => {
     expect(checkVoter({ ...request, votes: [] }, 'U0BOTH', both, Date.now())).toEqual({ ok: true, org: 'org1' });
-    const after = checkVoter({ ...request, votes: [{ org: 'org1', user: 'U0BOTH', decision: 'approve', at: 1 }] }, 'U0BOTH', both, Date.now());
+    const after = checkVoter(
+      { ...request, votes: [{ org: 'org1', user: 'U0BOTH', decision: 'approve', at: 1 }] },
+      'U0BOTH',
+      both,
+      Date.now(),
+    );
     expect(after).toEqual({ ok: false, reason: expect.stringContaining('one person has one vote') });
   });
 

@@ -2,7 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
 import { createLogger, scrubText } from '../../src/log.js';
 
-const PEM = ['-----BEGIN PRIVATE KEY-----', 'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgc2VjcmV0c2VjcmV0', '-----END PRIVATE KEY-----'].join('\n');
+const PEM = [
+  '-----BEGIN PRIVATE KEY-----',
+  'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgc2VjcmV0c2VjcmV0',
+  '-----END PRIVATE KEY-----',
+].join('\n');
 const BOT_TOKEN = 'xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp';
 const APP_TOKEN = 'xapp-1-A0123-456789-abcdef0123456789';
 

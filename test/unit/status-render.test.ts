@@ -20,7 +20,9 @@ describe('ledger heights on /fabric status', () => {
   ];
 
   it('flags a peer more than N blocks behind, and only that one', () => {
-    const text = JSON.stringify(renderStatus(status(ledgers), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 }).blocks);
+    const text = JSON.stringify(
+      renderStatus(status(ledgers), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 }).blocks,
+    );
     expect(text).toContain('`mychannel` — 120 blocks');
     expect(text).toContain(':warning: `org1-peer-1` 110, *10 blocks behind*');
     expect(text).toContain(':white_check_mark: `org2-peer-0` 118');
@@ -34,12 +36,23 @@ describe('ledger heights on /fabric status', () => {
   });
 
   it('says which peer could not be asked, and why', () => {
-    const r = renderStatus(status([{ channel: 'mychannel', org: 'org2', pod: 'org2-peer-0', error: '14 UNAVAILABLE: No connection established' }]), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 });
+    const r = renderStatus(
+      status([{ channel: 'mychannel', org: 'org2', pod: 'org2-peer-0', error: '14 UNAVAILABLE: No connection established' }]),
+      { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 },
+    );
     expect(JSON.stringify(r.blocks)).toContain(':x: `org2-peer-0` unreachable: 14 UNAVAILABLE: No connection established');
   });
 
   it('stays inside Block Kit’s limits with 300 peers on 3 channels', () => {
-    const many = Array.from({ length: 300 }, (_, i) => ['a', 'b', 'c'].map((c) => ({ channel: `channel-${c}`, org: 'org1', pod: `org1-peer-${i}`, height: 1000 - (i % 20), behind: i % 20 }))).flat();
+    const many = Array.from({ length: 300 }, (_, i) =>
+      ['a', 'b', 'c'].map((c) => ({
+        channel: `channel-${c}`,
+        org: 'org1',
+        pod: `org1-peer-${i}`,
+        height: 1000 - (i % 20),
+        behind: i % 20,
+      })),
+    ).flat();
     const r = renderStatus(status(many), { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 });
     expect(validateBlocks(r.blocks)).toEqual([]);
     expect(JSON.stringify(r.blocks)).toContain('more_');

@@ -12,21 +12,55 @@ export const chaincodeDeploy: CommandSpec = {
     { name: 'VERSION', type: chaincodeVersion },
   ],
   flags: [
-    { name: 'image', value: { placeholder: 'IMAGE', type: { kind: 'string', pattern: /^[a-z0-9][a-z0-9./:@_-]{0,254}$/, hint: 'a container image' } }, help: 'the chaincode server image (default NAME:VERSION)' },
-    { name: 'address', value: { placeholder: 'HOST:PORT', type: { kind: 'string', pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/, hint: 'host:port' } }, help: 'where peers dial the server (default: its Service)' },
-    { name: 'policy', value: { placeholder: 'POLICY', type: { kind: 'string', pattern: /^[A-Za-z0-9'().,\s_-]{1,1024}$/, hint: "a signature policy such as \"AND('Org1MSP.peer','Org2MSP.peer')\"" } }, help: 'endorsement policy (default: the channel’s Endorsement policy)' },
-    { name: 'collections', value: { placeholder: 'CONFIGMAP', type: objectName('ConfigMap') }, help: 'private data collections: a ConfigMap with collections.json' },
+    {
+      name: 'image',
+      value: { placeholder: 'IMAGE', type: { kind: 'string', pattern: /^[a-z0-9][a-z0-9./:@_-]{0,254}$/, hint: 'a container image' } },
+      help: 'the chaincode server image (default NAME:VERSION)',
+    },
+    {
+      name: 'address',
+      value: { placeholder: 'HOST:PORT', type: { kind: 'string', pattern: /^[A-Za-z0-9.-]+:\d{1,5}$/, hint: 'host:port' } },
+      help: 'where peers dial the server (default: its Service)',
+    },
+    {
+      name: 'policy',
+      value: {
+        placeholder: 'POLICY',
+        type: {
+          kind: 'string',
+          pattern: /^[A-Za-z0-9'().,\s_-]{1,1024}$/,
+          hint: "a signature policy such as \"AND('Org1MSP.peer','Org2MSP.peer')\"",
+        },
+      },
+      help: 'endorsement policy (default: the channel’s Endorsement policy)',
+    },
+    {
+      name: 'collections',
+      value: { placeholder: 'CONFIGMAP', type: objectName('ConfigMap') },
+      help: 'private data collections: a ConfigMap with collections.json',
+    },
   ],
-  details: "Each org's approval runs its approveformyorg at once; the commit follows when the rule is met. --image only from chaincode.allowedRegistries; a changed definition needs a new VERSION.",
+  details:
+    "Each org's approval runs its approveformyorg at once; the commit follows when the rule is met. --image only from chaincode.allowedRegistries; a changed definition needs a new VERSION.",
   access: 'operator',
   approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
   async run(ctx, args) {
     const policy = args.optionalString('policy');
     const problem = policy === undefined ? undefined : endorsementPolicyProblem(policy);
-    if (problem !== undefined) return ephemeral(renderUsageError(`--policy: ${problem}`, [`${ctx.services.commandName} chaincode deploy NAME VERSION --policy "AND('Org1MSP.peer','Org2MSP.peer')"`]));
+    if (problem !== undefined)
+      return ephemeral(
+        renderUsageError(`--policy: ${problem}`, [
+          `${ctx.services.commandName} chaincode deploy NAME VERSION --policy "AND('Org1MSP.peer','Org2MSP.peer')"`,
+        ]),
+      );
     const image = args.optionalString('image');
     const refused = imageProblem(ctx.services.config, image);
-    if (refused !== undefined) return ephemeral(renderUsageError(refused, [`${ctx.services.commandName} chaincode deploy NAME VERSION --image ${ctx.services.config.chaincode.allowedRegistries[0] ?? 'REGISTRY'}/NAME:VERSION`]));
+    if (refused !== undefined)
+      return ephemeral(
+        renderUsageError(refused, [
+          `${ctx.services.commandName} chaincode deploy NAME VERSION --image ${ctx.services.config.chaincode.allowedRegistries[0] ?? 'REGISTRY'}/NAME:VERSION`,
+        ]),
+      );
     const params = {
       ...(policy === undefined ? {} : { policy }),
       ...(args.has('collections') ? { collections: args.string('collections') } : {}),

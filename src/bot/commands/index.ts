@@ -11,4 +11,25 @@ import { metrics, status } from './status.js';
 import type { CommandSpec } from './types.js';
 
 /** Every subcommand of the slash command. Adding a command means adding its declaration here. */
-export const commands: readonly CommandSpec[] = [help, status, metrics, peersScale, podsLogs, podsRestart, certRegister, certEnroll, certRenew, certRevoke, certList, certShow, certExpiring, chaincodeDeploy, ping, jobs, job, cancel, approvals, audit];
+export const commands: readonly CommandSpec[] = [
+  help,
+  status,
+  metrics,
+  peersScale,
+  podsLogs,
+  podsRestart,
+  certRegister,
+  certEnroll,
+  certRenew,
+  certRevoke,
+  certList,
+  certShow,
+  certExpiring,
+  chaincodeDeploy,
+  ping,
+  jobs,
+  job,
+  cancel,
+  approvals,
+  audit,
+];

@@ -24,7 +24,11 @@ export const job: CommandSpec = {
   async run(ctx, args) {
     const id = args.string('ID');
     const view = await ctx.services.jobs.get(id, ctx.network?.name ?? '');
-    if (view === undefined) return ephemeral({ text: `No job \`${id}\`.`, blocks: [section(`No job \`${id}\`. \`${ctx.services.commandName} jobs\` lists the latest.`)] });
+    if (view === undefined)
+      return ephemeral({
+        text: `No job \`${id}\`.`,
+        blocks: [section(`No job \`${id}\`. \`${ctx.services.commandName} jobs\` lists the latest.`)],
+      });
     const rendered = renderJobStatus(view);
     // The copy shown to one person carries no Cancel button: that lives on the channel's status message.
     return ephemeral({ text: rendered.text, blocks: rendered.blocks?.filter((b) => b.type !== 'actions') });
@@ -35,7 +39,7 @@ export const cancel: CommandSpec = {
   path: ['cancel'],
   summary: 'Cancel a queued or running job (steps already done stay done)',
   args: [{ name: 'ID', type: jobId }],
-  details: "Its requester may cancel it, and the operators of the org it acts on (of any org, for a job on the whole network).",
+  details: 'Its requester may cancel it, and the operators of the org it acts on (of any org, for a job on the whole network).',
   access: 'viewer',
   async run(ctx, args) {
     const id = args.string('ID');
@@ -43,12 +47,28 @@ export const cancel: CommandSpec = {
     const job = await ctx.services.jobs.get(id, network);
     const memberships = await ctx.services.membership.membershipsOf(ctx.userId, network);
     if (job !== undefined && !mayCancel(job, ctx.userId, memberships)) {
-      await ctx.services.audit.append({ actor: ctx.userId, action: 'job.cancel', target: id, result: 'refused', channel: ctx.channelId, network, detail: 'not the requester nor an operator of the org it acts on' });
+      await ctx.services.audit.append({
+        actor: ctx.userId,
+        action: 'job.cancel',
+        target: id,
+        result: 'refused',
+        channel: ctx.channelId,
+        network,
+        detail: 'not the requester nor an operator of the org it acts on',
+      });
       const text = `Only the requester or an operator of ${job.targetOrg ?? 'this network'} can cancel job \`${id}\`.`;
       return ephemeral({ text, blocks: [section(`:no_entry: ${text}`)] });
     }
     const outcome = job === undefined ? 'not-found' : await ctx.services.jobs.cancel(id, ctx.userId, network);
-    await ctx.services.audit.append({ actor: ctx.userId, action: 'job.cancel', target: id, result: outcome === 'not-found' || outcome === 'already-finished' ? 'refused' : 'ok', channel: ctx.channelId, network, detail: outcome });
+    await ctx.services.audit.append({
+      actor: ctx.userId,
+      action: 'job.cancel',
+      target: id,
+      result: outcome === 'not-found' || outcome === 'already-finished' ? 'refused' : 'ok',
+      channel: ctx.channelId,
+      network,
+      detail: outcome,
+    });
     const text = {
       removed: `Job \`${id}\` was still queued; it is cancelled.`,
       cancelling: `Job \`${id}\` is running; it stops at its next step.`,

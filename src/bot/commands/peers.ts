@@ -9,7 +9,13 @@ export const peersScale: CommandSpec = {
     { name: 'ORG', type: orgName },
     { name: 'REPLICAS', type: { kind: 'int', min: 1, max: 50 } },
   ],
-  flags: [{ name: 'timeout', value: { placeholder: 'SECONDS', type: { kind: 'int', min: 10, max: 3600 } }, help: 'how long to wait for readiness (default 300)' }],
+  flags: [
+    {
+      name: 'timeout',
+      value: { placeholder: 'SECONDS', type: { kind: 'int', min: 10, max: 3600 } },
+      help: 'how long to wait for readiness (default 300)',
+    },
+  ],
   access: 'operator',
   approval: { orgs: 'requester', rule: 'ANY', approverRole: 'admin' },
   target: orgArgument('ORG'),

@@ -23,7 +23,10 @@ export const podsLogs: CommandSpec = {
   target: podOwner,
   async run(ctx, args) {
     const tail = await ctx.services.queries.ask('pod-logs', ctx.network?.name ?? '', { pod: args.string('POD'), lines: 40 });
-    return ephemeral({ text: `Logs of ${tail.pod}`, blocks: [section(`Last lines of \`${escapeMrkdwn(tail.pod)}\` in \`${escapeMrkdwn(tail.namespace)}\``), logBlock(tail.text)] });
+    return ephemeral({
+      text: `Logs of ${tail.pod}`,
+      blocks: [section(`Last lines of \`${escapeMrkdwn(tail.pod)}\` in \`${escapeMrkdwn(tail.namespace)}\``), logBlock(tail.text)],
+    });
   },
 };
 

@@ -5,7 +5,11 @@ import { ephemeral, type CommandSpec } from './types.js';
 const org = { name: 'org', value: { placeholder: 'ORG', type: orgName }, help: 'only this organisation' } as const;
 const page = { name: 'page', value: { placeholder: 'N', type: { kind: 'int', min: 1, max: 1000 } }, help: 'which page of pods' } as const;
 
-const behind = { name: 'behind', value: { placeholder: 'N', type: { kind: 'int', min: 0, max: 1_000_000 } }, help: 'flag peers more than N blocks behind (default 5)' } as const;
+const behind = {
+  name: 'behind',
+  value: { placeholder: 'N', type: { kind: 'int', min: 0, max: 1_000_000 } },
+  help: 'flag peers more than N blocks behind (default 5)',
+} as const;
 
 const optionalOrg = (org: string | undefined): { org?: string } => (org === undefined ? {} : { org });
 
@@ -15,18 +19,33 @@ export const status: CommandSpec = {
   flags: [org, page, behind],
   access: 'viewer',
   async run(ctx, args) {
-    const result = await ctx.services.queries.ask('network-status', ctx.network?.name ?? '', { ...optionalOrg(args.optionalString('org')), withLedgers: true });
-    return ephemeral(renderStatus(result, { withMetrics: false, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} status`, behindLimit: args.optionalInt('behind') ?? 5 }));
+    const result = await ctx.services.queries.ask('network-status', ctx.network?.name ?? '', {
+      ...optionalOrg(args.optionalString('org')),
+      withLedgers: true,
+    });
+    return ephemeral(
+      renderStatus(result, {
+        withMetrics: false,
+        page: args.optionalInt('page') ?? 1,
+        command: `${ctx.services.commandName} status`,
+        behindLimit: args.optionalInt('behind') ?? 5,
+      }),
+    );
   },
 };
 
 export const metrics: CommandSpec = {
   path: ['metrics'],
-  summary: 'CPU and memory of the network\'s pods, from metrics.k8s.io',
+  summary: "CPU and memory of the network's pods, from metrics.k8s.io",
   flags: [org, page],
   access: 'viewer',
   async run(ctx, args) {
-    const result = await ctx.services.queries.ask('network-status', ctx.network?.name ?? '', { ...optionalOrg(args.optionalString('org')), withMetrics: true });
-    return ephemeral(renderStatus(result, { withMetrics: true, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} metrics` }));
+    const result = await ctx.services.queries.ask('network-status', ctx.network?.name ?? '', {
+      ...optionalOrg(args.optionalString('org')),
+      withMetrics: true,
+    });
+    return ephemeral(
+      renderStatus(result, { withMetrics: true, page: args.optionalInt('page') ?? 1, command: `${ctx.services.commandName} metrics` }),
+    );
   },
 };

@@ -26,5 +26,7 @@ export const orgArgument =
   (args: ParsedArgs, { network }: { network: NetworkConfig }): Target => {
     const org = args.string(arg);
     if (network.orgs.some((o) => o.name === org)) return { org };
-    return { refuse: `Network ${network.name} has no org \`${org}\`; its orgs are ${network.orgs.map((o) => `\`${o.name}\``).join(', ')}.` };
+    return {
+      refuse: `Network ${network.name} has no org \`${org}\`; its orgs are ${network.orgs.map((o) => `\`${o.name}\``).join(', ')}.`,
+    };
   };

@@ -39,25 +39,44 @@ export function registerActions(app: App, bot: BotContext): void {
   // Alert buttons stand for commands, run as the person who clicked, with the same checks.
   // One click of one person is one request, however often Slack or the person repeats it.
   // Their values name the network they were posted for, which must be this channel's.
-  const asCommand = (commandFor: (parts: string[]) => string) => async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    const channelId = body.channel?.id ?? '';
-    const [network, ...parts] = (action.value ?? '').split('/');
-    if (network === undefined || network === '' || bot.membership.networkFor(channelId)?.name !== network) {
-      auditSafely(bot, { actor: body.user.id, channel: channelId, action: `button ${action.action_id}`, result: 'refused', detail: 'the button belongs to another network' });
-      await tell(respond, 'That button does nothing here.');
-      return;
-    }
-    const messageTs = body.container?.message_ts ?? body.message?.ts ?? '';
-    const requestId = requestIdFor(body.team?.id ?? '', `${messageTs}:${action.action_id}:${action.value ?? ''}:${body.user.id}`);
-    await runCommandText(bot, { userId: body.user.id, channelId, requestId, text: commandFor(parts) }, retryingRespond(respond, bot.log)).catch((err: unknown) =>
-      bot.log.error({ err }, 'alert button failed'),
-    );
-  };
+  const asCommand =
+    (commandFor: (parts: string[]) => string) =>
+    async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+      await ack();
+      const channelId = body.channel?.id ?? '';
+      const [network, ...parts] = (action.value ?? '').split('/');
+      if (network === undefined || network === '' || bot.membership.networkFor(channelId)?.name !== network) {
+        auditSafely(bot, {
+          actor: body.user.id,
+          channel: channelId,
+          action: `button ${action.action_id}`,
+          result: 'refused',
+          detail: 'the button belongs to another network',
+        });
+        await tell(respond, 'That button does nothing here.');
+        return;
+      }
+      const messageTs = body.container?.message_ts ?? body.message?.ts ?? '';
+      const requestId = requestIdFor(body.team?.id ?? '', `${messageTs}:${action.action_id}:${action.value ?? ''}:${body.user.id}`);
+      await runCommandText(
+        bot,
+        { userId: body.user.id, channelId, requestId, text: commandFor(parts) },
+        retryingRespond(respond, bot.log),
+      ).catch((err: unknown) => bot.log.error({ err }, 'alert button failed'));
+    };
   // The command's own grammar checks what the values hold.
-  app.action<BlockAction<ButtonAction>>(SHOW_LOGS_ACTION, asCommand(([pod = '']) => `pods logs ${pod}`));
-  app.action<BlockAction<ButtonAction>>(RESTART_POD_ACTION, asCommand(([pod = '']) => `pods restart ${pod}`));
-  app.action<BlockAction<ButtonAction>>(RENEW_CERT_ACTION, asCommand(([org = '', name = '']) => `cert renew ${org} ${name}`));
+  app.action<BlockAction<ButtonAction>>(
+    SHOW_LOGS_ACTION,
+    asCommand(([pod = '']) => `pods logs ${pod}`),
+  );
+  app.action<BlockAction<ButtonAction>>(
+    RESTART_POD_ACTION,
+    asCommand(([pod = '']) => `pods restart ${pod}`),
+  );
+  app.action<BlockAction<ButtonAction>>(
+    RENEW_CERT_ACTION,
+    asCommand(([org = '', name = '']) => `cert renew ${org} ${name}`),
+  );
 
   app.action<BlockAction<ButtonAction>>(CANCEL_ACTION, async ({ ack, body, action, respond }) => {
     await ack();
@@ -70,75 +89,130 @@ export function registerActions(app: App, bot: BotContext): void {
       const job = network === undefined ? undefined : await bot.jobs.get(jobId, network.name);
       const memberships = network === undefined ? [] : await bot.membership.membershipsOf(userId, network.name);
       if (network === undefined || job === undefined || !mayCancel(job, userId, memberships)) {
-        auditSafely(bot, { actor: userId, channel: channelId, network: network?.name, action: 'job.cancel', target: jobId, result: 'refused', detail: job === undefined ? 'no such job here' : 'not the requester nor an operator of the org it acts on' });
-        await tell(respond, job === undefined ? `No job \`${jobId}\` in this network.` : `Only the requester or an operator of ${job.targetOrg ?? 'this network'} can cancel this job.`);
+        auditSafely(bot, {
+          actor: userId,
+          channel: channelId,
+          network: network?.name,
+          action: 'job.cancel',
+          target: jobId,
+          result: 'refused',
+          detail: job === undefined ? 'no such job here' : 'not the requester nor an operator of the org it acts on',
+        });
+        await tell(
+          respond,
+          job === undefined
+            ? `No job \`${jobId}\` in this network.`
+            : `Only the requester or an operator of ${job.targetOrg ?? 'this network'} can cancel this job.`,
+        );
         return;
       }
       const outcome = await bot.jobs.cancel(jobId, userId, network.name);
-      auditSafely(bot, { actor: userId, channel: channelId, network: network.name, action: 'job.cancel', target: jobId, result: 'ok', detail: outcome });
+      auditSafely(bot, {
+        actor: userId,
+        channel: channelId,
+        network: network.name,
+        action: 'job.cancel',
+        target: jobId,
+        result: 'ok',
+        detail: outcome,
+      });
       await tell(respond, outcome === 'already-finished' ? `Job ${jobId} had already finished.` : `Cancelling job ${jobId}.`);
     } catch (err) {
       bot.log.error({ err }, 'cancel button failed');
-      if (isRedisUnavailable(err)) await tell(respond, `Job ${jobId} was not cancelled: the bot cannot reach Redis right now. Try again in a minute.`);
+      if (isRedisUnavailable(err))
+        await tell(respond, `Job ${jobId} was not cancelled: the bot cannot reach Redis right now. Try again in a minute.`);
     }
   });
 
   const flow = { jobs: bot.jobs, approvals: bot.approvals, audit: bot.audit, kinds: bot.kinds };
-  const vote = (decision: Decision) => async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
-    await ack();
-    const id = action.value ?? '';
-    const userId = body.user.id;
-    const channelId = body.channel?.id ?? '';
-    const network = bot.membership.networkFor(channelId);
-    const audit = (result: 'ok' | 'refused' | 'error', detail: string): void =>
-      auditSafely(bot, { actor: userId, channel: channelId, network: network?.name, action: `approval.${decision}`, target: id, result, detail });
-    try {
-      // A request of another network is as unknown here as none at all.
-      const request = network === undefined ? undefined : await bot.approvals.getIn(id, network.name);
-      if (request === undefined) {
-        audit('refused', 'no such request here');
-        await tell(respond, 'This approval request no longer exists.');
-        return;
-      }
-      const memberships = await bot.membership.membershipsOf(userId, request.network);
-      const check = checkVoter(request, userId, memberships, Date.now());
-      if (!check.ok) {
-        audit('refused', check.reason);
-        if (request.state === 'expired') await refreshCard(bot, id);
-        await tell(respond, `Your ${decision === 'approve' ? 'approval' : 'rejection'} was not counted: ${check.reason}.`);
-        return;
-      }
-      const followUp = decision === 'approve' && hasOrgFollowUp(bot.kinds, request.jobType);
-      const outcome = await bot.approvals.vote(request, check.org, userId, decision, followUp);
-      if (followUp && (outcome === 'recorded' || outcome === 'approved')) await enqueueOrgFollowUp(flow, request, check.org, userId);
-      switch (outcome) {
-        case 'approved': {
-          audit('ok', `${check.org}: rule met`);
-          const current = await bot.approvals.get(id);
-          if (current !== undefined) {
-            const { id: jobId, created } = await enqueueApproved(flow, current);
-            if (created) auditSafely(bot, { actor: 'system', channel: channelId, network: request.network, action: 'approval.granted', target: id, result: 'ok', detail: `job ${jobId}` });
+  const vote =
+    (decision: Decision) =>
+    async ({ ack, body, action, respond }: ButtonArgs): Promise<void> => {
+      await ack();
+      const id = action.value ?? '';
+      const userId = body.user.id;
+      const channelId = body.channel?.id ?? '';
+      const network = bot.membership.networkFor(channelId);
+      const audit = (result: 'ok' | 'refused' | 'error', detail: string): void =>
+        auditSafely(bot, {
+          actor: userId,
+          channel: channelId,
+          network: network?.name,
+          action: `approval.${decision}`,
+          target: id,
+          result,
+          detail,
+        });
+      try {
+        // A request of another network is as unknown here as none at all.
+        const request = network === undefined ? undefined : await bot.approvals.getIn(id, network.name);
+        if (request === undefined) {
+          audit('refused', 'no such request here');
+          await tell(respond, 'This approval request no longer exists.');
+          return;
+        }
+        const memberships = await bot.membership.membershipsOf(userId, request.network);
+        const check = checkVoter(request, userId, memberships, Date.now());
+        if (!check.ok) {
+          audit('refused', check.reason);
+          if (request.state === 'expired') await refreshCard(bot, id);
+          await tell(respond, `Your ${decision === 'approve' ? 'approval' : 'rejection'} was not counted: ${check.reason}.`);
+          return;
+        }
+        const followUp = decision === 'approve' && hasOrgFollowUp(bot.kinds, request.jobType);
+        const outcome = await bot.approvals.vote(request, check.org, userId, decision, followUp);
+        if (followUp && (outcome === 'recorded' || outcome === 'approved')) await enqueueOrgFollowUp(flow, request, check.org, userId);
+        switch (outcome) {
+          case 'approved': {
+            audit('ok', `${check.org}: rule met`);
+            const current = await bot.approvals.get(id);
+            if (current !== undefined) {
+              const { id: jobId, created } = await enqueueApproved(flow, current);
+              if (created)
+                auditSafely(bot, {
+                  actor: 'system',
+                  channel: channelId,
+                  network: request.network,
+                  action: 'approval.granted',
+                  target: id,
+                  result: 'ok',
+                  detail: `job ${jobId}`,
+                });
+            }
+            break;
           }
-          break;
+          case 'recorded':
+          case 'rejected':
+            audit('ok', `${check.org}: ${outcome}`);
+            break;
+          default: {
+            const why = {
+              duplicate: `${check.org} has already voted on this request.`,
+              'duplicate-person': 'You have already voted on this request; one person has one vote.',
+              closed: 'This request is closed.',
+              expired: 'This request is expired.',
+              missing: 'This request is missing.',
+            }[outcome];
+            audit('refused', why);
+            await tell(respond, why);
+          }
         }
-        case 'recorded':
-        case 'rejected':
-          audit('ok', `${check.org}: ${outcome}`);
-          break;
-        default: {
-          const why = { duplicate: `${check.org} has already voted on this request.`, 'duplicate-person': 'You have already voted on this request; one person has one vote.', closed: 'This request is closed.', expired: 'This request is expired.', missing: 'This request is missing.' }[outcome];
-          audit('refused', why);
-          await tell(respond, why);
-        }
+        await refreshCard(bot, id);
+      } catch (err) {
+        bot.log.error({ err, approval: id }, 'approval button failed');
+        audit('error', err instanceof Error ? err.message : String(err));
+        if (isRedisUnavailable(err))
+          await tell(
+            respond,
+            `Your ${decision === 'approve' ? 'approval' : 'rejection'} was not counted: the bot cannot reach Redis right now. Nothing was recorded; try again in a minute.`,
+          );
+        else
+          await tell(
+            respond,
+            `Your ${decision === 'approve' ? 'approval' : 'rejection'} may not have been counted (${err instanceof Error ? err.message : String(err)}); look at the card, and try again if it does not show it.`,
+          );
       }
-      await refreshCard(bot, id);
-    } catch (err) {
-      bot.log.error({ err, approval: id }, 'approval button failed');
-      audit('error', err instanceof Error ? err.message : String(err));
-      if (isRedisUnavailable(err)) await tell(respond, `Your ${decision === 'approve' ? 'approval' : 'rejection'} was not counted: the bot cannot reach Redis right now. Nothing was recorded; try again in a minute.`);
-      else await tell(respond, `Your ${decision === 'approve' ? 'approval' : 'rejection'} may not have been counted (${err instanceof Error ? err.message : String(err)}); look at the card, and try again if it does not show it.`);
-    }
-  };
+    };
   app.action<BlockAction<ButtonAction>>(APPROVE_ACTION, vote('approve'));
   app.action<BlockAction<ButtonAction>>(REJECT_ACTION, vote('reject'));
 }

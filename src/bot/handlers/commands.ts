@@ -79,13 +79,24 @@ export function registerCommands(app: App, bot: BotContext): void {
       await ack(toSlack({ visibility: 'ephemeral', ...renderUsageError(parsed.problem, parsed.usage) }));
       commandsTotal.inc({ command: 'invalid', outcome: 'usage_error' });
       const network = bot.membership.networkFor(command.channel_id)?.name;
-      const entry = { ...where, network, action: 'command', result: 'refused' as const, detail: scrubText(`${command.text.slice(0, 200)}: ${parsed.problem}`) };
+      const entry = {
+        ...where,
+        network,
+        action: 'command',
+        result: 'refused' as const,
+        detail: scrubText(`${command.text.slice(0, 200)}: ${parsed.problem}`),
+      };
       if (network === undefined) auditOutsider(bot, entry);
       else auditSafely(bot, entry);
       return;
     }
     const spec = parsed.command;
-    const ctx = commandContext(bot, { userId: command.user_id, channelId: command.channel_id, requestId: requestIdFor(command.team_id, command.trigger_id), text: command.text });
+    const ctx = commandContext(bot, {
+      userId: command.user_id,
+      channelId: command.channel_id,
+      requestId: requestIdFor(command.team_id, command.trigger_id),
+      text: command.text,
+    });
 
     if (spec.instant === true && spec.access === 'anyone') {
       await ack(toSlack(await spec.run(ctx, parsed.args)));
@@ -98,7 +109,14 @@ export function registerCommands(app: App, bot: BotContext): void {
   });
 }
 
-async function runAfterAck(bot: BotContext, spec: CommandSpec, ctx: CommandContext, args: ParsedArgs, respond: RespondFn, retryNum: number | undefined): Promise<void> {
+async function runAfterAck(
+  bot: BotContext,
+  spec: CommandSpec,
+  ctx: CommandContext,
+  args: ParsedArgs,
+  respond: RespondFn,
+  retryNum: number | undefined,
+): Promise<void> {
   const name = spec.path.join(' ');
   const base = { actor: ctx.userId, channel: ctx.channelId, network: ctx.network?.name, action: `command ${name}` };
   try {
@@ -116,17 +134,28 @@ async function runAfterAck(bot: BotContext, spec: CommandSpec, ctx: CommandConte
     ctx.policy = decision.policy;
     const reply = await spec.run(ctx, args);
     commandsTotal.inc({ command: name, outcome: 'ok' });
-    auditSafely(bot, { ...base, result: 'ok', target: ctx.requestId, detail: scrubText(ctx.text.slice(0, 200)) + (retryNum !== undefined ? ` (Slack retry ${retryNum})` : '') });
+    auditSafely(bot, {
+      ...base,
+      result: 'ok',
+      target: ctx.requestId,
+      detail: scrubText(ctx.text.slice(0, 200)) + (retryNum !== undefined ? ` (Slack retry ${retryNum})` : ''),
+    });
     await respond(toSlack(reply));
   } catch (err) {
     commandsTotal.inc({ command: name, outcome: 'error' });
     if (isRedisUnavailable(err)) {
       bot.log.error({ err, command: name }, 'command not queued: Redis unreachable');
-      await respond(toSlack(refusal(`\`${bot.commandName} ${ctx.text}\` was not queued: the bot cannot reach Redis right now. Nothing was changed; try again in a minute.`))).catch(() => undefined);
+      await respond(
+        toSlack(
+          refusal(
+            `\`${bot.commandName} ${ctx.text}\` was not queued: the bot cannot reach Redis right now. Nothing was changed; try again in a minute.`,
+          ),
+        ),
+      ).catch(() => undefined);
       return;
     }
     // A worker's answer to a read (no such pod, Kubernetes not configured) is expected, not a bug.
-    if (err instanceof QueryError) bot.log.warn({ err: err.message, command: name }, 'command answered with a worker\'s refusal');
+    if (err instanceof QueryError) bot.log.warn({ err: err.message, command: name }, "command answered with a worker's refusal");
     else bot.log.error({ err, command: name }, 'command failed');
     auditSafely(bot, { ...base, result: 'error', detail: errorMessage(err) });
     await respond(toSlack(refusal(`\`${bot.commandName} ${name}\` failed: ${errorMessage(err)}`))).catch(() => undefined);

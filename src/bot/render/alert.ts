@@ -42,7 +42,14 @@ export function renderAlert(a: PodAlert): Rendered {
 
 export function renderRecovery(r: PodRecovery): Rendered {
   const text = `:white_check_mark: ${r.pod} in ${r.namespace} recovered (${r.reasons.join(', ')})`;
-  return { text, blocks: [section(`:white_check_mark: \`${escapeMrkdwn(r.pod)}\` in \`${escapeMrkdwn(r.namespace)}\` is Ready again (was: ${escapeMrkdwn(r.reasons.join(', '))})`)] };
+  return {
+    text,
+    blocks: [
+      section(
+        `:white_check_mark: \`${escapeMrkdwn(r.pod)}\` in \`${escapeMrkdwn(r.namespace)}\` is Ready again (was: ${escapeMrkdwn(r.reasons.join(', '))})`,
+      ),
+    ],
+  };
 }
 
 /** The button value: network/org/name, which the action handler turns into `cert renew ORG NAME`. */
@@ -52,13 +59,24 @@ export const identityRef = (network: string, org: string, name: string): string 
 export function renderCertExpiry(w: CertExpiryWarning, command: string): Rendered {
   const n = w.certificates.length;
   const text = `:alarm_clock: ${n} certificate${n === 1 ? '' : 's'} in ${w.network} expire${n === 1 ? 's' : ''} within ${w.days} days`;
-  const blocks: KnownBlock[] = [section(`:alarm_clock: *${n} certificate${n === 1 ? '' : 's'}* in *${escapeMrkdwn(w.network)}* expire${n === 1 ? 's' : ''} within ${w.days} days`)];
+  const blocks: KnownBlock[] = [
+    section(
+      `:alarm_clock: *${n} certificate${n === 1 ? '' : 's'}* in *${escapeMrkdwn(w.network)}* expire${n === 1 ? 's' : ''} within ${w.days} days`,
+    ),
+  ];
   for (const c of w.certificates.slice(0, CERTS_SHOWN)) {
     const when = c.expiresAt === undefined ? '' : new Date(c.expiresAt).toISOString().slice(0, 10);
     const left = (c.daysLeft ?? 0) < 0 ? 'expired' : `${c.daysLeft} days left`;
     blocks.push({
-      ...section(`\`${escapeMrkdwn(c.org)}\` *${escapeMrkdwn(c.name)}* — ${left} (${when}), serial ${escapeMrkdwn((c.serial ?? '').slice(0, 16))}…`),
-      accessory: { type: 'button', action_id: RENEW_CERT_ACTION, text: { type: 'plain_text', text: 'Renew' }, value: identityRef(w.network, c.org, c.name) },
+      ...section(
+        `\`${escapeMrkdwn(c.org)}\` *${escapeMrkdwn(c.name)}* — ${left} (${when}), serial ${escapeMrkdwn((c.serial ?? '').slice(0, 16))}…`,
+      ),
+      accessory: {
+        type: 'button',
+        action_id: RENEW_CERT_ACTION,
+        text: { type: 'plain_text', text: 'Renew' },
+        value: identityRef(w.network, c.org, c.name),
+      },
     } as KnownBlock);
   }
   if (n > CERTS_SHOWN) blocks.push(context(`…and ${n - CERTS_SHOWN} more: \`${command} cert expiring --days ${w.days}\``));

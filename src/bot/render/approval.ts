@@ -27,13 +27,27 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
     req.state === 'approved' && req.jobId !== undefined ? `${stateLine.approved}: job \`${req.jobId}\` queued` : stateLine[req.state];
   const blocks: KnownBlock[] = [
     section(`*Approval needed:* \`${escapeMrkdwn(truncate(req.command, 300))}\``),
-    context(`Requested by <@${req.requester.userId}>${req.requester.org !== undefined ? ` (${escapeMrkdwn(req.requester.org)})` : ''}`, `Request \`${req.id}\``, `Expires ${formatTime(req.expiresAt)}`),
-    section(`Needs ${describeRule(req.policy.rule, req.policy.orgs.length)} of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`),
+    context(
+      `Requested by <@${req.requester.userId}>${req.requester.org !== undefined ? ` (${escapeMrkdwn(req.requester.org)})` : ''}`,
+      `Request \`${req.id}\``,
+      `Expires ${formatTime(req.expiresAt)}`,
+    ),
+    section(
+      `Needs ${describeRule(req.policy.rule, req.policy.orgs.length)} of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`,
+    ),
     ...(req.fabric === undefined
       ? []
-      : [context(`Fabric commit readiness: ${Object.entries(req.fabric).map(([msp, ok]) => `${escapeMrkdwn(msp)} ${ok ? ':white_check_mark: approved' : ':white_circle: not yet'}`).join(' · ')}`)]),
+      : [
+          context(
+            `Fabric commit readiness: ${Object.entries(req.fabric)
+              .map(([msp, ok]) => `${escapeMrkdwn(msp)} ${ok ? ':white_check_mark: approved' : ':white_circle: not yet'}`)
+              .join(' · ')}`,
+          ),
+        ]),
     section(`*${outcome}*`),
-    ...(job === undefined ? [] : [section(`Job \`${escapeMrkdwn(job.id)}\` ${stateLabel[job.state]}:\n${truncate(job.steps.map(stepLine).join('\n'), 2800)}`)]),
+    ...(job === undefined
+      ? []
+      : [section(`Job \`${escapeMrkdwn(job.id)}\` ${stateLabel[job.state]}:\n${truncate(job.steps.map(stepLine).join('\n'), 2800)}`)]),
   ];
   if (req.state === 'open') {
     blocks.push({
@@ -50,6 +64,12 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
 
 export function renderApprovalList(requests: readonly ApprovalRequest[]): Rendered {
   if (requests.length === 0) return { text: 'No approvals are waiting.', blocks: [section('No approvals are waiting.')] };
-  const lines = requests.map((r) => `• \`${r.id}\` \`${escapeMrkdwn(truncate(r.command, 120))}\` by <@${r.requester.userId}> — ${r.votes.filter((v) => v.decision === 'approve').length}/${r.needed} approvals, expires ${formatTime(r.expiresAt)}`);
-  return { text: requests.map((r) => `${r.id} ${r.command}`).join('\n'), blocks: [section(`*${requests.length} waiting for approval*`), section(lines.join('\n'))] };
+  const lines = requests.map(
+    (r) =>
+      `• \`${r.id}\` \`${escapeMrkdwn(truncate(r.command, 120))}\` by <@${r.requester.userId}> — ${r.votes.filter((v) => v.decision === 'approve').length}/${r.needed} approvals, expires ${formatTime(r.expiresAt)}`,
+  );
+  return {
+    text: requests.map((r) => `${r.id} ${r.command}`).join('\n'),
+    blocks: [section(`*${requests.length} waiting for approval*`), section(lines.join('\n'))],
+  };
 }

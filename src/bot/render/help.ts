@@ -4,7 +4,9 @@ import type { CommandSpec } from '../types.js';
 import { escapeMrkdwn, linesToSections, section, context, LIMITS, type Rendered } from './text.js';
 
 function flagLines(g: Grammar): string[] {
-  return (g.flags ?? []).filter((f) => f.help !== undefined).map((f) => `    \`--${f.name}${f.value === undefined ? '' : ` ${f.value.placeholder}`}\` ${escapeMrkdwn(f.help ?? '')}`);
+  return (g.flags ?? [])
+    .filter((f) => f.help !== undefined)
+    .map((f) => `    \`--${f.name}${f.value === undefined ? '' : ` ${f.value.placeholder}`}\` ${escapeMrkdwn(f.help ?? '')}`);
 }
 
 export function renderHelp(prefix: string, commands: readonly Grammar[], detailed: boolean): Rendered {
@@ -52,8 +54,15 @@ export function accessLine(c: Pick<CommandSpec, 'access' | 'approval' | 'target'
 export function commandReference(prefix: string, commands: readonly CommandSpec[]): string {
   return commands
     .map((c) => {
-      const flags = (c.flags ?? []).filter((f) => f.help !== undefined).map((f) => `    --${f.name}${f.value === undefined ? '' : ` ${f.value.placeholder}`}: ${f.help ?? ''}`);
-      return [usageOf(prefix, c), `    ${c.summary} (${accessLine(c)})`, ...flags, ...(c.details === undefined ? [] : [`    ${c.details}`])].join('\n');
+      const flags = (c.flags ?? [])
+        .filter((f) => f.help !== undefined)
+        .map((f) => `    --${f.name}${f.value === undefined ? '' : ` ${f.value.placeholder}`}: ${f.help ?? ''}`);
+      return [
+        usageOf(prefix, c),
+        `    ${c.summary} (${accessLine(c)})`,
+        ...flags,
+        ...(c.details === undefined ? [] : [`    ${c.details}`]),
+      ].join('\n');
     })
     .join('\n');
 }

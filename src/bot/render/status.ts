@@ -36,7 +36,10 @@ function podLine(p: PodStatus, withMetrics: boolean): string {
  * A summary per org and component first (always fits), then one page of pods as
  * preformatted lines; `page` selects which. Stays inside Slack's 50 blocks and 3000 characters.
  */
-export function renderStatus(status: NetworkStatus, opts: { withMetrics: boolean; page: number; command: string; behindLimit?: number }): Rendered {
+export function renderStatus(
+  status: NetworkStatus,
+  opts: { withMetrics: boolean; page: number; command: string; behindLimit?: number },
+): Rendered {
   const { pods } = status;
   const groups = new Map<string, PodStatus[]>();
   for (const p of pods) {
@@ -54,13 +57,18 @@ export function renderStatus(status: NetworkStatus, opts: { withMetrics: boolean
   const shown = pods.slice((page - 1) * PODS_PER_PAGE, page * PODS_PER_PAGE);
 
   const blocks: KnownBlock[] = [
-    section(`*${escapeMrkdwn(status.network)}* — ${pods.length} Fabric pods in \`${escapeMrkdwn(status.namespace)}\`, ${pods.length - unhealthy.length} ready`),
+    section(
+      `*${escapeMrkdwn(status.network)}* — ${pods.length} Fabric pods in \`${escapeMrkdwn(status.namespace)}\`, ${pods.length - unhealthy.length} ready`,
+    ),
   ];
-  for (let i = 0; i < summary.length && blocks.length < 8; i += LIMITS.sectionFields) blocks.push(fields(summary.slice(i, i + LIMITS.sectionFields)));
+  for (let i = 0; i < summary.length && blocks.length < 8; i += LIMITS.sectionFields)
+    blocks.push(fields(summary.slice(i, i + LIMITS.sectionFields)));
   const lagging = (status.ledgers ?? []).filter((l) => l.error !== undefined || (l.behind ?? 0) > (opts.behindLimit ?? 0));
   if (status.ledgers !== undefined) blocks.push(...renderLedgers(status.ledgers, opts.behindLimit ?? 0));
   if (unhealthy.length > 0) {
-    const list = unhealthy.slice(0, 15).map((p) => `• \`${escapeMrkdwn(p.name)}\` ${escapeMrkdwn(p.reason ?? p.phase)}${p.restarts > 0 ? `, ${p.restarts} restarts` : ''}`);
+    const list = unhealthy
+      .slice(0, 15)
+      .map((p) => `• \`${escapeMrkdwn(p.name)}\` ${escapeMrkdwn(p.reason ?? p.phase)}${p.restarts > 0 ? `, ${p.restarts} restarts` : ''}`);
     if (unhealthy.length > 15) list.push(`…and ${unhealthy.length - 15} more`);
     blocks.push(section(`:warning: *Not ready*\n${list.join('\n')}`));
   }
@@ -77,7 +85,8 @@ export function renderStatus(status: NetworkStatus, opts: { withMetrics: boolean
   }
   flush();
   if (pages > 1) blocks.push(context(`Page ${page} of ${pages}. \`${opts.command} --page ${Math.min(page + 1, pages)}\` for more.`));
-  if (opts.withMetrics && pods.every((p) => p.usage === undefined) && pods.length > 0) blocks.push(context('No metrics from metrics.k8s.io for these pods yet.'));
+  if (opts.withMetrics && pods.every((p) => p.usage === undefined) && pods.length > 0)
+    blocks.push(context('No metrics from metrics.k8s.io for these pods yet.'));
 
   const laggingPeers = new Set(lagging.map((l) => l.pod)).size;
   const text = `${status.network}: ${pods.length - unhealthy.length}/${pods.length} Fabric pods ready${laggingPeers > 0 ? `, ${laggingPeers} peers behind or unreachable` : ''}`;

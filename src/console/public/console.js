@@ -6,13 +6,35 @@ const params = new URLSearchParams(location.search);
 const view = { member: params.get('as') ?? '', channel: params.get('channel') ?? '', revision: undefined, state: undefined };
 
 const EMOJI = {
-  white_check_mark: '✅', x: '❌', warning: '⚠️', hourglass_flowing_sand: '⏳', arrows_counterclockwise: '🔄',
-  white_circle: '⚪', rotating_light: '🚨', repeat: '🔁', no_entry_sign: '🚫', no_entry: '⛔', alarm_clock: '⏰',
-  large_green_circle: '🟢', red_circle: '🔴', large_yellow_circle: '🟡', heavy_check_mark: '✔️', information_source: 'ℹ️',
-  lock: '🔒', key: '🔑', rocket: '🚀', stopwatch: '⏱️', gear: '⚙️', package: '📦', bell: '🔔', mag: '🔍', memo: '📝',
+  white_check_mark: '✅',
+  x: '❌',
+  warning: '⚠️',
+  hourglass_flowing_sand: '⏳',
+  arrows_counterclockwise: '🔄',
+  white_circle: '⚪',
+  rotating_light: '🚨',
+  repeat: '🔁',
+  no_entry_sign: '🚫',
+  no_entry: '⛔',
+  alarm_clock: '⏰',
+  large_green_circle: '🟢',
+  red_circle: '🔴',
+  large_yellow_circle: '🟡',
+  heavy_check_mark: '✔️',
+  information_source: 'ℹ️',
+  lock: '🔒',
+  key: '🔑',
+  rocket: '🚀',
+  stopwatch: '⏱️',
+  gear: '⚙️',
+  package: '📦',
+  bell: '🔔',
+  mag: '🔍',
+  memo: '📝',
 };
 
-const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+const escapeHtml = (s) =>
+  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
 const emoji = (name) => EMOJI[name] ?? `:${name}:`;
 const memberName = (id) => view.state?.members.find((m) => m.id === id)?.name ?? id;
 
@@ -46,15 +68,28 @@ function mrkdwn(text) {
   return html.replace(/\u0001(\d+)\u0001/g, (_, i) => codes[i]).replace(/\u0000(\d+)\u0000/g, (_, i) => blocks[i]);
 }
 
-const textObject = (t) => (t === undefined ? '' : t.type === 'mrkdwn' ? mrkdwn(t.text) : escapeHtml(t.text).replace(/:([a-z0-9_+-]+):/g, (_, n) => (t.emoji === false ? `:${n}:` : emoji(n))));
+const textObject = (t) =>
+  t === undefined
+    ? ''
+    : t.type === 'mrkdwn'
+      ? mrkdwn(t.text)
+      : escapeHtml(t.text).replace(/:([a-z0-9_+-]+):/g, (_, n) => (t.emoji === false ? `:${n}:` : emoji(n)));
 
 function element(el, blockId) {
   switch (el.type) {
     case 'button': {
       const style = el.style === 'primary' || el.style === 'danger' ? ` ${el.style}` : '';
-      const data = { action: el.action_id, block: blockId, confirm: el.confirm === undefined ? '' : (el.confirm.text?.text ?? 'Are you sure?'), ...(el.value === undefined ? {} : { value: el.value }) };
-      const attrs = Object.entries(data).map(([k, v]) => `data-${k}="${escapeHtml(v)}"`).join(' ');
-      if (el.url !== undefined) return `<a class="bk${style}" href="${escapeHtml(el.url)}" target="_blank" rel="noopener">${textObject(el.text)}</a>`;
+      const data = {
+        action: el.action_id,
+        block: blockId,
+        confirm: el.confirm === undefined ? '' : (el.confirm.text?.text ?? 'Are you sure?'),
+        ...(el.value === undefined ? {} : { value: el.value }),
+      };
+      const attrs = Object.entries(data)
+        .map(([k, v]) => `data-${k}="${escapeHtml(v)}"`)
+        .join(' ');
+      if (el.url !== undefined)
+        return `<a class="bk${style}" href="${escapeHtml(el.url)}" target="_blank" rel="noopener">${textObject(el.text)}</a>`;
       return `<button type="button" class="bk${style}" ${attrs}>${textObject(el.text)}</button>`;
     }
     case 'image':
@@ -71,14 +106,29 @@ function richInline(el) {
   const style = el.style ?? {};
   let html;
   switch (el.type) {
-    case 'text': html = escapeHtml(el.text).replace(/\n/g, '<br>'); break;
-    case 'link': html = `<a href="${escapeHtml(el.url)}" target="_blank" rel="noopener">${escapeHtml(el.text ?? el.url)}</a>`; break;
-    case 'user': html = `<b>@${escapeHtml(memberName(el.user_id))}</b>`; break;
-    case 'channel': html = `<b>#${escapeHtml(el.channel_id)}</b>`; break;
-    case 'usergroup': html = `<b>@${escapeHtml(el.usergroup_id)}</b>`; break;
-    case 'broadcast': html = `<b>@${escapeHtml(el.range)}</b>`; break;
-    case 'emoji': html = emoji(el.name); break;
-    default: html = '';
+    case 'text':
+      html = escapeHtml(el.text).replace(/\n/g, '<br>');
+      break;
+    case 'link':
+      html = `<a href="${escapeHtml(el.url)}" target="_blank" rel="noopener">${escapeHtml(el.text ?? el.url)}</a>`;
+      break;
+    case 'user':
+      html = `<b>@${escapeHtml(memberName(el.user_id))}</b>`;
+      break;
+    case 'channel':
+      html = `<b>#${escapeHtml(el.channel_id)}</b>`;
+      break;
+    case 'usergroup':
+      html = `<b>@${escapeHtml(el.usergroup_id)}</b>`;
+      break;
+    case 'broadcast':
+      html = `<b>@${escapeHtml(el.range)}</b>`;
+      break;
+    case 'emoji':
+      html = emoji(el.name);
+      break;
+    default:
+      html = '';
   }
   if (style.code) html = `<code>${html}</code>`;
   if (style.bold) html = `<b>${html}</b>`;
@@ -90,36 +140,48 @@ function richInline(el) {
 function richText(el) {
   const inner = (el.elements ?? []).map((e) => (e.type?.startsWith('rich_text_') ? richText(e) : richInline(e))).join('');
   switch (el.type) {
-    case 'rich_text_preformatted': return `<pre>${inner}</pre>`;
-    case 'rich_text_quote': return `<blockquote>${inner}</blockquote>`;
+    case 'rich_text_preformatted':
+      return `<pre>${inner}</pre>`;
+    case 'rich_text_quote':
+      return `<blockquote>${inner}</blockquote>`;
     case 'rich_text_list': {
       const tag = el.style === 'ordered' ? 'ol' : 'ul';
       return `<${tag}>${(el.elements ?? []).map((item) => `<li>${richText(item)}</li>`).join('')}</${tag}>`;
     }
-    default: return `<div>${inner}</div>`;
+    default:
+      return `<div>${inner}</div>`;
   }
 }
 
 function block(b, i) {
   const blockId = b.block_id ?? `emulated-block-${i}`;
   switch (b.type) {
-    case 'header': return `<div class="block header">${textObject(b.text)}</div>`;
-    case 'divider': return '<hr class="block">';
+    case 'header':
+      return `<div class="block header">${textObject(b.text)}</div>`;
+    case 'divider':
+      return '<hr class="block">';
     case 'section': {
-      const fields = b.fields === undefined ? '' : `<div class="fields">${b.fields.map((f) => `<div>${textObject(f)}</div>`).join('')}</div>`;
+      const fields =
+        b.fields === undefined ? '' : `<div class="fields">${b.fields.map((f) => `<div>${textObject(f)}</div>`).join('')}</div>`;
       const accessory = b.accessory === undefined ? '' : `<div class="accessory">${element(b.accessory, blockId)}</div>`;
       return `<div class="block section"><div class="text">${textObject(b.text)}${fields}</div>${accessory}</div>`;
     }
-    case 'context': return `<div class="block context">${(b.elements ?? []).map((e) => element(e, blockId)).join('')}</div>`;
-    case 'actions': return `<div class="block actions">${(b.elements ?? []).map((e) => element(e, blockId)).join('')}</div>`;
-    case 'image': return `<figure class="block image">${b.title === undefined ? '' : `<figcaption>${textObject(b.title)}</figcaption>`}<img src="${escapeHtml(b.image_url)}" alt="${escapeHtml(b.alt_text ?? '')}"></figure>`;
-    case 'rich_text': return `<div class="block rich-text">${(b.elements ?? []).map(richText).join('')}</div>`;
-    default: return `<div class="block muted">[${escapeHtml(b.type)} block]</div>`;
+    case 'context':
+      return `<div class="block context">${(b.elements ?? []).map((e) => element(e, blockId)).join('')}</div>`;
+    case 'actions':
+      return `<div class="block actions">${(b.elements ?? []).map((e) => element(e, blockId)).join('')}</div>`;
+    case 'image':
+      return `<figure class="block image">${b.title === undefined ? '' : `<figcaption>${textObject(b.title)}</figcaption>`}<img src="${escapeHtml(b.image_url)}" alt="${escapeHtml(b.alt_text ?? '')}"></figure>`;
+    case 'rich_text':
+      return `<div class="block rich-text">${(b.elements ?? []).map(richText).join('')}</div>`;
+    default:
+      return `<div class="block muted">[${escapeHtml(b.type)} block]</div>`;
   }
 }
 
 function message(m) {
-  const body = m.blocks !== undefined && m.blocks.length > 0 ? m.blocks.map(block).join('') : `<div class="block">${mrkdwn(m.text ?? '')}</div>`;
+  const body =
+    m.blocks !== undefined && m.blocks.length > 0 ? m.blocks.map(block).join('') : `<div class="block">${mrkdwn(m.text ?? '')}</div>`;
   const time = new Date(m.postedAt).toLocaleTimeString();
   const tags = `${m.edited ? ' <span class="edited">(edited)</span>' : ''}${m.ephemeral ? ' <span class="only-you">Only visible to you</span>' : ''}`;
   return `<article class="message${m.ephemeral ? ' ephemeral' : ''}" data-ts="${escapeHtml(m.ts)}" data-testid="message">
@@ -137,11 +199,15 @@ function render() {
 
   const select = $('member');
   if (select.options.length !== s.members.length) {
-    select.innerHTML = s.members.map((m) => `<option value="${escapeHtml(m.id)}">${escapeHtml(m.name)} — ${escapeHtml(m.description)}</option>`).join('');
+    select.innerHTML = s.members
+      .map((m) => `<option value="${escapeHtml(m.id)}">${escapeHtml(m.name)} — ${escapeHtml(m.description)}</option>`)
+      .join('');
   }
   select.value = view.member;
   $('member-description').textContent = s.members.find((m) => m.id === view.member)?.description ?? '';
-  $('channels').innerHTML = s.channels.map((c) => `<a href="#" data-channel="${escapeHtml(c.id)}" class="${c.id === view.channel ? 'active' : ''}"># ${escapeHtml(c.id)}</a>`).join('');
+  $('channels').innerHTML = s.channels
+    .map((c) => `<a href="#" data-channel="${escapeHtml(c.id)}" class="${c.id === view.channel ? 'active' : ''}"># ${escapeHtml(c.id)}</a>`)
+    .join('');
   const channel = s.channels.find((c) => c.id === view.channel);
   $('channel-name').textContent = `# ${view.channel}`;
   $('channel-purpose').textContent = channel?.purpose ?? '';
@@ -153,7 +219,11 @@ function render() {
 
   const list = $('messages');
   const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-  list.innerHTML = s.messages.filter((m) => m.channel === view.channel).sort((a, b) => Number(a.ts) - Number(b.ts)).map(message).join('');
+  list.innerHTML = s.messages
+    .filter((m) => m.channel === view.channel)
+    .sort((a, b) => Number(a.ts) - Number(b.ts))
+    .map(message)
+    .join('');
   if (atBottom) list.scrollTop = list.scrollHeight;
 }
 
@@ -208,7 +278,14 @@ $('messages').addEventListener('click', async (event) => {
   const ts = button.closest('.message').dataset.ts;
   button.disabled = true;
   try {
-    await post('/console/api/click', { user: view.member, channel: view.channel, ts, actionId: button.dataset.action, value: button.dataset.value, blockId: button.dataset.block });
+    await post('/console/api/click', {
+      user: view.member,
+      channel: view.channel,
+      ts,
+      actionId: button.dataset.action,
+      value: button.dataset.value,
+      blockId: button.dataset.block,
+    });
     $('composer-error').textContent = '';
   } catch (err) {
     $('composer-error').textContent = err.message;

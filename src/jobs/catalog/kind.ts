@@ -67,11 +67,18 @@ export function envelopeProblem(data: unknown): string | undefined {
 }
 
 /** The params of a job as a worker takes them up; a message naming each bad field otherwise. */
-export function parseParams<K extends JobKind>(kind: K, params: unknown): { ok: true; params: ParamsOf<K> } | { ok: false; problem: string } {
+export function parseParams<K extends JobKind>(
+  kind: K,
+  params: unknown,
+): { ok: true; params: ParamsOf<K> } | { ok: false; problem: string } {
   const result = kind.params.safeParse(params);
   if (result.success) return { ok: true, params: result.data as ParamsOf<K> };
   const problem = result.error.issues
-    .map((i) => (i.code === 'unrecognized_keys' ? `unexpected ${i.keys.map((k) => `params.${k}`).join(', ')}` : `params.${i.path.map(String).join('.') || '(all)'}: ${i.message}`))
+    .map((i) =>
+      i.code === 'unrecognized_keys'
+        ? `unexpected ${i.keys.map((k) => `params.${k}`).join(', ')}`
+        : `params.${i.path.map(String).join('.') || '(all)'}: ${i.message}`,
+    )
     .join('; ');
   return { ok: false, problem };
 }

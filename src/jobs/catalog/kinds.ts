@@ -28,8 +28,14 @@ const attribute = z.strictObject({
 const chaincode = {
   name: z.string().regex(/^(?=.{1,40}$)[a-z0-9]+(?:[-_][a-z0-9]+)*$/, 'must be a chaincode name'),
   version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/, 'must be a chaincode version'),
-  image: z.string().regex(/^[a-z0-9][a-z0-9./:@_-]{0,254}$/).optional(),
-  address: z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/).optional(),
+  image: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9./:@_-]{0,254}$/)
+    .optional(),
+  address: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/)
+    .optional(),
   policy: z.string().max(1024).optional(),
   collections: z.string().max(253).optional(),
 };
@@ -37,7 +43,14 @@ const chaincode = {
 const approvingOrgs = (votes: readonly Vote[]): string[] => votes.filter((v) => v.decision === 'approve').map((v) => v.org);
 
 export const ping = jobKind('ping', z.strictObject({ holdMs: z.number().int().min(0).max(60_000).optional() }));
-export const peersScale = jobKind('peers.scale', z.strictObject({ org: dns1123Label, replicas: z.number().int().min(1).max(50), timeoutSeconds: z.number().int().min(10).max(3600).optional() }));
+export const peersScale = jobKind(
+  'peers.scale',
+  z.strictObject({
+    org: dns1123Label,
+    replicas: z.number().int().min(1).max(50),
+    timeoutSeconds: z.number().int().min(10).max(3600).optional(),
+  }),
+);
 export const podRestart = jobKind('pod.restart', z.strictObject({ pod: z.string().min(1).max(253) }));
 export const certEnroll = jobKind('cert.enroll', z.strictObject({ org: dns1123Label, name: identityName, type: identityType }));
 export const certRegister = jobKind(
@@ -48,13 +61,22 @@ export const certRegister = jobKind(
     type: identityType,
     attrs: z.array(attribute).max(32),
     maxEnrollments: z.number().int().min(-1).max(1000),
-    affiliation: z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/).optional(),
+    affiliation: z
+      .string()
+      .regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*$/)
+      .optional(),
   }),
 );
-export const certRevoke = jobKind('cert.revoke', z.strictObject({ org: dns1123Label, name: identityName, reason: z.string().regex(/^[a-z]{1,32}$/) }));
+export const certRevoke = jobKind(
+  'cert.revoke',
+  z.strictObject({ org: dns1123Label, name: identityName, reason: z.string().regex(/^[a-z]{1,32}$/) }),
+);
 export const certRenew = jobKind('cert.renew', z.strictObject({ org: dns1123Label, name: identityName }));
 /** One org's approveformyorg of a deploy request, run when its admin approves on the card. */
-export const chaincodeApproveOrg = jobKind('chaincode.approve-org', z.strictObject({ ...chaincode, org: dns1123Label, approvalId: z.string().min(1).max(64) }));
+export const chaincodeApproveOrg = jobKind(
+  'chaincode.approve-org',
+  z.strictObject({ ...chaincode, org: dns1123Label, approvalId: z.string().min(1).max(64) }),
+);
 export const chaincodeDeploy = jobKind(
   'chaincode.deploy',
   z.strictObject({
@@ -65,7 +87,10 @@ export const chaincodeDeploy = jobKind(
   {
     approved: (params, votes) => ({ ...params, approvedByOrgs: approvingOrgs(votes) }),
     // Without a Slack approval, only an admin's own org approves, as that admin asked.
-    unapproved: (params, requester) => ({ ...params, approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [] }),
+    unapproved: (params, requester) => ({
+      ...params,
+      approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [],
+    }),
     orgApproved: (request, org, userId) => {
       const { approvedByOrgs: _votes, ...definition } = request.params;
       return {
@@ -82,4 +107,14 @@ export const chaincodeDeploy = jobKind(
 );
 
 /** Every kind this project ships. */
-export const jobKinds: readonly JobKind[] = [ping, peersScale, podRestart, certEnroll, certRegister, certRevoke, certRenew, chaincodeDeploy, chaincodeApproveOrg];
+export const jobKinds: readonly JobKind[] = [
+  ping,
+  peersScale,
+  podRestart,
+  certEnroll,
+  certRegister,
+  certRevoke,
+  certRenew,
+  chaincodeDeploy,
+  chaincodeApproveOrg,
+];

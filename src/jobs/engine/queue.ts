@@ -83,7 +83,9 @@ export class JobQueue {
   async list(limit: number, network: string): Promise<JobView[]> {
     const states = ['active', 'waiting', 'delayed', 'prioritized', 'completed', 'failed'] as const;
     const jobs = await this.queueFor(network).getJobs([...states], 0, Math.max(limit * 2, 20), false);
-    const views = await Promise.all(jobs.filter((j): j is Job<JobData, JobResult> => j !== undefined).map(async (j) => toView(j, await j.getState())));
+    const views = await Promise.all(
+      jobs.filter((j): j is Job<JobData, JobResult> => j !== undefined).map(async (j) => toView(j, await j.getState())),
+    );
     return views.sort((a, b) => b.queuedAt - a.queuedAt).slice(0, limit);
   }
 

@@ -11,8 +11,18 @@ import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent 
 import { envelopeProblem, parseParams, type JobKind, type ParamsOf } from '../catalog/kind.js';
 import { cancelKey, queueNameFor, toView } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
-import type { JobData, JobProgress, JobReporter, JobRequest, JobResult, JobView, JsonValue, StatusMessageRef, StepRecord, StepSpec } from './types.js';
-
+import type {
+  JobData,
+  JobProgress,
+  JobReporter,
+  JobRequest,
+  JobResult,
+  JobView,
+  JsonValue,
+  StatusMessageRef,
+  StepRecord,
+  StepSpec,
+} from './types.js';
 
 export interface JobContext {
   readonly id: string;
@@ -212,7 +222,9 @@ class JobRun implements JobContext {
       });
     } catch (err) {
       if (!(err instanceof ServiceUnavailableError) || this.signal.aborted || waits.size === 0) throw err;
-      throw new ServiceUnavailableError(err.service, `${err.detail}; gave up after waiting ${Math.round((Date.now() - since) / 1000)} s`, { cause: err });
+      throw new ServiceUnavailableError(err.service, `${err.detail}; gave up after waiting ${Math.round((Date.now() - since) / 1000)} s`, {
+        cause: err,
+      });
     }
   }
 
@@ -256,7 +268,10 @@ class JobRun implements JobContext {
     } catch (err) {
       // Reporting must not fail the work itself. How the job ended must reach Slack: kept for later.
       this.log.warn({ err, jobId: this.id, final }, 'could not publish job status');
-      if (final) await this.deps.undelivered?.keep(this.id, this.job.data.network, this.message).catch((keepErr: unknown) => this.log.error({ err: keepErr, jobId: this.id }, 'could not keep the undelivered final status'));
+      if (final)
+        await this.deps.undelivered
+          ?.keep(this.id, this.job.data.network, this.message)
+          .catch((keepErr: unknown) => this.log.error({ err: keepErr, jobId: this.id }, 'could not keep the undelivered final status'));
     }
   }
 }
@@ -266,9 +281,12 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
   const log = deps.log.child({ jobId: job.id, jobType: job.name, network: job.data.network });
   const run = new JobRun(job, deps, log);
   const poll = setInterval(() => {
-    void deps.redis.exists(cancelKey(run.id)).then((n) => {
-      if (n > 0) run.controller.abort(new Error('cancelled'));
-    }, () => undefined);
+    void deps.redis.exists(cancelKey(run.id)).then(
+      (n) => {
+        if (n > 0) run.controller.abort(new Error('cancelled'));
+      },
+      () => undefined,
+    );
   }, CANCEL_POLL_MS);
   const onBullAbort = (): void => run.controller.abort(new Error('worker shutting down'));
   bullSignal?.addEventListener('abort', onBullAbort);
@@ -278,10 +296,26 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
     await run.throwIfCancelled();
     log.info({ attempt: run.attempt }, 'job started');
     await run.save();
-    await deps.audit.append({ actor: 'system', action: 'job.started', target: run.id, result: 'info', channel: job.data.channel, network: job.data.network, detail: `${job.name} attempt ${run.attempt}` });
+    await deps.audit.append({
+      actor: 'system',
+      action: 'job.started',
+      target: run.id,
+      result: 'info',
+      channel: job.data.channel,
+      network: job.data.network,
+      detail: `${job.name} attempt ${run.attempt}`,
+    });
     const result = await handle(run);
     // The audit trail records the outcome before the channel is told of it.
-    await deps.audit.append({ actor: 'system', action: 'job.succeeded', target: run.id, result: 'ok', channel: job.data.channel, network: job.data.network, detail: result.summary });
+    await deps.audit.append({
+      actor: 'system',
+      action: 'job.succeeded',
+      target: run.id,
+      result: 'ok',
+      channel: job.data.channel,
+      network: job.data.network,
+      detail: result.summary,
+    });
     await run.show(run.view('succeeded', { result, finishedAt: Date.now() }), true);
     jobsTotal.inc({ type: job.name, outcome: 'succeeded' });
     jobDuration.observe({ type: job.name, outcome: 'succeeded' }, (Date.now() - started) / 1000);
@@ -290,7 +324,15 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
     const message = errorMessage(err);
     const willRetry = !isPermanent(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
     const outcome = isCancelled(err) ? 'cancelled' : willRetry ? 'retrying' : 'failed';
-    await deps.audit.append({ actor: 'system', action: `job.${outcome}`, target: run.id, result: outcome === 'retrying' ? 'info' : 'error', channel: job.data.channel, network: job.data.network, detail: message });
+    await deps.audit.append({
+      actor: 'system',
+      action: `job.${outcome}`,
+      target: run.id,
+      result: outcome === 'retrying' ? 'info' : 'error',
+      channel: job.data.channel,
+      network: job.data.network,
+      detail: message,
+    });
     await run.show(run.view(outcome, { error: message, finishedAt: willRetry ? undefined : Date.now() }), !willRetry);
     jobsTotal.inc({ type: job.name, outcome: willRetry ? 'retried' : outcome });
     if (!willRetry) jobDuration.observe({ type: job.name, outcome }, (Date.now() - started) / 1000);
@@ -311,7 +353,8 @@ function handlerFor(deps: WorkerDeps, job: Job<JobData, JobResult>): (ctx: JobCo
   if (entry === undefined) throw new PermanentError(`no handler for job type ${type}`);
   const envelope = envelopeProblem(job.data);
   if (envelope !== undefined) throw new PermanentError(`the job's data is not valid, so nothing was done: ${envelope}`);
-  if (job.data.type !== type) throw new PermanentError(`the job's data is not valid, so nothing was done: type ${job.data.type} in a ${type} job`);
+  if (job.data.type !== type)
+    throw new PermanentError(`the job's data is not valid, so nothing was done: type ${job.data.type} in a ${type} job`);
   const parsed = parseParams(entry.kind, job.data.params);
   if (!parsed.ok) throw new PermanentError(`the job's data is not valid, so nothing was done: ${parsed.problem}`);
   return (ctx) => entry.run(ctx, parsed.params);
@@ -363,4 +406,3 @@ export function startWorkers(deps: WorkerDeps): Workers {
     },
   };
 }
-

@@ -84,7 +84,15 @@ export class OwedJobsSweeper {
       if (!created) continue;
       queued++;
       this.log.warn({ approval: id, jobId }, 'queued the job of an approved request whose voter did not');
-      await this.deps.audit.append({ actor: 'system', action: 'approval.granted', target: id, result: 'ok', channel: approval.channel, network: approval.network, detail: `job ${jobId} (queued by the sweeper)` });
+      await this.deps.audit.append({
+        actor: 'system',
+        action: 'approval.granted',
+        target: id,
+        result: 'ok',
+        channel: approval.channel,
+        network: approval.network,
+        detail: `job ${jobId} (queued by the sweeper)`,
+      });
       await this.onQueued(id).catch((err: unknown) => this.log.warn({ err, approval: id }, 'approval card not updated'));
     }
     for (const { id, org } of await this.deps.approvals.owedFollowUps(this.graceMs)) {
@@ -101,7 +109,8 @@ export class OwedJobsSweeper {
   }
 
   start(intervalMs = 5000): void {
-    const tick = (): void => void this.sweep().catch((err: unknown) => this.log.warn({ err }, 'could not look for approved requests without a job'));
+    const tick = (): void =>
+      void this.sweep().catch((err: unknown) => this.log.warn({ err }, 'could not look for approved requests without a job'));
     this.timer = setInterval(tick, intervalMs);
     this.timer.unref();
   }

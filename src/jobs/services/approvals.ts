@@ -89,7 +89,9 @@ export class Approvals {
   }
 
   /** Idempotent on id: Slack retrying the request returns the request already made. */
-  async create(req: Omit<ApprovalRequest, 'state' | 'createdAt' | 'expiresAt' | 'votes' | 'needed'>): Promise<{ request: ApprovalRequest; created: boolean }> {
+  async create(
+    req: Omit<ApprovalRequest, 'state' | 'createdAt' | 'expiresAt' | 'votes' | 'needed'>,
+  ): Promise<{ request: ApprovalRequest; created: boolean }> {
     const createdAt = this.now();
     const expiresAt = createdAt + req.policy.expiresAfterMs;
     const needed = approvalsNeeded(req.policy.rule, req.policy.orgs.length);
@@ -98,7 +100,16 @@ export class Approvals {
       createdAt: String(createdAt),
       expiresAt: String(expiresAt),
       needed: String(needed),
-      data: JSON.stringify({ jobType: req.jobType, params: req.params, command: req.command, requester: req.requester, channel: req.channel, network: req.network, ...(req.targetOrg === undefined ? {} : { targetOrg: req.targetOrg }), policy: req.policy }),
+      data: JSON.stringify({
+        jobType: req.jobType,
+        params: req.params,
+        command: req.command,
+        requester: req.requester,
+        channel: req.channel,
+        network: req.network,
+        ...(req.targetOrg === undefined ? {} : { targetOrg: req.targetOrg }),
+        policy: req.policy,
+      }),
     };
     const created = (await this.redis.hsetnx(requestKey(req.id), 'state', 'open')) === 1;
     if (created) {
@@ -117,7 +128,10 @@ export class Approvals {
   async get(id: string): Promise<ApprovalRequest | undefined> {
     const [fields, votes] = await Promise.all([this.redis.hgetall(requestKey(id)), this.redis.hgetall(votesKey(id))]);
     if (fields.state === undefined || fields.data === undefined) return undefined;
-    const data = JSON.parse(fields.data) as Pick<ApprovalRequest, 'jobType' | 'params' | 'command' | 'requester' | 'channel' | 'network' | 'targetOrg' | 'policy'>;
+    const data = JSON.parse(fields.data) as Pick<
+      ApprovalRequest,
+      'jobType' | 'params' | 'command' | 'requester' | 'channel' | 'network' | 'targetOrg' | 'policy'
+    >;
     let state = fields.state as ApprovalState;
     const expiresAt = Number(fields.expiresAt);
     if (state === 'open' && this.now() > expiresAt) state = 'expired';
@@ -148,10 +162,28 @@ export class Approvals {
    * One vote per organisation and one per person, counted once however often it arrives; atomic
    * across processes. `followUp`: an org's approval owes a job of its own (see owedFollowUps).
    */
-  async vote(request: Pick<ApprovalRequest, 'id' | 'network'>, org: string, user: string, decision: Decision, followUp = false): Promise<VoteOutcome> {
+  async vote(
+    request: Pick<ApprovalRequest, 'id' | 'network'>,
+    org: string,
+    user: string,
+    decision: Decision,
+    followUp = false,
+  ): Promise<VoteOutcome> {
     const { id } = request;
     const cmd = (this.redis as unknown as { fcoVote(...args: string[]): Promise<[string, string]> }).fcoVote;
-    const [outcome] = await cmd.call(this.redis, requestKey(id), votesKey(id), OWED_JOBS, OWED_FOLLOW_UPS, org, user, decision, String(this.now()), followUp ? '1' : '0', id);
+    const [outcome] = await cmd.call(
+      this.redis,
+      requestKey(id),
+      votesKey(id),
+      OWED_JOBS,
+      OWED_FOLLOW_UPS,
+      org,
+      user,
+      decision,
+      String(this.now()),
+      followUp ? '1' : '0',
+      id,
+    );
     if (outcome === 'approved' || outcome === 'rejected' || outcome === 'expired') await this.redis.zrem(openIndex(request.network), id);
     if (outcome === 'recorded' || outcome === 'approved' || outcome === 'rejected') await this.redis.pexpire(votesKey(id), RETAIN_MS);
     return outcome as VoteOutcome;

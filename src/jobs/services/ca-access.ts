@@ -14,7 +14,11 @@ async function requiredSecret(kube: Kube, namespace: string, name: string): Prom
 }
 
 /** An organisation's CA client and its registrar, read from the Secrets the config names. */
-export async function caAccess(kube: Kube, network: NetworkConfig, org: OrgConfig): Promise<{ ca: FabricCaClient; registrar: RegistrarIdentity }> {
+export async function caAccess(
+  kube: Kube,
+  network: NetworkConfig,
+  org: OrgConfig,
+): Promise<{ ca: FabricCaClient; registrar: RegistrarIdentity }> {
   const { ca } = org;
   if (ca.tlsSecret === undefined && ca.url.startsWith('https:')) {
     throw new PermanentError(`org ${org.name}: networks[].orgs[].ca.tlsSecret is needed to trust ${ca.url}`);
@@ -23,7 +27,8 @@ export async function caAccess(kube: Kube, network: NetworkConfig, org: OrgConfi
   const reg = await requiredSecret(kube, network.namespace, ca.registrarSecret);
   const tlsRootPem = tls?.['ca.crt'];
   if (tls !== undefined && tlsRootPem === undefined) throw new PermanentError(`Secret ${ca.tlsSecret} has no ca.crt`);
-  if (reg['cert.pem'] === undefined || reg['key.pem'] === undefined) throw new PermanentError(`Secret ${ca.registrarSecret} needs cert.pem and key.pem`);
+  if (reg['cert.pem'] === undefined || reg['key.pem'] === undefined)
+    throw new PermanentError(`Secret ${ca.registrarSecret} needs cert.pem and key.pem`);
   return {
     ca: new FabricCaClient({ url: ca.url, ...(ca.caName === undefined ? {} : { caName: ca.caName }), tlsRootPem: tlsRootPem ?? '' }),
     registrar: { mspId: org.mspId, certPem: reg['cert.pem'], keyPem: reg['key.pem'] },
@@ -46,9 +51,17 @@ const commonName = (pem: string): string | undefined => /(?:^|\n)CN=([^\n]+)/.ex
  * Refuses to touch an identity the configuration relies on: the registrar the bot registers with
  * (ca.registrarSecret) and the org's MSP admin (adminSecret). Changing either locks the org out.
  */
-export async function refuseConfiguredIdentity(kube: Kube, network: NetworkConfig, org: OrgConfig, registrar: RegistrarIdentity, name: string): Promise<void> {
+export async function refuseConfiguredIdentity(
+  kube: Kube,
+  network: NetworkConfig,
+  org: OrgConfig,
+  registrar: RegistrarIdentity,
+  name: string,
+): Promise<void> {
   if (commonName(registrar.certPem) === name) {
-    throw new PermanentError(`${name} is ${org.name}'s CA registrar (Secret ${org.ca.registrarSecret}), which the bot works with and never changes`);
+    throw new PermanentError(
+      `${name} is ${org.name}'s CA registrar (Secret ${org.ca.registrarSecret}), which the bot works with and never changes`,
+    );
   }
   const adminSecret = adminSecretName(network, org);
   const admin = await readIdentity(kube, network.namespace, adminSecret);
@@ -64,7 +77,12 @@ export async function refuseConfiguredIdentity(kube: Kube, network: NetworkConfi
 export const NOTE_ISSUED = { key: 'note-issued', title: 'Note what the CA has already issued' } as const;
 
 /** NOTE_ISSUED for one identity: notes how many valid certificates it has and returns their serials. */
-export async function noteIssued(ca: FabricCaClient, registrar: RegistrarIdentity, id: string, note: (detail: string) => Promise<void>): Promise<string[]> {
+export async function noteIssued(
+  ca: FabricCaClient,
+  registrar: RegistrarIdentity,
+  id: string,
+  note: (detail: string) => Promise<void>,
+): Promise<string[]> {
   const serials = await validSerials(ca, registrar, id);
   await note(`${id}: ${serials.length === 0 ? 'no' : serials.length} valid certificate${serials.length === 1 ? '' : 's'}`);
   return serials;
@@ -82,7 +100,13 @@ export async function validSerials(ca: FabricCaClient, registrar: RegistrarIdent
  * them apart: Fabric CA dates every certificate from its own certificate's NotBefore.
  * Returns the serials revoked.
  */
-export async function revokeLeftovers(ca: FabricCaClient, registrar: RegistrarIdentity, id: string, knownBefore: readonly string[], keptPems: string[]): Promise<string[]> {
+export async function revokeLeftovers(
+  ca: FabricCaClient,
+  registrar: RegistrarIdentity,
+  id: string,
+  knownBefore: readonly string[],
+  keptPems: string[],
+): Promise<string[]> {
   const spared = new Set([...knownBefore, ...keptPems.map((pem) => new X509Certificate(pem).serialNumber.toLowerCase())]);
   const leftovers = (await ca.certificates(registrar, id)).filter((c) => !spared.has(c.serial));
   for (const c of leftovers) await ca.revokeCertificate(registrar, id, c.pem, 'superseded');

@@ -5,7 +5,8 @@ import { identitySecretName, readIdentity, readSecretData } from '../../k8s/iden
 import { PermanentError } from '../engine/errors.js';
 
 /** The Secret holding an org's MSP admin: networks[].orgs[].adminSecret, else <org>-id-admin. */
-export const adminSecretName = (network: NetworkConfig, org: OrgConfig): string => org.adminSecret ?? identitySecretName({ network: network.name, org: org.name, name: 'admin' });
+export const adminSecretName = (network: NetworkConfig, org: OrgConfig): string =>
+  org.adminSecret ?? identitySecretName({ network: network.name, org: org.name, name: 'admin' });
 
 /**
  * Where a peer pod of the org is dialled: its address annotation, else the configured endpoint
@@ -17,14 +18,22 @@ export function peerPodAddress(network: NetworkConfig, org: OrgConfig, pod: { na
 }
 
 /** An org's admin identity and the peers it acts on, from the config and its Secrets. */
-export async function orgPeersAccess(kube: Kube, network: NetworkConfig, org: OrgConfig): Promise<{ admin: FabricIdentity; peers: PeerEndpoint[] }> {
+export async function orgPeersAccess(
+  kube: Kube,
+  network: NetworkConfig,
+  org: OrgConfig,
+): Promise<{ admin: FabricIdentity; peers: PeerEndpoint[] }> {
   if (org.peers.endpoints.length === 0) throw new PermanentError(`org ${org.name} lists no peers.endpoints in the configuration`);
   const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
-  if (tlsSecret === undefined) throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to trust its peers' TLS certificates`);
+  if (tlsSecret === undefined)
+    throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to trust its peers' TLS certificates`);
   const tlsRootPem = (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
   if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${tlsSecret} with ca.crt is missing`);
   const secret = adminSecretName(network, org);
   const id = await readIdentity(kube, network.namespace, secret);
   if (id === undefined) throw new PermanentError(`org ${org.name} has no admin identity in Secret ${network.namespace}/${secret}`);
-  return { admin: { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem }, peers: org.peers.endpoints.map((address) => ({ address, tlsRootPem })) };
+  return {
+    admin: { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem },
+    peers: org.peers.endpoints.map((address) => ({ address, tlsRootPem })),
+  };
 }

@@ -19,13 +19,19 @@ export function createPlatform(config: Config, kubeconfigPath: string | undefine
     kube() {
       if (kube === undefined) {
         // Without any of these the client would quietly dial http://localhost:8080.
-        if (kubeconfigPath === undefined && process.env.KUBERNETES_SERVICE_HOST === undefined && !existsSync(path.join(os.homedir(), '.kube', 'config'))) {
+        if (
+          kubeconfigPath === undefined &&
+          process.env.KUBERNETES_SERVICE_HOST === undefined &&
+          !existsSync(path.join(os.homedir(), '.kube', 'config'))
+        ) {
           throw new PermanentError('Kubernetes is not configured: set KUBECONFIG, or run the worker in a cluster');
         }
         try {
           kube = connectKube(kubeconfigPath, kubeOptions);
         } catch (err) {
-          throw new PermanentError(`Kubernetes is not configured (${err instanceof Error ? err.message : String(err)}): set KUBECONFIG, or run the worker in a cluster`);
+          throw new PermanentError(
+            `Kubernetes is not configured (${err instanceof Error ? err.message : String(err)}): set KUBECONFIG, or run the worker in a cluster`,
+          );
         }
       }
       return kube;
@@ -42,7 +48,9 @@ export function networkNamed(config: Config, name: string | undefined): NetworkC
 export function orgNamed(network: NetworkConfig, org: string): OrgConfig {
   const found = network.orgs.find((o) => o.name === org);
   if (found === undefined) {
-    throw new PermanentError(`network ${network.name} has no org ${org}; its orgs are ${network.orgs.map((o) => o.name).join(', ') || '(none)'}`);
+    throw new PermanentError(
+      `network ${network.name} has no org ${org}; its orgs are ${network.orgs.map((o) => o.name).join(', ') || '(none)'}`,
+    );
   }
   return found;
 }

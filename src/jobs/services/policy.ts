@@ -86,13 +86,19 @@ export function effectivePolicy(config: Config, input: PolicyInput): EffectivePo
     };
   }
   if (input.floor !== undefined) {
-    merged = merged === undefined ? { ...input.floor.approval } : { ...merged, approverRole: stronger(merged.approverRole ?? 'admin', input.floor.approval.approverRole) };
+    merged =
+      merged === undefined
+        ? { ...input.floor.approval }
+        : { ...merged, approverRole: stronger(merged.approverRole ?? 'admin', input.floor.approval.approverRole) };
   }
   if (input.crossOrg === true && merged === undefined) merged = { orgs: 'requester', rule: 'ANY', approverRole: 'admin' };
   const because = input.floor?.because;
   if (merged === undefined) return { role, allowOtherOrgs, ...(because === undefined ? {} : { because }) };
 
-  const orgs = input.crossOrg === true && input.targetOrg !== undefined ? [input.targetOrg] : resolveOrgs(merged.orgs as DefaultApproval['orgs'] | string[], input);
+  const orgs =
+    input.crossOrg === true && input.targetOrg !== undefined
+      ? [input.targetOrg]
+      : resolveOrgs(merged.orgs as DefaultApproval['orgs'] | string[], input);
   return {
     role,
     allowOtherOrgs,
@@ -124,7 +130,12 @@ export type VoteCheck = { ok: true; org: string } | { ok: false; reason: string 
  * per request, whatever number of orgs they belong to. Pure: the caller supplies the person's
  * memberships in the request's network.
  */
-export function checkVoter(request: Pick<ApprovalRequest, 'policy' | 'requester' | 'votes' | 'state' | 'expiresAt'>, userId: string, memberships: readonly Membership[], now: number): VoteCheck {
+export function checkVoter(
+  request: Pick<ApprovalRequest, 'policy' | 'requester' | 'votes' | 'state' | 'expiresAt'>,
+  userId: string,
+  memberships: readonly Membership[],
+  now: number,
+): VoteCheck {
   if (request.state !== 'open') return { ok: false, reason: `this request is already ${request.state}` };
   if (now > request.expiresAt) return { ok: false, reason: 'this request has expired' };
   if (userId === request.requester.userId && !request.policy.allowSelfApproval) {
@@ -133,7 +144,10 @@ export function checkVoter(request: Pick<ApprovalRequest, 'policy' | 'requester'
   if (memberships.length === 0) return { ok: false, reason: 'you are not a member of any organisation of this network' };
   const required = memberships.filter((m) => request.policy.orgs.includes(m.org));
   if (required.length === 0) {
-    return { ok: false, reason: `your organisation (${memberships.map((m) => m.org).join(', ')}) is not asked to approve this; ${request.policy.orgs.join(', ')} ${request.policy.orgs.length === 1 ? 'is' : 'are'}` };
+    return {
+      ok: false,
+      reason: `your organisation (${memberships.map((m) => m.org).join(', ')}) is not asked to approve this; ${request.policy.orgs.join(', ')} ${request.policy.orgs.length === 1 ? 'is' : 'are'}`,
+    };
   }
   const qualified = required.filter((m) => roleRank[m.role] >= roleRank[request.policy.approverRole]);
   if (qualified.length === 0) {
@@ -146,7 +160,11 @@ export function checkVoter(request: Pick<ApprovalRequest, 'policy' | 'requester'
     return { ok: false, reason: `${v?.org ?? 'your organisation'} has already voted (<@${v?.user ?? '?'}>)` };
   }
   const own = request.votes.find((v) => v.user === userId);
-  if (own !== undefined) return { ok: false, reason: `you have already voted on this request (for ${own.org}); one person has one vote, whatever number of orgs they are in` };
+  if (own !== undefined)
+    return {
+      ok: false,
+      reason: `you have already voted on this request (for ${own.org}); one person has one vote, whatever number of orgs they are in`,
+    };
   return { ok: true, org: unvoted.org };
 }
 

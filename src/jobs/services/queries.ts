@@ -1,5 +1,11 @@
 import { X509Certificate } from 'node:crypto';
-import { identitySecretName, listIdentityCertificates, readIdentity, readSecretData, registrationSecretName } from '../../k8s/identities.js';
+import {
+  identitySecretName,
+  listIdentityCertificates,
+  readIdentity,
+  readSecretData,
+  registrationSecretName,
+} from '../../k8s/identities.js';
 import type { RegisteredIdentity } from '../../fabric/ca.js';
 import { caAccess } from './ca-access.js';
 import { fabricPods, type PodStatus } from '../../k8s/status.js';
@@ -34,12 +40,16 @@ export interface Queries {
 export type QueryName = keyof Queries;
 export type QueryParams<K extends QueryName> = Queries[K]['params'];
 export type QueryResult<K extends QueryName> = Queries[K]['result'];
-export type QueryHandlers = { readonly [K in QueryName]: (platform: Platform, network: string, params: QueryParams<K>) => Promise<QueryResult<K>> };
+export type QueryHandlers = {
+  readonly [K in QueryName]: (platform: Platform, network: string, params: QueryParams<K>) => Promise<QueryResult<K>>;
+};
 
 /** A Fabric pod of the network (by the labels the reference layout sets), or a refusal naming it. */
 async function fabricPod(platform: Platform, networkName: string, pod: string) {
   const network = networkNamed(platform.config, networkName);
-  const list = await platform.kube().core.listNamespacedPod({ namespace: network.namespace, labelSelector: fabricSelector, fieldSelector: `metadata.name=${pod}` });
+  const list = await platform
+    .kube()
+    .core.listNamespacedPod({ namespace: network.namespace, labelSelector: fabricSelector, fieldSelector: `metadata.name=${pod}` });
   const found = list.items[0];
   if (found === undefined) throw new PermanentError(`no Fabric pod ${pod} in ${network.namespace}`);
   return { network, pod: found };
@@ -57,7 +67,12 @@ export const queryHandlers: QueryHandlers = {
   async 'pod-owner'(platform, networkName, { pod }) {
     const { network, pod: found } = await fabricPod(platform, networkName, pod);
     const labels = found.metadata?.labels ?? {};
-    return { namespace: network.namespace, pod, ...(labels[LABELS.org] === undefined ? {} : { org: labels[LABELS.org] }), ...(labels[LABELS.component] === undefined ? {} : { component: labels[LABELS.component] }) };
+    return {
+      namespace: network.namespace,
+      pod,
+      ...(labels[LABELS.org] === undefined ? {} : { org: labels[LABELS.org] }),
+      ...(labels[LABELS.component] === undefined ? {} : { component: labels[LABELS.component] }),
+    };
   },
 };
 
@@ -83,7 +98,11 @@ export interface LedgerHeight {
 const LEDGER_QUERY_TIMEOUT_MS = 4000;
 
 /** Read-only views answered straight away, without a job. */
-export async function networkStatus(platform: Platform, networkName: string | undefined, opts: { org?: string; withMetrics?: boolean; withLedgers?: boolean } = {}): Promise<NetworkStatus> {
+export async function networkStatus(
+  platform: Platform,
+  networkName: string | undefined,
+  opts: { org?: string; withMetrics?: boolean; withLedgers?: boolean } = {},
+): Promise<NetworkStatus> {
   const network = networkNamed(platform.config, networkName);
   if (opts.org !== undefined) orgNamed(network, opts.org);
   const pods = await fabricPods(platform.kube(), network.namespace, opts);
@@ -108,7 +127,9 @@ async function ledgerHeights(platform: Platform, network: NetworkConfig, pods: P
         try {
           access = await orgPeersAccess(platform.kube(), network, org);
         } catch (err) {
-          return orgPods.flatMap((p) => network.fabricChannels.map((channel) => ({ channel, org: orgName, pod: p.name, error: errorText(err) })));
+          return orgPods.flatMap((p) =>
+            network.fabricChannels.map((channel) => ({ channel, org: orgName, pod: p.name, error: errorText(err) })),
+          );
         }
         const tlsRootPem = (access.peers[0] as PeerEndpoint).tlsRootPem;
         return Promise.all(
@@ -116,7 +137,12 @@ async function ledgerHeights(platform: Platform, network: NetworkConfig, pods: P
             network.fabricChannels.map(async (channel): Promise<LedgerHeight> => {
               const target = { address: peerPodAddress(network, org, p), tlsRootPem };
               try {
-                return { channel, org: orgName, pod: p.name, height: await ledgerHeight(target, access.admin, channel, LEDGER_QUERY_TIMEOUT_MS) };
+                return {
+                  channel,
+                  org: orgName,
+                  pod: p.name,
+                  height: await ledgerHeight(target, access.admin, channel, LEDGER_QUERY_TIMEOUT_MS),
+                };
               } catch (err) {
                 return { channel, org: orgName, pod: p.name, error: errorText(err) };
               }
@@ -148,7 +174,11 @@ export interface IdentityCertificate {
  * The network's stored identities with their certificates' expiry, unreadable ones first, then
  * soonest to expire: one list call over the identity Secrets, keys never read.
  */
-export async function identityCertificates(platform: Platform, networkName: string | undefined, now = Date.now()): Promise<IdentityCertificate[]> {
+export async function identityCertificates(
+  platform: Platform,
+  networkName: string | undefined,
+  now = Date.now(),
+): Promise<IdentityCertificate[]> {
   const network = networkNamed(platform.config, networkName);
   const certs = await listIdentityCertificates(platform.kube(), network.namespace, network.name);
   return certs
@@ -156,7 +186,14 @@ export async function identityCertificates(platform: Platform, networkName: stri
       try {
         const cert = new X509Certificate(c.certPem);
         const expiresAt = new Date(cert.validTo).getTime();
-        return { secret: c.secret, org: c.org, name: c.name, expiresAt, daysLeft: Math.floor((expiresAt - now) / 86_400_000), serial: cert.serialNumber.toLowerCase() };
+        return {
+          secret: c.secret,
+          org: c.org,
+          name: c.name,
+          expiresAt,
+          daysLeft: Math.floor((expiresAt - now) / 86_400_000),
+          serial: cert.serialNumber.toLowerCase(),
+        };
       } catch {
         return { secret: c.secret, org: c.org, name: c.name };
       }
@@ -165,7 +202,12 @@ export async function identityCertificates(platform: Platform, networkName: stri
 }
 
 /** Identities whose certificate expires within `days`, or cannot be read. */
-export async function expiringIdentities(platform: Platform, networkName: string | undefined, days: number, now = Date.now()): Promise<IdentityCertificate[]> {
+export async function expiringIdentities(
+  platform: Platform,
+  networkName: string | undefined,
+  days: number,
+  now = Date.now(),
+): Promise<IdentityCertificate[]> {
   const horizon = now + days * 86_400_000;
   return (await identityCertificates(platform, networkName, now)).filter((e) => e.expiresAt === undefined || e.expiresAt <= horizon);
 }
@@ -193,7 +235,12 @@ export interface IdentityDetails {
 }
 
 /** One identity: what the CA has registered and what the cluster stores, side by side. */
-export async function identityDetails(platform: Platform, networkName: string | undefined, orgName: string, name: string): Promise<IdentityDetails> {
+export async function identityDetails(
+  platform: Platform,
+  networkName: string | undefined,
+  orgName: string,
+  name: string,
+): Promise<IdentityDetails> {
   const network = networkNamed(platform.config, networkName);
   const org = orgNamed(network, orgName);
   const kube = platform.kube();
@@ -218,6 +265,19 @@ export async function identityDetails(platform: Platform, networkName: string | 
       hasTls: identity.tlsCertPem !== undefined,
     };
   }
-  const shown = registered === undefined ? undefined : { ...registered, attrs: registered.attrs.filter((a) => !a.name.startsWith('hf.') && !a.name.startsWith('fabric-chatops.')), byBot: isManaged(registered) };
-  return { org: org.name, name, ...(shown === undefined ? {} : { registered: shown }), ...(stored === undefined ? {} : { stored }), ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }) };
+  const shown =
+    registered === undefined
+      ? undefined
+      : {
+          ...registered,
+          attrs: registered.attrs.filter((a) => !a.name.startsWith('hf.') && !a.name.startsWith('fabric-chatops.')),
+          byBot: isManaged(registered),
+        };
+  return {
+    org: org.name,
+    name,
+    ...(shown === undefined ? {} : { registered: shown }),
+    ...(stored === undefined ? {} : { stored }),
+    ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }),
+  };
 }

@@ -46,7 +46,11 @@ export class QueryClient {
   }
 
   async ask<K extends QueryName>(name: K, network: string, params: QueryParams<K>): Promise<QueryResult<K>> {
-    const job = await this.queue.add(name, { name, network, params }, { jobId: randomUUID(), attempts: 1, removeOnComplete: { age: KEEP_SEC }, removeOnFail: { age: KEEP_SEC } });
+    const job = await this.queue.add(
+      name,
+      { name, network, params },
+      { jobId: randomUUID(), attempts: 1, removeOnComplete: { age: KEEP_SEC }, removeOnFail: { age: KEEP_SEC } },
+    );
     try {
       return (await job.waitUntilFinished(this.events, this.timeoutMs)) as QueryResult<K>;
     } catch (err) {
@@ -65,7 +69,13 @@ export class QueryClient {
 }
 
 /** The worker side: answers queries with the handlers, as many at once as `concurrency`. */
-export function startQueryWorker(deps: { redis: Redis; platform: Platform; handlers: QueryHandlers; log: Logger; concurrency: number }): Worker<QueryJob> {
+export function startQueryWorker(deps: {
+  redis: Redis;
+  platform: Platform;
+  handlers: QueryHandlers;
+  log: Logger;
+  concurrency: number;
+}): Worker<QueryJob> {
   const worker = new Worker<QueryJob>(
     QUERY_QUEUE,
     async (job) => {

@@ -85,7 +85,8 @@ export class AlertMonitor {
 
   private async recheck(): Promise<void> {
     for (const { network, watch } of this.watches) {
-      for (const pod of watch.pods()) await this.evaluate(network, pod).catch((err: unknown) => this.log.warn({ err }, 'alert recheck failed'));
+      for (const pod of watch.pods())
+        await this.evaluate(network, pod).catch((err: unknown) => this.log.warn({ err }, 'alert recheck failed'));
     }
   }
 
@@ -99,14 +100,29 @@ export class AlertMonitor {
       const claimed = await this.redis.hsetnx(key, problem.reason, JSON.stringify({ at: Date.now(), detail: problem.detail }));
       if (claimed !== 1) continue;
       await this.redis.expire(key, 7 * 24 * 3600);
-      await this.audit.append({ actor: 'system', action: 'alert.raised', target: `${network.namespace}/${name}`, result: 'info', network: network.name, detail: `${problem.reason}: ${problem.detail}` });
+      await this.audit.append({
+        actor: 'system',
+        action: 'alert.raised',
+        target: `${network.namespace}/${name}`,
+        result: 'info',
+        network: network.name,
+        detail: `${problem.reason}: ${problem.detail}`,
+      });
       if (!(await this.withinRate(channel))) {
         this.log.warn({ pod: name, reason: problem.reason }, 'alert not posted: alert rate limit for the channel reached');
         continue;
       }
       // Logs can carry anything: scrubbed here, before they are handed on or posted.
       const logTail = scrubText(await podLogTail(this.platform.kube(), network.namespace, name));
-      await this.sink.alert({ network: network.name, namespace: network.namespace, channel, pod: name, org: pod.metadata?.labels?.[LABELS.org], problem, logTail });
+      await this.sink.alert({
+        network: network.name,
+        namespace: network.namespace,
+        channel,
+        pod: name,
+        org: pod.metadata?.labels?.[LABELS.org],
+        problem,
+        logTail,
+      });
     }
     const open = await this.redis.hkeys(key);
     const current = new Set(problems.map((p) => p.reason));
@@ -115,7 +131,14 @@ export class AlertMonitor {
     const mine: string[] = [];
     for (const reason of cleared) if ((await this.redis.hdel(key, reason)) === 1) mine.push(reason);
     if (mine.length === 0) return;
-    await this.audit.append({ actor: 'system', action: 'alert.recovered', target: `${network.namespace}/${name}`, result: 'info', network: network.name, detail: mine.join(', ') });
+    await this.audit.append({
+      actor: 'system',
+      action: 'alert.recovered',
+      target: `${network.namespace}/${name}`,
+      result: 'info',
+      network: network.name,
+      detail: mine.join(', '),
+    });
     await this.sink.recovered({ network: network.name, namespace: network.namespace, channel, pod: name, reasons: mine });
   }
 

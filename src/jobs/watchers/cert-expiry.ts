@@ -61,11 +61,24 @@ export class CertExpiryWatch {
       const expiring = (await expiringIdentities(this.platform, network.name, days)).filter((c) => c.serial !== undefined);
       const mine: IdentityCertificate[] = [];
       for (const cert of expiring) {
-        const claimed = await this.redis.set(warnedKey(network.name, cert.serial as string), String(Date.now()), 'EX', REMIND_AFTER_SEC, 'NX');
+        const claimed = await this.redis.set(
+          warnedKey(network.name, cert.serial as string),
+          String(Date.now()),
+          'EX',
+          REMIND_AFTER_SEC,
+          'NX',
+        );
         if (claimed === 'OK') mine.push(cert);
       }
       if (mine.length === 0) continue;
-      await this.audit.append({ actor: 'system', action: 'cert.expiring', target: network.namespace, result: 'info', network: network.name, detail: mine.map((c) => `${c.org}/${c.name}`).join(', ') });
+      await this.audit.append({
+        actor: 'system',
+        action: 'cert.expiring',
+        target: network.namespace,
+        result: 'info',
+        network: network.name,
+        detail: mine.map((c) => `${c.org}/${c.name}`).join(', '),
+      });
       try {
         await this.sink.certificatesExpiring({ network: network.name, channel, days, certificates: mine });
       } catch (err) {

@@ -3,7 +3,14 @@ import { X509Certificate } from 'node:crypto';
 import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
 import type { IdentityType } from '../../../fabric/ca.js';
 import type { Kube } from '../../../k8s/client.js';
-import { identitySecretName, readIdentity, readSecretData, registrationSecretName, saveIdentity, saveRegistration } from '../../../k8s/identities.js';
+import {
+  identitySecretName,
+  readIdentity,
+  readSecretData,
+  registrationSecretName,
+  saveIdentity,
+  saveRegistration,
+} from '../../../k8s/identities.js';
 import { caAccess, NOTE_ISSUED, noteIssued, refuseConfiguredIdentity, refusingForeign, revokeLeftovers } from '../../services/ca-access.js';
 import { PermanentError } from '../../engine/errors.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
@@ -46,7 +53,14 @@ export const certEnroll: JobHandler<typeof kinds.certEnroll> = async (ctx, param
     return id === undefined ? null : describeCert(id.certPem);
   });
   if (existing !== null) {
-    return { summary: `${name} was already enrolled in ${org}; nothing changed`, fields: [{ label: 'Secret', value: `${network.namespace}/${secretName}` }, { label: 'Serial', value: existing.serial }, { label: 'Expires', value: existing.expires }] };
+    return {
+      summary: `${name} was already enrolled in ${org}; nothing changed`,
+      fields: [
+        { label: 'Secret', value: `${network.namespace}/${secretName}` },
+        { label: 'Serial', value: existing.serial },
+        { label: 'Expires', value: existing.expires },
+      ],
+    };
   }
   const { ca, registrar } = await caReady(ctx, kube, network, orgConfig, name);
   const knownBefore = await ctx.step(NOTE_ISSUED, (note) => noteIssued(ca, registrar, name, note));
@@ -55,7 +69,9 @@ export const certEnroll: JobHandler<typeof kinds.certEnroll> = async (ctx, param
   const enrolled = await ctx.step(ENROLL, async (note) => {
     const secret = await refusingForeign(() => ca.register(registrar, { id: name, type }));
     const signing = await ca.enroll({ id: name, secret });
-    const tls = NODE_TYPES.includes(type) ? await ca.enroll({ id: name, secret, profile: 'tls', hosts: ['127.0.0.1', 'localhost', name] }) : undefined;
+    const tls = NODE_TYPES.includes(type)
+      ? await ca.enroll({ id: name, secret, profile: 'tls', hosts: ['127.0.0.1', 'localhost', name] })
+      : undefined;
     await saveIdentity(kube, network.namespace, ref, {
       mspId: orgConfig.mspId,
       certPem: signing.certPem,
@@ -66,9 +82,15 @@ export const certEnroll: JobHandler<typeof kinds.certEnroll> = async (ctx, param
     const d = describeCert(signing.certPem);
     await note(`${type} certificate ${d.serial}${tls === undefined ? '' : ' and a TLS certificate'}, stored in ${secretName}`);
     if (ctx.interruptedAt(ENROLL) !== undefined) {
-      const revoked = await revokeLeftovers(ca, registrar, name, knownBefore, [signing.certPem, ...(tls === undefined ? [] : [tls.certPem])]);
+      const revoked = await revokeLeftovers(ca, registrar, name, knownBefore, [
+        signing.certPem,
+        ...(tls === undefined ? [] : [tls.certPem]),
+      ]);
       ctx.log.info({ revoked }, 'certificates of an interrupted attempt revoked');
-      if (revoked.length > 0) await note(`${type} certificate ${d.serial} stored in ${secretName}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
+      if (revoked.length > 0)
+        await note(
+          `${type} certificate ${d.serial} stored in ${secretName}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`,
+        );
     }
     return d;
   });
@@ -95,13 +117,27 @@ export const certRegister: JobHandler<typeof kinds.certRegister> = async (ctx, p
     await note(data === undefined ? `${secretName}: none yet` : `${secretName} exists`);
     return data !== undefined;
   });
-  if (existing) return { summary: `${name} was already registered in ${org}; nothing changed`, fields: [{ label: 'Enrollment secret in', value: `${network.namespace}/${secretName}` }] };
+  if (existing)
+    return {
+      summary: `${name} was already registered in ${org}; nothing changed`,
+      fields: [{ label: 'Enrollment secret in', value: `${network.namespace}/${secretName}` }],
+    };
   const { ca, registrar } = await caReady(ctx, kube, network, orgConfig, name);
   // As for enroll: the secret exists only inside this step and the Secret it is written to.
   await ctx.step({ key: 'register-at-the-ca', title: 'Register at the CA' }, async (note) => {
-    const enrollmentSecret = await refusingForeign(() => ca.register(registrar, { id: name, type, maxEnrollments, attrs, ...(params.affiliation === undefined ? {} : { affiliation: params.affiliation }) }));
+    const enrollmentSecret = await refusingForeign(() =>
+      ca.register(registrar, {
+        id: name,
+        type,
+        maxEnrollments,
+        attrs,
+        ...(params.affiliation === undefined ? {} : { affiliation: params.affiliation }),
+      }),
+    );
     await saveRegistration(kube, network.namespace, ref, { enrollmentSecret, caUrl: orgConfig.ca.url, type });
-    await note(`${type} ${name} registered${attrs.length === 0 ? '' : ` with ${attrs.map((a) => a.name).join(', ')}`}; enrollment secret stored in ${secretName}`);
+    await note(
+      `${type} ${name} registered${attrs.length === 0 ? '' : ` with ${attrs.map((a) => a.name).join(', ')}`}; enrollment secret stored in ${secretName}`,
+    );
   });
   return {
     summary: `${name} registered in ${org} as ${type}`,
@@ -127,7 +163,10 @@ export const certRevoke: JobHandler<typeof kinds.certRevoke> = async (ctx, param
       throw err;
     }
   });
-  return { summary: `${name} revoked in ${org} (${reason})`, fields: [{ label: 'Certificates revoked', value: serials.length === 0 ? 'none left' : serials.join(', ') }] };
+  return {
+    summary: `${name} revoked in ${org} (${reason})`,
+    fields: [{ label: 'Certificates revoked', value: serials.length === 0 ? 'none left' : serials.join(', ') }],
+  };
 };
 
 /** Renews an identity's certificate (reenroll with a new key) and replaces it in its Secret. */
@@ -141,14 +180,31 @@ export const certRenew: JobHandler<typeof kinds.certRenew> = async (ctx, params)
     if (current === undefined) throw new PermanentError(`no identity Secret ${secretName}: enroll ${name} first`);
     const before = describeCert(current.certPem);
     const next = await ca.reenroll({ id: name, mspId: current.mspId, certPem: current.certPem, keyPem: current.keyPem });
-    await saveIdentity(kube, network.namespace, ref, { ...current, certPem: next.certPem, keyPem: next.keyPem, caChainPem: next.caChainPem });
+    await saveIdentity(kube, network.namespace, ref, {
+      ...current,
+      certPem: next.certPem,
+      keyPem: next.keyPem,
+      caChainPem: next.caChainPem,
+    });
     const after = describeCert(next.certPem);
     await note(`${before.serial} (expires ${before.expires}) → ${after.serial} (expires ${after.expires})`);
     if (ctx.interruptedAt(RENEW) !== undefined) {
-      const revoked = await revokeLeftovers(ca, registrar, name, knownBefore, [current.certPem, next.certPem, ...(current.tlsCertPem === undefined ? [] : [current.tlsCertPem])]);
-      if (revoked.length > 0) await note(`${before.serial} → ${after.serial}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
+      const revoked = await revokeLeftovers(ca, registrar, name, knownBefore, [
+        current.certPem,
+        next.certPem,
+        ...(current.tlsCertPem === undefined ? [] : [current.tlsCertPem]),
+      ]);
+      if (revoked.length > 0)
+        await note(`${before.serial} → ${after.serial}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
     }
     return after;
   });
-  return { summary: `${name} renewed in ${org}`, fields: [{ label: 'Serial', value: renewed.serial }, { label: 'Expires', value: renewed.expires }, { label: 'Secret', value: `${network.namespace}/${secretName}` }] };
+  return {
+    summary: `${name} renewed in ${org}`,
+    fields: [
+      { label: 'Serial', value: renewed.serial },
+      { label: 'Expires', value: renewed.expires },
+      { label: 'Secret', value: `${network.namespace}/${secretName}` },
+    ],
+  };
 };

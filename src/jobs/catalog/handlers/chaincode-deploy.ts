@@ -1,6 +1,14 @@
 import type * as kinds from '../kinds.js';
 import { withGateway, type PeerEndpoint } from '../../../fabric/connection.js';
-import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, committedDefinition, installPackage, type ChaincodeDefinition } from '../../../fabric/lifecycle.js';
+import {
+  approveForMyOrg,
+  ccaasPackage,
+  commitDefinition,
+  commitReadiness,
+  committedDefinition,
+  installPackage,
+  type ChaincodeDefinition,
+} from '../../../fabric/lifecycle.js';
 import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../../k8s/chaincode.js';
 import { parseCollections, type CollectionConfig } from '../../../fabric/collections.js';
 import { PolicyError } from '../../../fabric/policy.js';
@@ -29,8 +37,26 @@ async function deployTarget(ctx: JobContext, params: DeployParams) {
   const address = params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace);
   const pkg = ccaasPackage(`${name}_${version}`, address);
   const signaturePolicy = params.policy;
-  const collections = params.collections === undefined ? undefined : await ctx.prepare(`Read the collections in ${params.collections}`, () => collectionsFrom(kube, network.namespace, params.collections as string));
-  return { name, version, network, channel, owner, kube, orgs, first: orgs[0] as (typeof orgs)[number], address, pkg, signaturePolicy, collections };
+  const collections =
+    params.collections === undefined
+      ? undefined
+      : await ctx.prepare(`Read the collections in ${params.collections}`, () =>
+          collectionsFrom(kube, network.namespace, params.collections as string),
+        );
+  return {
+    name,
+    version,
+    network,
+    channel,
+    owner,
+    kube,
+    orgs,
+    first: orgs[0] as (typeof orgs)[number],
+    address,
+    pkg,
+    signaturePolicy,
+    collections,
+  };
 }
 
 /** The collections a deploy names by ConfigMap; a missing or unreadable one fails the job at once. */
@@ -58,7 +84,10 @@ const definitionOf = (t: DeployTarget, sequence: number): ChaincodeDefinition =>
 type DeployTarget = Awaited<ReturnType<typeof deployTarget>>;
 type OrgAccess = DeployTarget['orgs'][number];
 
-const readinessText = (r: Record<string, boolean>): string => Object.entries(r).map(([m, ok]) => `${m} ${ok ? '✓' : '✗'}`).join(', ');
+const readinessText = (r: Record<string, boolean>): string =>
+  Object.entries(r)
+    .map(([m, ok]) => `${m} ${ok ? '✓' : '✗'}`)
+    .join(', ');
 
 /** The org's approveformyorg as a step; an approval already given counts as done. */
 function approveStep(ctx: JobContext, o: OrgAccess, def: ChaincodeDefinition, packageId: string): Promise<void> {
@@ -77,7 +106,9 @@ async function sequenceFor(ctx: JobContext, t: DeployTarget): Promise<number> {
       return 1;
     }
     const next = current.version === t.version ? current.sequence : current.sequence + 1;
-    await note(`committed: version ${current.version}, sequence ${current.sequence}; ${current.version === t.version ? 'same version' : `upgrade to sequence ${next}`}`);
+    await note(
+      `committed: version ${current.version}, sequence ${current.sequence}; ${current.version === t.version ? 'same version' : `upgrade to sequence ${next}`}`,
+    );
     return next;
   });
 }
@@ -100,7 +131,10 @@ export const chaincodeApproveForOrg: JobHandler<typeof kinds.chaincodeApproveOrg
     return r;
   });
   await ctx.fabricReadiness(approvalId, readiness);
-  return { summary: `${o.org.mspId} approved ${t.name} ${t.version} (sequence ${sequence})`, fields: [{ label: 'Package', value: t.pkg.packageId }] };
+  return {
+    summary: `${o.org.mspId} approved ${t.name} ${t.version} (sequence ${sequence})`,
+    fields: [{ label: 'Package', value: t.pkg.packageId }],
+  };
 };
 
 /**
@@ -117,14 +151,21 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
   const def = definitionOf(t, sequence);
 
   await ctx.step({ key: 'run-the-chaincode-server', title: 'Run the chaincode server' }, async (note) => {
-    await applyChaincodeWorkload(kube, network.namespace, { network: network.name, org: owner.name, name, image, packageId: pkg.packageId });
+    await applyChaincodeWorkload(kube, network.namespace, {
+      network: network.name,
+      org: owner.name,
+      name,
+      image,
+      packageId: pkg.packageId,
+    });
     await note(`Deployment and Service for ${pkg.packageId}; peers dial ${address}`);
   });
   await ctx.step({ key: 'install-the-package-on-every-peer', title: 'Install the package on every peer' }, async (note) => {
     for (const o of orgs) {
       for (const peer of o.peers) {
         const r = await installPackage(peer, o.admin, pkg.bytes);
-        if (r.packageId !== pkg.packageId) throw new PermanentError(`${peer.address} computed package id ${r.packageId}, expected ${pkg.packageId}`);
+        if (r.packageId !== pkg.packageId)
+          throw new PermanentError(`${peer.address} computed package id ${r.packageId}, expected ${pkg.packageId}`);
         await note(`${o.org.name} ${peer.address}: ${r.alreadyInstalled ? 'already installed' : 'installed'}`);
       }
     }
@@ -132,12 +173,21 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
   // Fabric approvals are given for the orgs whose admins approved in Slack, and no other: an org's
   // key never signs for a change its admins did not agree to.
   const approving = orgs.filter((o) => params.approvedByOrgs.includes(o.org.name));
-  if (approving.length === 0) await ctx.step({ key: 'approve-for-the-orgs-that-approved', title: 'Approve for the orgs that approved' }, async (note) => note('none approved in Slack: only approvals already given in Fabric count'));
+  if (approving.length === 0)
+    await ctx.step({ key: 'approve-for-the-orgs-that-approved', title: 'Approve for the orgs that approved' }, async (note) =>
+      note('none approved in Slack: only approvals already given in Fabric count'),
+    );
   for (const o of approving) await approveStep(ctx, o, def, pkg.packageId);
   await ctx.step({ key: 'commit-the-definition', title: 'Commit the definition' }, async (note) => {
     const peer = first.peers[0] as PeerEndpoint;
     await note(`readiness: ${readinessText(await withGateway(peer, first.admin, (g) => commitReadiness(g, def)))}`);
-    const r = await withGateway(peer, first.admin, (g) => commitDefinition(g, def, orgs.map((o) => o.org.mspId)));
+    const r = await withGateway(peer, first.admin, (g) =>
+      commitDefinition(
+        g,
+        def,
+        orgs.map((o) => o.org.mspId),
+      ),
+    );
     await note(r === 'committed' ? `committed sequence ${sequence}` : 'already committed');
   });
   return {
@@ -147,7 +197,9 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
       { label: 'Chaincode address', value: address },
       { label: 'Orgs', value: orgs.map((o) => o.org.mspId).join(', ') },
       ...(def.signaturePolicy === undefined ? [] : [{ label: 'Endorsement policy', value: def.signaturePolicy }]),
-      ...(def.collections === undefined ? [] : [{ label: 'Private data collections', value: def.collections.map((c) => c.name).join(', ') }]),
+      ...(def.collections === undefined
+        ? []
+        : [{ label: 'Private data collections', value: def.collections.map((c) => c.name).join(', ') }]),
     ],
   };
 };

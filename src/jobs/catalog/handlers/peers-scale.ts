@@ -59,13 +59,28 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
       }
       const secret = await refusingForeign(() => ca.register(registrar, { id: pod, type: 'peer' }));
       const signing = await ca.enroll({ id: pod, secret });
-      const hosts = ['127.0.0.1', 'localhost', pod, `${pod}.${service}.${network.namespace}.svc`, `${pod}.${service}.${network.namespace}.svc.cluster.local`];
+      const hosts = [
+        '127.0.0.1',
+        'localhost',
+        pod,
+        `${pod}.${service}.${network.namespace}.svc`,
+        `${pod}.${service}.${network.namespace}.svc.cluster.local`,
+      ];
       const tls = await ca.enroll({ id: pod, secret, profile: 'tls', hosts });
-      await saveIdentity(kube, network.namespace, ref, { mspId: orgConfig.mspId, certPem: signing.certPem, keyPem: signing.keyPem, caChainPem: signing.caChainPem, tlsCertPem: tls.certPem, tlsKeyPem: tls.keyPem, tlsCaPem: tls.caChainPem });
+      await saveIdentity(kube, network.namespace, ref, {
+        mspId: orgConfig.mspId,
+        certPem: signing.certPem,
+        keyPem: signing.keyPem,
+        caChainPem: signing.caChainPem,
+        tlsCertPem: tls.certPem,
+        tlsKeyPem: tls.keyPem,
+        tlsCaPem: tls.caChainPem,
+      });
       await note(`${pod}: enrolled (certificate serial ${new X509Certificate(signing.certPem).serialNumber})`);
       if (ctx.interruptedAt(ENROLL) !== undefined) {
         const revoked = await revokeLeftovers(ca, registrar, pod, issuedBefore[pod] ?? [], [signing.certPem, tls.certPem]);
-        if (revoked.length > 0) await note(`${pod}: enrolled; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
+        if (revoked.length > 0)
+          await note(`${pod}: enrolled; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
       }
     }
   });
@@ -88,7 +103,8 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
     await joinNewPeers(ctx, { kube, network, org: orgConfig, pods: added, deadline: Date.now() + timeoutMs });
   }
   return {
-    summary: from === replicas ? `${org} already had ${replicas} peers, all Ready` : `${org} peers scaled from ${from} to ${replicas}, all Ready`,
+    summary:
+      from === replicas ? `${org} already had ${replicas} peers, all Ready` : `${org} peers scaled from ${from} to ${replicas}, all Ready`,
     fields: [
       { label: 'StatefulSet', value: `${network.namespace}/${statefulSet}` },
       { label: 'Replicas', value: `${from} → ${replicas}` },
@@ -100,7 +116,8 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
 };
 
 /** Tries `f` every second until it succeeds or the deadline passes: a new peer takes a moment to listen. */
-const untilDeadline = <T>(deadline: number, f: () => Promise<T>): Promise<T> => retry(f, { delayMs: 1000, withinMs: Math.max(0, deadline - Date.now()) });
+const untilDeadline = <T>(deadline: number, f: () => Promise<T>): Promise<T> =>
+  retry(f, { delayMs: 1000, withinMs: Math.max(0, deadline - Date.now()) });
 
 async function peerAddress(kube: Kube, network: NetworkConfig, org: OrgConfig, pod: string): Promise<string> {
   const p = await kube.core.readNamespacedPod({ name: pod, namespace: network.namespace });
@@ -111,10 +128,18 @@ async function peerAddress(kube: Kube, network: NetworkConfig, org: OrgConfig, p
  * New peers join every channel of the network (block 0 read from an existing peer), get the
  * chaincode packages that peer has installed, and are waited for until they reach its height.
  */
-async function joinNewPeers(ctx: JobContext, o: { kube: Kube; network: NetworkConfig; org: OrgConfig; pods: string[]; deadline: number }): Promise<void> {
-  const { admin, peers } = await ctx.prepare(`Read ${o.org.name}'s admin identity and peers`, () => orgPeersAccess(o.kube, o.network, o.org));
+async function joinNewPeers(
+  ctx: JobContext,
+  o: { kube: Kube; network: NetworkConfig; org: OrgConfig; pods: string[]; deadline: number },
+): Promise<void> {
+  const { admin, peers } = await ctx.prepare(`Read ${o.org.name}'s admin identity and peers`, () =>
+    orgPeersAccess(o.kube, o.network, o.org),
+  );
   const reference = peers[0] as PeerEndpoint;
-  const target = async (pod: string): Promise<PeerEndpoint> => ({ address: await peerAddress(o.kube, o.network, o.org, pod), tlsRootPem: reference.tlsRootPem });
+  const target = async (pod: string): Promise<PeerEndpoint> => ({
+    address: await peerAddress(o.kube, o.network, o.org, pod),
+    tlsRootPem: reference.tlsRootPem,
+  });
   await ctx.step({ key: 'join-the-new-peers-to-the-channels', title: 'Join the new peers to the channels' }, async (note) => {
     for (const channel of o.network.fabricChannels) {
       const block = await withGateway(reference, admin, (g) => genesisBlock(g, channel));

@@ -7,7 +7,9 @@ import type { JobHandler } from '../../engine/worker.js';
  * takes to answer the worker, and (with holdMs) a step long enough to interrupt.
  */
 export const ping: JobHandler<typeof kinds.ping> = async (ctx, params) => {
-  const queueLatencyMs = await ctx.step({ key: 'picked-up-by-a-worker', title: 'Picked up by a worker' }, async () => Math.max(0, ctx.startedAt - ctx.queuedAt));
+  const queueLatencyMs = await ctx.step({ key: 'picked-up-by-a-worker', title: 'Picked up by a worker' }, async () =>
+    Math.max(0, ctx.startedAt - ctx.queuedAt),
+  );
   const redisRttMs = await ctx.step({ key: 'redis-round-trip', title: 'Redis round trip' }, () => ctx.redisRoundTripMs());
   const holdMs = params.holdMs ?? 0;
   if (holdMs > 0) {

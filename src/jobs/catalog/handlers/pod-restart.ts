@@ -10,7 +10,11 @@ export const podRestart: JobHandler<typeof kinds.podRestart> = async (ctx, { pod
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const kube = ctx.platform.kube();
   const uid = await ctx.step({ key: 'find-the-pod', title: 'Find the pod' }, async (note) => {
-    const list = await kube.core.listNamespacedPod({ namespace: network.namespace, labelSelector: fabricSelector, fieldSelector: `metadata.name=${pod}` });
+    const list = await kube.core.listNamespacedPod({
+      namespace: network.namespace,
+      labelSelector: fabricSelector,
+      fieldSelector: `metadata.name=${pod}`,
+    });
     const found = list.items[0];
     if (found === undefined) throw new PermanentError(`no Fabric pod ${pod} in ${network.namespace}`);
     await note(`${pod} on ${found.spec?.nodeName ?? 'no node'}`);
