@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { binary, fabricConfigDir, infraDir } from './binaries.js';
 import { caClient, enrollRegistrar, type FabricCa } from './fabric-ca.js';
-import { freePort, httpOk } from './net.js';
+import { freePort, httpOk, tcpAccepts } from './net.js';
 import { ManagedProcess } from './proc.js';
 
 const run = promisify(execFile);
@@ -268,6 +268,9 @@ export async function startPeer(opts: { name: string; id: string; mspId: string;
   });
   try {
     await peer.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${ops}/healthz`));
+    // The operations endpoint comes up before the peer listens for clients; under load a
+    // `peer channel join` right after /healthz found the port closed.
+    await peer.waitUntil('its port accepted a connection', () => tcpAccepts('127.0.0.1', port));
   } catch (err) {
     await peer.stop();
     throw err;

@@ -1,4 +1,5 @@
 import https from 'node:https';
+import net from 'node:net';
 import { readFileSync } from 'node:fs';
 export { freePort } from '../../../src/runtime/embedded-redis.js';
 
@@ -27,6 +28,17 @@ export function httpsGet(url: string, tls: TlsFiles = {}): Promise<{ status: num
     );
     req.on('timeout', () => req.destroy(new Error(`timeout: ${url}`)));
     req.on('error', reject);
+  });
+}
+
+/** Whether a TCP connection to host:port opens. */
+export function tcpAccepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(port, host, () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
   });
 }
 
