@@ -17,7 +17,15 @@ say(`environment up in ${(env.startedInMs / 1000).toFixed(1)} s (logs in ${d.dir
 const botLog = path.join(d.dir, 'logs', 'bot.log');
 const out = openSync(botLog, 'a');
 const bot = spawn(process.execPath, [path.resolve('dist/main.js')], {
-  env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ROLE: 'all', PORT: String(port), KUBECONFIG: d.kubeconfig, FABRIC_CHATOPS_CONFIG: d.botConfig, ALERT_RECHECK_MS: '5000' },
+  env: {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? '',
+    ROLE: 'all',
+    PORT: String(port),
+    KUBECONFIG: d.kubeconfig,
+    FABRIC_CHATOPS_CONFIG: d.botConfig,
+    ALERT_RECHECK_MS: '5000',
+  },
   stdio: ['ignore', out, out],
 });
 const url = `http://127.0.0.1:${port}`;
@@ -28,7 +36,13 @@ for (;;) {
     await env.stop();
     process.exit(1);
   }
-  if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`${url}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   if (Date.now() > deadline) {
     say(`the bot did not come up within 30 s; see ${botLog}`);
     bot.kill('SIGKILL');

@@ -117,6 +117,11 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   const logDir = path.join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
   const processes: ManagedProcess[] = [];
+  /** Keeps what a part started, so a failure later still stops it. */
+  const tracked = <T>(part: T, started: ManagedProcess[]): T => {
+    processes.push(...started);
+    return part;
+  };
   let runner: PeerRunner | undefined;
   let node: RealNode | undefined;
   const stopAll = async (): Promise<void> => {
@@ -138,18 +143,21 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     const realNode = node === undefined ? {} : { realNode: { address: REAL_NODE_ADDRESS } };
     const [started] = await Promise.all([
       Promise.all([
-        startKubernetes({ dir, logDir, ...realNode }).then((k) => (processes.push(...k.processes), k)),
-        ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => (processes.push(ca.process), ca))),
+        startKubernetes({ dir, logDir, ...realNode }).then((k) => tracked(k, k.processes)),
+        ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => tracked(ca, [ca.process]))),
       ]),
       node?.startRuntime(),
     ]);
     [kube, ordererCa, ...cas] = started as [KubeEnv, FabricCa, ...FabricCa[]];
     [, fabric] = await Promise.all([
       createNetworkObjects(kube.kubeconfigPath, cas, dir),
-      startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas }).then((f) => (processes.push(...f.processes), f)),
+      startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas }).then((f) => tracked(f, f.processes)),
       node?.join({ server: kube.server, ca: kube.ca }, kube.kubeconfigPath),
     ]);
-    await storeAdminIdentities(kube.kubeconfigPath, fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })));
+    await storeAdminIdentities(
+      kube.kubeconfigPath,
+      fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
+    );
     mkdirSync(path.join(dir, 'runner'), { recursive: true });
     runner = new PeerRunner(kube.kubeconfigPath, NAMESPACE, dir, logDir);
     await runner.start();
@@ -166,12 +174,24 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     botConfig,
     network: NETWORK,
     namespace: NAMESPACE,
-    cas: cas.map((ca) => ({ org: ca.org, url: ca.url, caName: ca.caName, tlsCert: ca.tlsCert, registrarHome: path.join(dir, 'registrars', ca.org) })),
+    cas: cas.map((ca) => ({
+      org: ca.org,
+      url: ca.url,
+      caName: ca.caName,
+      tlsCert: ca.tlsCert,
+      registrarHome: path.join(dir, 'registrars', ca.org),
+    })),
     runnerDir: path.join(dir, 'runner'),
     fabric: {
       channel: fabric.channel,
       orderer: { address: fabric.orderer.address, admin: fabric.orderer.admin, tlsRootCert: fabric.orderer.tlsRootCert },
-      peers: fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, address: p.address, tlsRootCert: p.tlsRootCert, adminMsp: p.admin.mspDir })),
+      peers: fabric.peers.map((p) => ({
+        org: p.org,
+        mspId: p.mspId,
+        address: p.address,
+        tlsRootCert: p.tlsRootCert,
+        adminMsp: p.admin.mspDir,
+      })),
       configDir: fabricConfigDir(),
     },
     pids: [...processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), ...(node?.pids() ?? [])],
@@ -188,9 +208,13 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       const started = [...details.pids, ...(runner?.pids() ?? [])];
       await stopAll();
       const stillUp = started.filter(isAlive);
-      const stillListening = (await Promise.all(details.ports.map(async (p) => ((await accepts(p)) ? p : undefined)))).filter((p) => p !== undefined);
+      const stillListening = (await Promise.all(details.ports.map(async (p) => ((await accepts(p)) ? p : undefined)))).filter(
+        (p) => p !== undefined,
+      );
       if (stillUp.length > 0 || stillListening.length > 0) {
-        throw new Error(`teardown left processes ${stillUp.join(', ') || 'none'} and listening ports ${stillListening.join(', ') || 'none'} behind`);
+        throw new Error(
+          `teardown left processes ${stillUp.join(', ') || 'none'} and listening ports ${stillListening.join(', ') || 'none'} behind`,
+        );
       }
       if (!keepDir) rmSync(dir, { recursive: true, force: true });
     },

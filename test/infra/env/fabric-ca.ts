@@ -30,7 +30,22 @@ export async function startFabricCa(opts: { org: string; dir: string; logDir: st
   const ca = ManagedProcess.start(
     `fabric-ca-${opts.org}`,
     binary('fabric-ca-server'),
-    ['start', '-b', `${registrar.id}:${registrar.secret}`, '--port', String(port), '--home', home, '--tls.enabled', '--csr.cn', `${opts.org}-ca`, '--csr.hosts', 'localhost,127.0.0.1', '--ca.name', caName],
+    [
+      'start',
+      '-b',
+      `${registrar.id}:${registrar.secret}`,
+      '--port',
+      String(port),
+      '--home',
+      home,
+      '--tls.enabled',
+      '--csr.cn',
+      `${opts.org}-ca`,
+      '--csr.hosts',
+      'localhost,127.0.0.1',
+      '--ca.name',
+      caName,
+    ],
     // The operations endpoint defaults to 127.0.0.1:9443, which every CA and orderer would share.
     { logDir: opts.logDir, env: { FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${opsPort}` } },
   );
@@ -42,7 +57,11 @@ export async function startFabricCa(opts: { org: string; dir: string; logDir: st
 
 /** fabric-ca-client, the upstream CLI, for the harness's own identities. */
 export async function caClient(ca: FabricCa, args: string[], mspHome: string): Promise<string> {
-  const { stdout, stderr } = await run(binary('fabric-ca-client'), [...args, '--caname', ca.caName, '--tls.certfiles', ca.tlsCert, '--home', mspHome], { timeout: 30_000 });
+  const { stdout, stderr } = await run(
+    binary('fabric-ca-client'),
+    [...args, '--caname', ca.caName, '--tls.certfiles', ca.tlsCert, '--home', mspHome],
+    { timeout: 30_000 },
+  );
   return `${stdout}${stderr}`;
 }
 

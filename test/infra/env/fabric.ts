@@ -46,12 +46,26 @@ const secret = (): string => randomBytes(12).toString('hex');
 function writeNodeOUs(mspDir: string): void {
   const cacert = `cacerts/${readdirSync(path.join(mspDir, 'cacerts'))[0] as string}`;
   const ou = (name: string) => ({ Certificate: cacert, OrganizationalUnitIdentifier: name });
-  const config = { NodeOUs: { Enable: true, ClientOUIdentifier: ou('client'), PeerOUIdentifier: ou('peer'), AdminOUIdentifier: ou('admin'), OrdererOUIdentifier: ou('orderer') } };
+  const config = {
+    NodeOUs: {
+      Enable: true,
+      ClientOUIdentifier: ou('client'),
+      PeerOUIdentifier: ou('peer'),
+      AdminOUIdentifier: ou('admin'),
+      OrdererOUIdentifier: ou('orderer'),
+    },
+  };
   writeFileSync(path.join(mspDir, 'config.yaml'), JSON.stringify(config));
 }
 
 /** Registers an identity with the org's registrar and enrolls it: its MSP, and a TLS pair for nodes. */
-async function enrollIdentity(ca: FabricCa, registrarHome: string, dir: string, name: string, type: 'admin' | 'peer' | 'orderer' | 'client'): Promise<EnrolledIdentity> {
+async function enrollIdentity(
+  ca: FabricCa,
+  registrarHome: string,
+  dir: string,
+  name: string,
+  type: 'admin' | 'peer' | 'orderer' | 'client',
+): Promise<EnrolledIdentity> {
   const pass = secret();
   await caClient(ca, ['register', '--id.name', name, '--id.secret', pass, '--id.type', type, '-u', ca.url], registrarHome);
   const host = new URL(ca.url).host;
@@ -60,7 +74,21 @@ async function enrollIdentity(ca: FabricCa, registrarHome: string, dir: string, 
   writeNodeOUs(mspDir);
   if (type !== 'peer' && type !== 'orderer') return { mspDir };
   const tlsDir = path.join(dir, 'tls');
-  await caClient(ca, ['enroll', '-u', `https://${name}:${pass}@${host}`, '--mspdir', tlsDir, '--enrollment.profile', 'tls', '--csr.hosts', '127.0.0.1,localhost'], path.join(dir, '.client'));
+  await caClient(
+    ca,
+    [
+      'enroll',
+      '-u',
+      `https://${name}:${pass}@${host}`,
+      '--mspdir',
+      tlsDir,
+      '--enrollment.profile',
+      'tls',
+      '--csr.hosts',
+      '127.0.0.1,localhost',
+    ],
+    path.join(dir, '.client'),
+  );
   return {
     mspDir,
     tls: {
@@ -85,13 +113,21 @@ function orgMsp(ca: FabricCa, dir: string): string {
 const signature = (expr: string) => ({ Type: 'Signature', Rule: expr });
 const implicit = (rule: string) => ({ Type: 'ImplicitMeta', Rule: rule });
 
-function configtx(opts: { ordererMsp: string; orderer: { port: number; tlsCert: string }; orgs: { mspId: string; msp: string; ports: [number, number, number] }[] }): unknown {
+function configtx(opts: {
+  ordererMsp: string;
+  orderer: { port: number; tlsCert: string };
+  orgs: { mspId: string; msp: string; ports: [number, number, number] }[];
+}): unknown {
   const ordererOrg = {
     Name: 'OrdererMSP',
     ID: 'OrdererMSP',
     MSPDir: opts.ordererMsp,
     OrdererEndpoints: [`127.0.0.1:${opts.orderer.port}`],
-    Policies: { Readers: signature("OR('OrdererMSP.member')"), Writers: signature("OR('OrdererMSP.member')"), Admins: signature("OR('OrdererMSP.admin')") },
+    Policies: {
+      Readers: signature("OR('OrdererMSP.member')"),
+      Writers: signature("OR('OrdererMSP.member')"),
+      Admins: signature("OR('OrdererMSP.admin')"),
+    },
   };
   // Anchor peers let peers of different orgs find each other (gossip, and the gateway's discovery).
   const orgs = opts.orgs.map(({ mspId, msp, ports }) => ({
@@ -116,14 +152,22 @@ function configtx(opts: { ordererMsp: string; orderer: { port: number; tlsCert: 
           OrdererType: 'etcdraft',
           BatchTimeout: '200ms',
           BatchSize: { MaxMessageCount: 10, AbsoluteMaxBytes: '99 MB', PreferredMaxBytes: '512 KB' },
-          EtcdRaft: { Consenters: [{ Host: '127.0.0.1', Port: opts.orderer.port, ClientTLSCert: opts.orderer.tlsCert, ServerTLSCert: opts.orderer.tlsCert }] },
+          EtcdRaft: {
+            Consenters: [
+              { Host: '127.0.0.1', Port: opts.orderer.port, ClientTLSCert: opts.orderer.tlsCert, ServerTLSCert: opts.orderer.tlsCert },
+            ],
+          },
           Organizations: [ordererOrg],
           Policies: { ...channelPolicies, BlockValidation: implicit('ANY Writers') },
           Capabilities: { V2_0: true },
         },
         Application: {
           Organizations: orgs,
-          Policies: { ...channelPolicies, LifecycleEndorsement: implicit('MAJORITY Endorsement'), Endorsement: implicit('MAJORITY Endorsement') },
+          Policies: {
+            ...channelPolicies,
+            LifecycleEndorsement: implicit('MAJORITY Endorsement'),
+            Endorsement: implicit('MAJORITY Endorsement'),
+          },
           Capabilities: { V2_0: true },
         },
       },
@@ -136,7 +180,12 @@ function configtx(opts: { ordererMsp: string; orderer: { port: number; tlsCert: 
  * identity registered and enrolled through the organisations' Fabric CAs; one application channel
  * joined by both peers; the chaincode-as-a-service builder configured, so no Docker is needed.
  */
-export async function startFabricNetwork(opts: { dir: string; logDir: string; ordererCa: FabricCa; orgCas: FabricCa[] }): Promise<FabricNetwork> {
+export async function startFabricNetwork(opts: {
+  dir: string;
+  logDir: string;
+  ordererCa: FabricCa;
+  orgCas: FabricCa[];
+}): Promise<FabricNetwork> {
   const processes: ManagedProcess[] = [];
   const root = path.join(opts.dir, 'fabric');
   const config = fabricConfigDir();
@@ -146,7 +195,13 @@ export async function startFabricNetwork(opts: { dir: string; logDir: string; or
 
     // Orderer organisation.
     const oDir = path.join(root, 'orderer');
-    const ordererId = await enrollIdentity(opts.ordererCa, registrarHome(opts.ordererCa), path.join(oDir, 'orderer0'), 'orderer0', 'orderer');
+    const ordererId = await enrollIdentity(
+      opts.ordererCa,
+      registrarHome(opts.ordererCa),
+      path.join(oDir, 'orderer0'),
+      'orderer0',
+      'orderer',
+    );
     const [oPort, oAdmin, oOps] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
     const tls = ordererId.tls as NonNullable<EnrolledIdentity['tls']>;
 
@@ -167,9 +222,14 @@ export async function startFabricNetwork(opts: { dir: string; logDir: string; or
     // The channel's genesis block, from a configtx.yaml written for these identities.
     const txDir = path.join(root, 'configtx');
     mkdirSync(txDir, { recursive: true });
-    writeFileSync(path.join(txDir, 'configtx.yaml'), JSON.stringify(configtx({ ordererMsp: orgMsp(opts.ordererCa, oDir), orderer: { port: oPort, tlsCert: tls.cert }, orgs })));
+    writeFileSync(
+      path.join(txDir, 'configtx.yaml'),
+      JSON.stringify(configtx({ ordererMsp: orgMsp(opts.ordererCa, oDir), orderer: { port: oPort, tlsCert: tls.cert }, orgs })),
+    );
     const block = path.join(txDir, `${CHANNEL}.block`);
-    await run(binary('configtxgen'), ['-profile', 'ChannelUsingRaft', '-outputBlock', block, '-channelID', CHANNEL], { env: { ...process.env, FABRIC_CFG_PATH: txDir } });
+    await run(binary('configtxgen'), ['-profile', 'ChannelUsingRaft', '-outputBlock', block, '-channelID', CHANNEL], {
+      env: { ...process.env, FABRIC_CFG_PATH: txDir },
+    });
 
     const orderer = ManagedProcess.start('orderer', binary('orderer'), [], {
       logDir: opts.logDir,
@@ -205,9 +265,26 @@ export async function startFabricNetwork(opts: { dir: string; logDir: string; or
     const peers: PeerNode[] = [];
     for (const org of orgs) {
       const ptls = org.peer.tls as NonNullable<EnrolledIdentity['tls']>;
-      const started = await startPeer({ name: `peer0-${org.ca.org}`, id: `peer0.${org.ca.org}`, mspId: org.mspId, mspDir: org.peer.mspDir, tls: ptls, dir: path.join(root, org.ca.org, 'peer0'), logDir: opts.logDir, ports: org.ports });
+      const started = await startPeer({
+        name: `peer0-${org.ca.org}`,
+        id: `peer0.${org.ca.org}`,
+        mspId: org.mspId,
+        mspDir: org.peer.mspDir,
+        tls: ptls,
+        dir: path.join(root, org.ca.org, 'peer0'),
+        logDir: opts.logDir,
+        ports: org.ports,
+      });
       processes.push(started.process);
-      peers.push({ org: org.ca.org, mspId: org.mspId, address: started.address, operations: started.operations, tlsRootCert: ptls.ca, admin: org.admin, process: started.process });
+      peers.push({
+        org: org.ca.org,
+        mspId: org.mspId,
+        address: started.address,
+        operations: started.operations,
+        tlsRootCert: ptls.ca,
+        admin: org.admin,
+        process: started.process,
+      });
     }
     const network: FabricNetwork = {
       channel: CHANNEL,
@@ -217,7 +294,16 @@ export async function startFabricNetwork(opts: { dir: string; logDir: string; or
       peerCliEnv(org) {
         const p = peers.find((x) => x.org === org);
         if (p === undefined) throw new Error(`no peer for ${org}`);
-        return { ...process.env, FABRIC_CFG_PATH: config, FABRIC_LOGGING_SPEC: 'warn', CORE_PEER_LOCALMSPID: p.mspId, CORE_PEER_MSPCONFIGPATH: p.admin.mspDir, CORE_PEER_ADDRESS: p.address, CORE_PEER_TLS_ENABLED: 'true', CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert };
+        return {
+          ...process.env,
+          FABRIC_CFG_PATH: config,
+          FABRIC_LOGGING_SPEC: 'warn',
+          CORE_PEER_LOCALMSPID: p.mspId,
+          CORE_PEER_MSPCONFIGPATH: p.admin.mspDir,
+          CORE_PEER_ADDRESS: p.address,
+          CORE_PEER_TLS_ENABLED: 'true',
+          CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert,
+        };
       },
       processes,
     };
@@ -230,7 +316,16 @@ export async function startFabricNetwork(opts: { dir: string; logDir: string; or
 }
 
 /** Starts a peer process on free loopback ports and waits until its operations endpoint is healthy. */
-export async function startPeer(opts: { name: string; id: string; mspId: string; mspDir: string; tls: { cert: string; key: string; ca: string }; dir: string; logDir: string; ports?: [number, number, number] }): Promise<{ process: ManagedProcess; address: string; operations: string }> {
+export async function startPeer(opts: {
+  name: string;
+  id: string;
+  mspId: string;
+  mspDir: string;
+  tls: { cert: string; key: string; ca: string };
+  dir: string;
+  logDir: string;
+  ports?: [number, number, number];
+}): Promise<{ process: ManagedProcess; address: string; operations: string }> {
   const [port, ccPort, ops] = opts.ports ?? ((await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number]);
   const address = `127.0.0.1:${port}`;
   const peer = ManagedProcess.start(opts.name, binary('peer'), ['node', 'start'], {
@@ -280,7 +375,9 @@ export async function startPeer(opts: { name: string; id: string; mspId: string;
 
 /** The org's admin joins the peer at `address` to the channel. */
 export async function joinChannel(network: FabricNetwork, org: string, address: string): Promise<void> {
-  await run(binary('peer'), ['channel', 'join', '-b', network.channelBlock], { env: { ...network.peerCliEnv(org), CORE_PEER_ADDRESS: address } });
+  await run(binary('peer'), ['channel', 'join', '-b', network.channelBlock], {
+    env: { ...network.peerCliEnv(org), CORE_PEER_ADDRESS: address },
+  });
 }
 
 export { writeNodeOUs };

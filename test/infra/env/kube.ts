@@ -49,11 +49,46 @@ function kwokConfig(): string {
       path: '/metrics/nodes/{nodeName}/metrics/resource',
       metrics: [
         { name: 'scrape_error', dimension: 'node', kind: 'gauge', help: 'scrape error', value: '0' },
-        { name: 'container_start_time_seconds', dimension: 'container', kind: 'gauge', help: 'start time', labels: labels('container'), value: 'pod.SinceSecond()' },
-        { name: 'container_cpu_usage_seconds_total', dimension: 'container', kind: 'counter', help: 'cpu', labels: labels('container'), value: 'pod.CumulativeUsage("cpu", container.name)' },
-        { name: 'container_memory_working_set_bytes', dimension: 'container', kind: 'gauge', help: 'memory', labels: labels('container'), value: 'pod.Usage("memory", container.name)' },
-        { name: 'pod_cpu_usage_seconds_total', dimension: 'pod', kind: 'counter', help: 'cpu', labels: labels('pod'), value: 'pod.CumulativeUsage("cpu")' },
-        { name: 'pod_memory_working_set_bytes', dimension: 'pod', kind: 'gauge', help: 'memory', labels: labels('pod'), value: 'pod.Usage("memory")' },
+        {
+          name: 'container_start_time_seconds',
+          dimension: 'container',
+          kind: 'gauge',
+          help: 'start time',
+          labels: labels('container'),
+          value: 'pod.SinceSecond()',
+        },
+        {
+          name: 'container_cpu_usage_seconds_total',
+          dimension: 'container',
+          kind: 'counter',
+          help: 'cpu',
+          labels: labels('container'),
+          value: 'pod.CumulativeUsage("cpu", container.name)',
+        },
+        {
+          name: 'container_memory_working_set_bytes',
+          dimension: 'container',
+          kind: 'gauge',
+          help: 'memory',
+          labels: labels('container'),
+          value: 'pod.Usage("memory", container.name)',
+        },
+        {
+          name: 'pod_cpu_usage_seconds_total',
+          dimension: 'pod',
+          kind: 'counter',
+          help: 'cpu',
+          labels: labels('pod'),
+          value: 'pod.CumulativeUsage("cpu")',
+        },
+        {
+          name: 'pod_memory_working_set_bytes',
+          dimension: 'pod',
+          kind: 'gauge',
+          help: 'memory',
+          labels: labels('pod'),
+          value: 'pod.Usage("memory")',
+        },
         { name: 'node_cpu_usage_seconds_total', dimension: 'node', kind: 'counter', help: 'cpu', value: 'node.CumulativeUsage("cpu")' },
         { name: 'node_memory_working_set_bytes', dimension: 'node', kind: 'gauge', help: 'memory', value: 'node.Usage("memory")' },
       ],
@@ -130,7 +165,9 @@ export async function startKubernetes(opts: {
   const loopbackServing = pki.issue(ca, 'loopback-serving', { cn: '127.0.0.1', hosts: ['127.0.0.1', 'localhost'], usage: 'server' });
 
   try {
-    const [etcdPort, etcdPeer, apiPort, kcmPort, schedPort, kwokPort, msPort] = (await Promise.all(Array.from({ length: 7 }, () => freePort()))) as [number, number, number, number, number, number, number];
+    const [etcdPort, etcdPeer, apiPort, kcmPort, schedPort, kwokPort, msPort] = (await Promise.all(
+      Array.from({ length: 7 }, () => freePort()),
+    )) as [number, number, number, number, number, number, number];
     const etcd = ManagedProcess.start(
       'etcd',
       binary('etcd'),
@@ -181,15 +218,34 @@ export async function startKubernetes(opts: {
 
     const kubeconfigPath = path.join(opts.dir, 'kubeconfig');
     writeFileSync(kubeconfigPath, kubeconfigYaml(server, ca.cert, admin), { mode: 0o600 });
-    const common = [`--kubeconfig=${kubeconfigPath}`, `--authentication-kubeconfig=${kubeconfigPath}`, `--authorization-kubeconfig=${kubeconfigPath}`, '--bind-address=127.0.0.1'];
+    const common = [
+      `--kubeconfig=${kubeconfigPath}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+      '--bind-address=127.0.0.1',
+    ];
 
     const kcm = ManagedProcess.start(
       'kube-controller-manager',
       binary('kube-controller-manager'),
-      [...common, `--secure-port=${kcmPort}`, '--leader-elect=false', `--service-account-private-key-file=${saKey}`, `--root-ca-file=${ca.cert}`, '--controllers=*,-nodeipam', '--concurrent-statefulset-syncs=5', ...(opts.controllerManagerArgs ?? [])],
+      [
+        ...common,
+        `--secure-port=${kcmPort}`,
+        '--leader-elect=false',
+        `--service-account-private-key-file=${saKey}`,
+        `--root-ca-file=${ca.cert}`,
+        '--controllers=*,-nodeipam',
+        '--concurrent-statefulset-syncs=5',
+        ...(opts.controllerManagerArgs ?? []),
+      ],
       { logDir: opts.logDir },
     );
-    const scheduler = ManagedProcess.start('kube-scheduler', binary('kube-scheduler'), [...common, `--secure-port=${schedPort}`, '--leader-elect=false'], { logDir: opts.logDir });
+    const scheduler = ManagedProcess.start(
+      'kube-scheduler',
+      binary('kube-scheduler'),
+      [...common, `--secure-port=${schedPort}`, '--leader-elect=false'],
+      { logDir: opts.logDir },
+    );
     processes.push(kcm, scheduler);
 
     const kwokConfigPath = path.join(dir, 'kwok.yaml');
@@ -246,7 +302,11 @@ export async function startKubernetes(opts: {
           metadata: {
             name,
             labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64' },
-            annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0', 'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${name}/metrics/resource` },
+            annotations: {
+              'kwok.x-k8s.io/node': 'fake',
+              'node.alpha.kubernetes.io/ttl': '0',
+              'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${name}/metrics/resource`,
+            },
           },
           status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' }, capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
         },
@@ -257,12 +317,22 @@ export async function startKubernetes(opts: {
     // loopback metrics-server without kube-proxy.
     await core.createNamespacedService({
       namespace: 'kube-system',
-      body: { metadata: { name: 'metrics-server' }, spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: msPort, targetPort: msPort }] } },
+      body: {
+        metadata: { name: 'metrics-server' },
+        spec: { type: 'ExternalName', externalName: '127.0.0.1', ports: [{ name: 'https', port: msPort, targetPort: msPort }] },
+      },
     });
     await kc.makeApiClient(ApiregistrationV1Api).createAPIService({
       body: {
         metadata: { name: 'v1beta1.metrics.k8s.io' },
-        spec: { group: 'metrics.k8s.io', version: 'v1beta1', groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true, service: { name: 'metrics-server', namespace: 'kube-system', port: msPort } },
+        spec: {
+          group: 'metrics.k8s.io',
+          version: 'v1beta1',
+          groupPriorityMinimum: 100,
+          versionPriority: 100,
+          insecureSkipTLSVerify: true,
+          service: { name: 'metrics-server', namespace: 'kube-system', port: msPort },
+        },
       },
     });
 
@@ -271,9 +341,16 @@ export async function startKubernetes(opts: {
       const ready = (n: (typeof list.items)[number]) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
       return list.items.filter((n) => nodes.includes(n.metadata?.name ?? '') && ready(n)).length === nodes.length;
     });
-    await metricsServer.waitUntil('metrics.k8s.io to be served', async () => (await httpsGet(`${server}/apis/metrics.k8s.io/v1beta1/nodes`, asAdmin)).status === 200, 90_000);
+    await metricsServer.waitUntil(
+      'metrics.k8s.io to be served',
+      async () => (await httpsGet(`${server}/apis/metrics.k8s.io/v1beta1/nodes`, asAdmin)).status === 200,
+      90_000,
+    );
     // The StatefulSet controller must be up before a test scales one.
-    await kcm.waitUntil('the default ServiceAccount to exist', async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata?.name === 'default');
+    await kcm.waitUntil(
+      'the default ServiceAccount to exist',
+      async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata?.name === 'default',
+    );
     return { server, kubeconfigPath, caCert: ca.cert, ca, admin, nodes, processes };
   } catch (err) {
     await Promise.all(processes.map((p) => p.stop()));

@@ -13,7 +13,12 @@ export const NAMESPACE = 'fabric-test';
 const meta = (name: string, component: string, org?: string): V1ObjectMeta => ({
   name,
   namespace: NAMESPACE,
-  labels: { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: component, [LABELS.network]: NETWORK, ...(org === undefined ? {} : { [LABELS.org]: org }) },
+  labels: {
+    [LABELS.partOf]: PART_OF_FABRIC,
+    [LABELS.component]: component,
+    [LABELS.network]: NETWORK,
+    ...(org === undefined ? {} : { [LABELS.org]: org }),
+  },
 });
 
 const container = (name: string, port: number) => ({
@@ -65,12 +70,30 @@ export async function createNetworkObjects(kubeconfigPath: string, cas: FabricCa
         },
       },
     });
-    await core.createNamespacedSecret({ namespace: NAMESPACE, body: { metadata: meta(`${org}-ca-tls`, 'ca', org), type: 'Opaque', stringData: { 'ca.crt': readFileSync(ca.tlsCert, 'utf8') } } });
+    await core.createNamespacedSecret({
+      namespace: NAMESPACE,
+      body: { metadata: meta(`${org}-ca-tls`, 'ca', org), type: 'Opaque', stringData: { 'ca.crt': readFileSync(ca.tlsCert, 'utf8') } },
+    });
     await apps.createNamespacedDeployment({ namespace: NAMESPACE, body: workload('ca', `${org}-ca`, org, 7054) });
-    await core.createNamespacedService({ namespace: NAMESPACE, body: { metadata: meta(`${org}-ca`, 'ca', org), spec: { selector: { [LABELS.component]: 'ca', [LABELS.org]: org }, ports: [{ name: 'https', port: 7054 }] } } });
+    await core.createNamespacedService({
+      namespace: NAMESPACE,
+      body: {
+        metadata: meta(`${org}-ca`, 'ca', org),
+        spec: { selector: { [LABELS.component]: 'ca', [LABELS.org]: org }, ports: [{ name: 'https', port: 7054 }] },
+      },
+    });
     const peers = workload('peer', `${org}-peer`, org, 7051);
-    await apps.createNamespacedStatefulSet({ namespace: NAMESPACE, body: { ...peers, spec: { ...peers.spec, serviceName: `${org}-peer`, podManagementPolicy: 'Parallel' } } });
-    await core.createNamespacedService({ namespace: NAMESPACE, body: { metadata: meta(`${org}-peer`, 'peer', org), spec: { clusterIP: 'None', selector: { [LABELS.component]: 'peer', [LABELS.org]: org }, ports: [{ name: 'grpc', port: 7051 }] } } });
+    await apps.createNamespacedStatefulSet({
+      namespace: NAMESPACE,
+      body: { ...peers, spec: { ...peers.spec, serviceName: `${org}-peer`, podManagementPolicy: 'Parallel' } },
+    });
+    await core.createNamespacedService({
+      namespace: NAMESPACE,
+      body: {
+        metadata: meta(`${org}-peer`, 'peer', org),
+        spec: { clusterIP: 'None', selector: { [LABELS.component]: 'peer', [LABELS.org]: org }, ports: [{ name: 'grpc', port: 7051 }] },
+      },
+    });
   }
   const orderer = workload('orderer', 'orderer', undefined, 7050);
   await apps.createNamespacedStatefulSet({ namespace: NAMESPACE, body: { ...orderer, spec: { ...orderer.spec, serviceName: 'orderer' } } });
@@ -109,16 +132,24 @@ export function botConfigYaml(cas: FabricCa[], peerEndpoints: Record<string, str
 }
 
 /** Each org's MSP admin (enrolled by the harness) in the Secret <org>-id-admin, as an operator would store it. */
-export async function storeAdminIdentities(kubeconfigPath: string, admins: { org: string; mspId: string; mspDir: string }[]): Promise<void> {
+export async function storeAdminIdentities(
+  kubeconfigPath: string,
+  admins: { org: string; mspId: string; mspDir: string }[],
+): Promise<void> {
   const kube = connectKube(kubeconfigPath);
   for (const a of admins) {
     const keystore = path.join(a.mspDir, 'keystore');
     const cacerts = path.join(a.mspDir, 'cacerts');
-    await saveIdentity(kube, NAMESPACE, { network: NETWORK, org: a.org, name: 'admin' }, {
-      mspId: a.mspId,
-      certPem: readFileSync(path.join(a.mspDir, 'signcerts', 'cert.pem'), 'utf8'),
-      keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
-      caChainPem: readFileSync(path.join(cacerts, readdirSync(cacerts)[0] as string), 'utf8'),
-    });
+    await saveIdentity(
+      kube,
+      NAMESPACE,
+      { network: NETWORK, org: a.org, name: 'admin' },
+      {
+        mspId: a.mspId,
+        certPem: readFileSync(path.join(a.mspDir, 'signcerts', 'cert.pem'), 'utf8'),
+        keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
+        caChainPem: readFileSync(path.join(cacerts, readdirSync(cacerts)[0] as string), 'utf8'),
+      },
+    );
   }
 }

@@ -17,7 +17,10 @@ export interface RunnerPeer {
  * Starts a peer process as the identity the bot stored in a Secret (its data as saveIdentity
  * writes it: cert.pem, key.pem, ca.pem, tls.crt, tls.key, tls-ca.pem, mspid), in `home`.
  */
-export async function startPeerWithIdentity(data: Record<string, string>, opts: { name: string; home: string; logDir: string; ports?: [number, number, number] }): Promise<{ process: ManagedProcess; address: string; tlsRootCert: string }> {
+export async function startPeerWithIdentity(
+  data: Record<string, string>,
+  opts: { name: string; home: string; logDir: string; ports?: [number, number, number] },
+): Promise<{ process: ManagedProcess; address: string; tlsRootCert: string }> {
   const need = (k: string): string => {
     const v = data[k];
     if (v === undefined) throw new Error(`the identity for ${opts.name} has no ${k}`);
@@ -33,7 +36,16 @@ export async function startPeerWithIdentity(data: Record<string, string>, opts: 
   writeFileSync(tls.cert, need('tls.crt'));
   writeFileSync(tls.key, need('tls.key'), { mode: 0o600 });
   writeFileSync(tls.ca, need('tls-ca.pem'));
-  const started = await startPeer({ name: opts.name, id: opts.name, mspId: need('mspid'), mspDir: msp, tls, dir: opts.home, logDir: opts.logDir, ...(opts.ports === undefined ? {} : { ports: opts.ports }) });
+  const started = await startPeer({
+    name: opts.name,
+    id: opts.name,
+    mspId: need('mspid'),
+    mspDir: msp,
+    tls,
+    dir: opts.home,
+    logDir: opts.logDir,
+    ...(opts.ports === undefined ? {} : { ports: opts.ports }),
+  });
   return { process: started.process, address: started.address, tlsRootCert: tls.ca };
 }
 
@@ -63,7 +75,12 @@ export class PeerRunner {
     kc.loadFromFile(this.kubeconfigPath);
     const core = kc.makeApiClient(CoreV1Api);
     const selector = `${LABELS.component}=peer`;
-    this.informer = makeInformer(kc, `/api/v1/namespaces/${this.namespace}/pods`, () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: selector }), selector);
+    this.informer = makeInformer(
+      kc,
+      `/api/v1/namespaces/${this.namespace}/pods`,
+      () => core.listNamespacedPod({ namespace: this.namespace, labelSelector: selector }),
+      selector,
+    );
     this.informer.on('delete', (pod) => void this.remove(pod.metadata?.name ?? ''));
     this.informer.on('error', () => {
       if (this.timer !== undefined) setTimeout(() => void this.informer?.start().catch(() => undefined), 1000);
@@ -78,7 +95,8 @@ export class PeerRunner {
       const name = pod.metadata?.name ?? '';
       const ordinal = Number(/-(\d+)$/.exec(name)?.[1] ?? '0');
       const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-      if (ordinal === 0 || !ready || pod.metadata?.deletionTimestamp !== undefined || this.running.has(name) || this.starting.has(name)) continue;
+      if (ordinal === 0 || !ready || pod.metadata?.deletionTimestamp !== undefined || this.running.has(name) || this.starting.has(name))
+        continue;
       const org = pod.metadata?.labels?.[LABELS.org] ?? '';
       this.starting.add(name);
       this.startFor(core, name, org)

@@ -31,12 +31,35 @@ export class Pki {
   ca(name: string, cn: string): CertPaths {
     const key = this.key(name);
     const cert = this.p(`${name}.crt`);
-    openssl(['req', '-x509', '-new', '-key', key, '-subj', `/CN=${cn}`, '-days', '2', '-out', cert, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'], this.dir);
+    openssl(
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        key,
+        '-subj',
+        `/CN=${cn}`,
+        '-days',
+        '2',
+        '-out',
+        cert,
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign,digitalSignature',
+      ],
+      this.dir,
+    );
     return { cert, key };
   }
 
   /** A leaf certificate signed by `ca`; `orgs` become O= (Kubernetes groups), `hosts` SANs. */
-  issue(ca: CertPaths, name: string, opts: { cn: string; orgs?: string[]; hosts?: string[]; usage: 'server' | 'client' | 'both' }): CertPaths {
+  issue(
+    ca: CertPaths,
+    name: string,
+    opts: { cn: string; orgs?: string[]; hosts?: string[]; usage: 'server' | 'client' | 'both' },
+  ): CertPaths {
     const key = this.key(name);
     const csr = this.p(`${name}.csr`);
     const cert = this.p(`${name}.crt`);
@@ -45,8 +68,19 @@ export class Pki {
     const eku = { server: 'serverAuth', client: 'clientAuth', both: 'serverAuth,clientAuth' }[opts.usage];
     const sans = (opts.hosts ?? []).map((h) => (/^[\d.]+$/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(',');
     const ext = this.p(`${name}.ext`);
-    writeFileSync(ext, [`basicConstraints=CA:FALSE`, `keyUsage=critical,digitalSignature,keyEncipherment`, `extendedKeyUsage=${eku}`, ...(sans === '' ? [] : [`subjectAltName=${sans}`])].join('\n'));
-    openssl(['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert], this.dir);
+    writeFileSync(
+      ext,
+      [
+        `basicConstraints=CA:FALSE`,
+        `keyUsage=critical,digitalSignature,keyEncipherment`,
+        `extendedKeyUsage=${eku}`,
+        ...(sans === '' ? [] : [`subjectAltName=${sans}`]),
+      ].join('\n'),
+    );
+    openssl(
+      ['x509', '-req', '-in', csr, '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-days', '2', '-extfile', ext, '-out', cert],
+      this.dir,
+    );
     return { cert, key };
   }
 

@@ -13,11 +13,21 @@ export class ManagedProcess {
     private readonly launch: () => ChildProcess,
   ) {}
 
-  static start(name: string, command: string, args: string[], opts: { logDir: string; env?: NodeJS.ProcessEnv; cwd?: string }): ManagedProcess {
+  static start(
+    name: string,
+    command: string,
+    args: string[],
+    opts: { logDir: string; env?: NodeJS.ProcessEnv; cwd?: string },
+  ): ManagedProcess {
     const logFile = path.join(opts.logDir, `${name}.log`);
     const launch = (): ChildProcess => {
       const fd = openSync(logFile, 'a');
-      const child = spawn(command, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', fd, fd], detached: false });
+      const child = spawn(command, args, {
+        cwd: opts.cwd,
+        env: { ...process.env, ...opts.env },
+        stdio: ['ignore', fd, fd],
+        detached: false,
+      });
       closeSync(fd);
       return child;
     };
@@ -52,9 +62,15 @@ export class ManagedProcess {
   async waitUntil(what: string, ready: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (this.exited) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}; last lines of ${this.logFile}:\n${this.tail()}`);
+      if (this.exited)
+        throw new Error(
+          `${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}; last lines of ${this.logFile}:\n${this.tail()}`,
+        );
       if (await ready().catch(() => false)) return;
-      if (Date.now() > deadline) throw new Error(`${this.name}: ${what} did not happen within ${timeoutMs / 1000} s; last lines of ${this.logFile}:\n${this.tail()}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.name}: ${what} did not happen within ${timeoutMs / 1000} s; last lines of ${this.logFile}:\n${this.tail()}`,
+        );
       await new Promise((r) => setTimeout(r, 200));
     }
   }
