@@ -6,7 +6,7 @@ import { commandReference } from '../../src/bot/render/help.js';
 
 /**
  * The README's command list is generated from the declarations in src/bot/commands/, so it cannot
- * drift from what the bot accepts. After changing a command, `FCO_UPDATE_README=1 npm test`
+ * drift from what the bot accepts. After changing a command, `npm run docs:commands`
  * (or this file alone) rewrites it.
  */
 const README = path.resolve('README.md');
