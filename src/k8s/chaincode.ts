@@ -50,10 +50,14 @@ export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { dep
         template: {
           metadata: { labels },
           spec: {
+            // Chaincode is a tenant's code: no API credentials, and what Pod Security "restricted" asks.
+            automountServiceAccountToken: false,
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
             containers: [
               {
                 name: 'chaincode',
                 image: w.image,
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
                 ports: [{ name: 'chaincode', containerPort: port }],
                 env: [
                   { name: 'CHAINCODE_SERVER_ADDRESS', value: `0.0.0.0:${port}` },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderStatus } from '../../src/bot/render/status.js';
-import { applyChaincodeWorkload, chaincodeObjectName } from '../../src/k8s/chaincode.js';
+import { applyChaincodeWorkload, chaincodeObjectName, chaincodeObjects } from '../../src/k8s/chaincode.js';
 import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
 import { identitySecretName, listIdentityCertificates, readIdentity, saveIdentity } from '../../src/k8s/identities.js';
 import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
@@ -148,6 +148,28 @@ describe('chaincode workloads and identity Secrets', () => {
       (e: unknown) => apiStatus(e),
     );
     expect(gone).toBe(404);
+  });
+
+  it('makes chaincode pods that Pod Security "restricted" admits, with no service account token', async () => {
+    const restricted = 'fabric-restricted';
+    await kube.core.createNamespace({
+      body: { metadata: { name: restricted, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } } },
+    });
+    try {
+      const { deployment } = chaincodeObjects(workload, restricted);
+      const template = deployment.spec?.template;
+      // The API server's own admission decides, as it would for the pods the Deployment makes.
+      const admitted = await kube.core
+        .createNamespacedPod({ namespace: restricted, dryRun: 'All', body: { metadata: { name: 'cc-probe' }, spec: template?.spec } })
+        .then(
+          () => 'admitted',
+          (e: unknown) => String((e as { body?: unknown }).body ?? e),
+        );
+      expect(admitted).toBe('admitted');
+      expect(template?.spec?.automountServiceAccountToken).toBe(false);
+    } finally {
+      await kube.core.deleteNamespace({ name: restricted });
+    }
   });
 
   it('stores an enrolled identity as a labelled Secret, reads it back, and lists certificates without keys', async () => {
