@@ -1,10 +1,13 @@
 import { binary } from './binaries.js';
 import { startEnvironment } from './environment.js';
+import type { NodeImage } from './real-node/images.js';
 
 // npm run env:up: starts the environment, prints how to use it, and tears it down on Ctrl-C.
 // --once: start, print, stop (a smoke check of the harness itself).
-// FCO_REAL_NODE=1: with a real node (test/infra/env/node.ts) beside kwok's fake ones.
-const env = await startEnvironment({ realNode: process.env.FCO_REAL_NODE === '1' });
+// FCO_REAL_NODE=1: with a real node (test/infra/env/node.ts) beside kwok's fake ones;
+// FCO_NODE_IMAGES=fabric-peer,fabric-chatops,...: more images for it (real-node/images.ts).
+const nodeImages = (process.env.FCO_NODE_IMAGES ?? '').split(',').filter((i) => i !== '') as NodeImage[];
+const env = await startEnvironment({ realNode: process.env.FCO_REAL_NODE === '1', nodeImages });
 const d = env.details;
 const node = d.realNode;
 const images = node === undefined ? '' : Object.values(node.images).join(', ');

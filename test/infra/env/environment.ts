@@ -8,6 +8,7 @@ import { startFabricNetwork, type FabricNetwork } from './fabric.js';
 import { PeerRunner } from './peer-runner.js';
 import { startKubernetes, type KubeEnv } from './kube.js';
 import { RealNode, REAL_NODE_ADDRESS, realNodeDetails, reapOrphanNode, type RealNodeDetails } from './node.js';
+import type { NodeImage } from './real-node/images.js';
 import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities } from './network.js';
 import type { ManagedProcess } from './proc.js';
 
@@ -107,6 +108,8 @@ interface StartOptions {
   dir?: string;
   /** A real node joined to the control plane (one per machine; see node.ts). */
   realNode?: boolean;
+  /** Images to build (or take from the cache) and import into the real node's containerd. */
+  nodeImages?: NodeImage[];
 }
 
 async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
@@ -146,7 +149,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
         startKubernetes({ dir, logDir, ...realNode }).then((k) => tracked(k, k.processes)),
         ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => tracked(ca, [ca.process]))),
       ]),
-      node?.startRuntime(),
+      node?.startRuntime(opts.nodeImages),
     ]);
     [kube, ordererCa, ...cas] = started as [KubeEnv, FabricCa, ...FabricCa[]];
     [, fabric] = await Promise.all([
@@ -196,7 +199,9 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     },
     pids: [...processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), ...(node?.pids() ?? [])],
     ports: listeningPorts(processes),
-    ...(node === undefined ? {} : { realNode: { ...realNodeDetails, startTimings: node.timings } }),
+    ...(node === undefined
+      ? {}
+      : { realNode: { ...realNodeDetails, images: { ...realNodeDetails.images, ...node.images }, startTimings: node.timings } }),
   };
   const detailsPath = path.join(dir, 'env.json');
   writeFileSync(detailsPath, JSON.stringify({ ...details, owner: process.pid }, null, 2));

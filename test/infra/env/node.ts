@@ -8,7 +8,7 @@ import { containerdSocket, startContainerd } from './real-node/containerd.js';
 import { cleanHost, claimHost } from './real-node/host.js';
 import { admitPodsTo } from './real-node/host-network.js';
 import { ownerRuns, readHostRecord, updateHostRecord, type HostRecord } from './real-node/host-record.js';
-import { importImages } from './real-node/images.js';
+import { importImages, type NodeImage } from './real-node/images.js';
 import { BRIDGE_IP, IMAGES, NODE_NAME, TAINT } from './real-node/layout.js';
 
 /** What tests need to put pods on the real node. */
@@ -16,7 +16,8 @@ export interface RealNodeDetails {
   name: string;
   /** The node's address on its bridge; what pods must reach listens there. */
   address: string;
-  images: typeof IMAGES;
+  /** pause and busybox always; the images asked for with startEnvironment({ nodeImages }). */
+  images: typeof IMAGES & Partial<Record<NodeImage, string>>;
   /** Pods meant for the real node tolerate it (and select the node by name). */
   taint: typeof TAINT;
   /** Milliseconds each step of the node's start took. */
@@ -69,6 +70,8 @@ export class RealNode {
   private readonly processes: ManagedProcess[] = [];
   /** How long each start step took (ms), in the order they ran. */
   readonly timings: Record<string, number> = {};
+  /** References of the images imported on request, by name. */
+  images: Partial<Record<NodeImage, string>> = {};
 
   private constructor(
     private readonly record: HostRecord,
@@ -102,9 +105,10 @@ export class RealNode {
     return p;
   }
 
-  async startRuntime(): Promise<void> {
+  /** containerd, with pause, busybox and the `images` asked for (built first when not cached). */
+  async startRuntime(images: readonly NodeImage[] = []): Promise<void> {
     this.track(await this.timed('containerd', () => startContainerd(this.nodeDir, this.logDir)));
-    await this.timed('images imported', async () => importImages(this.record.containerdSocket));
+    this.images = await this.timed('images imported', () => importImages(this.record.containerdSocket, images));
   }
 
   async join(controlPlane: ControlPlane, adminKubeconfig: string): Promise<void> {

@@ -1,98 +1,75 @@
-import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import path from 'node:path';
-import { binary, cacheDir } from '../binaries.js';
+import { binary } from '../binaries.js';
+import { botArchive } from './bot-image.js';
+import { caRecipe, ordererRecipe, peerRecipe } from './fabric-images.js';
 import { IMAGES } from './layout.js';
-import { sh } from './sh.js';
+import { chaincodeRecipe, nodeBaseRecipe } from './node-images.js';
+import { BUSYBOX, busyboxRootfs } from './rootfs.js';
+import { shAsync } from './sh.js';
+import { type ImageRecipe, recipeArchive, splitRef } from './umoci.js';
 
-/** Debian's busybox-static: one static binary, every applet a link to it. */
-const BUSYBOX = '/bin/busybox';
-
-interface ImageRecipe {
-  /** Full reference, e.g. fabric-chatops.local/busybox:1.35. */
-  ref: string;
-  /** Files (host path → path in the image) and the image's command. */
-  files: [string, string][];
-  entrypoint: string[];
-  fillRootfs?: (rootfs: string) => void;
-}
-
-function busyboxRootfs(rootfs: string): void {
-  for (const dir of ['bin', 'etc', 'tmp', 'root']) mkdirSync(path.join(rootfs, dir), { recursive: true });
-  chmodSync(path.join(rootfs, 'tmp'), 0o1777);
-  for (const applet of sh(BUSYBOX, ['--list'])
-    .split('\n')
-    .filter((a) => a !== '' && a !== 'busybox')) {
-    symlinkSync('busybox', path.join(rootfs, 'bin', applet));
-  }
-  writeFileSync(path.join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
-  writeFileSync(path.join(rootfs, 'etc', 'group'), 'root:x:0:\nnobody:x:65534:\n');
-}
-
+/** The images every real node has: the sandbox (pause) and busybox. */
 const recipes = (): ImageRecipe[] => [
   { ref: IMAGES.pause, files: [[binary('pause'), 'pause']], entrypoint: ['/pause'] },
   { ref: IMAGES.busybox, files: [[BUSYBOX, 'bin/busybox']], entrypoint: ['/bin/sh'], fillRootfs: busyboxRootfs },
 ];
 
-/** An OCI image archive assembled with umoci from files on this machine (no registry). */
-function buildArchive(recipe: ImageRecipe, out: string): void {
-  const [, tag] = splitRef(recipe.ref);
-  const work = mkdtempSync(`${out}.work-`);
-  try {
-    const layout = path.join(work, 'layout');
-    const bundle = path.join(work, 'bundle');
-    sh('umoci', ['init', '--layout', layout]);
-    sh('umoci', ['new', '--image', `${layout}:${tag}`]);
-    sh('umoci', ['unpack', '--image', `${layout}:${tag}`, bundle]);
-    const rootfs = path.join(bundle, 'rootfs');
-    recipe.fillRootfs?.(rootfs);
-    for (const [from, to] of recipe.files) {
-      mkdirSync(path.dirname(path.join(rootfs, to)), { recursive: true });
-      copyFileSync(from, path.join(rootfs, to));
-      chmodSync(path.join(rootfs, to), 0o755);
-    }
-    sh('umoci', ['repack', '--image', `${layout}:${tag}`, bundle]);
-    const config = ['--config.env', 'PATH=/bin:/usr/bin:/sbin:/usr/sbin', '--config.workingdir', '/'];
-    sh('umoci', ['config', '--image', `${layout}:${tag}`, ...config, ...recipe.entrypoint.flatMap((e) => ['--config.entrypoint', e])]);
-    sh('umoci', ['gc', '--layout', layout]);
-    sh('tar', ['-cf', `${out}.partial`, '-C', layout, '.']);
-    renameSync(`${out}.partial`, out);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+/** Images built on request (they take longer): Fabric's servers, the chaincode fixture, the bot. */
+export const NODE_IMAGES = ['node', 'fabric-peer', 'fabric-orderer', 'fabric-ca', 'chaincode-basic', 'fabric-chatops'] as const;
+export type NodeImage = (typeof NODE_IMAGES)[number];
+
+/** An image's OCI archive in the cache; `built`: this call built it (the cache did not have it). */
+export interface BuiltImage {
+  name: NodeImage;
+  ref: string;
+  file: string;
+  built: boolean;
+  ms: number;
+}
+
+const umociImages: Record<Exclude<NodeImage, 'fabric-chatops'>, () => ImageRecipe> = {
+  node: nodeBaseRecipe,
+  'fabric-peer': peerRecipe,
+  'fabric-orderer': ordererRecipe,
+  'fabric-ca': caRecipe,
+  'chaincode-basic': chaincodeRecipe,
+};
+
+async function buildOne(name: NodeImage): Promise<BuiltImage> {
+  const t0 = Date.now();
+  if (name === 'fabric-chatops') {
+    const base = await buildOne('node');
+    return { name, ...(await botArchive(base)), ms: Date.now() - t0 };
   }
+  const recipe = umociImages[name]();
+  return { name, ref: recipe.ref, ...(await recipeArchive(recipe)), ms: Date.now() - t0 };
 }
 
-function splitRef(ref: string): [string, string] {
-  const colon = ref.lastIndexOf(':');
-  return [ref.slice(0, colon), ref.slice(colon + 1)];
+/** Builds (or finds in the cache) each image, one after the other: the machine is shared. */
+export async function buildNodeImages(names: readonly NodeImage[]): Promise<BuiltImage[]> {
+  const built: BuiltImage[] = [];
+  for (const name of names) built.push(await buildOne(name));
+  return built;
 }
 
-/** Archives are cached beside the binaries, keyed by what goes into them. */
-function archiveFor(recipe: ImageRecipe): string {
-  const hash = createHash('sha256').update(JSON.stringify([recipe.ref, recipe.entrypoint, recipe.files.map(([, to]) => to)]));
-  for (const [from] of recipe.files) hash.update(readFileSync(from));
-  const dir = path.join(cacheDir(), 'node-images');
-  mkdirSync(dir, { recursive: true });
-  const out = path.join(dir, `${splitRef(recipe.ref)[0].split('/').at(-1) ?? 'image'}-${hash.digest('hex').slice(0, 16)}.tar`);
-  if (!existsSync(out)) buildArchive(recipe, out);
-  return out;
+async function importArchive(containerdSocket: string, ref: string, file: string): Promise<void> {
+  const [name] = splitRef(ref);
+  const args = ['--address', containerdSocket, '--namespace', 'k8s.io', 'images', 'import', '--base-name', name, file];
+  await shAsync('ctr', args, { timeoutMs: 300_000 });
 }
 
-/** Imports the pause and busybox images into containerd's CRI namespace. */
-export function importImages(containerdSocket: string): void {
-  for (const recipe of recipes()) {
-    const [name] = splitRef(recipe.ref);
-    sh('ctr', ['--address', containerdSocket, '--namespace', 'k8s.io', 'images', 'import', '--base-name', name, archiveFor(recipe)]);
+/**
+ * Imports the pause and busybox images, and the requested ones, into containerd's CRI
+ * namespace; returns the requested images' references by name.
+ */
+export async function importImages(
+  containerdSocket: string,
+  extra: readonly NodeImage[] = [],
+): Promise<Partial<Record<NodeImage, string>>> {
+  for (const recipe of recipes()) await importArchive(containerdSocket, recipe.ref, (await recipeArchive(recipe)).file);
+  const refs: Partial<Record<NodeImage, string>> = {};
+  for (const image of await buildNodeImages(extra)) {
+    await importArchive(containerdSocket, image.ref, image.file);
+    refs[image.name] = image.ref;
   }
+  return refs;
 }

@@ -1,0 +1,93 @@
+import path from 'node:path';
+import { binary, type Binary, fabricConfigDir, infraDir } from '../binaries.js';
+import {
+  BUSYBOX,
+  busyboxRootfs,
+  copyTree,
+  glibcRootfs,
+  IMAGE_UID,
+  type ImageUser,
+  ownedDirs,
+  sharedLibraries,
+  writeAccounts,
+} from './rootfs.js';
+import type { ImageRecipe } from './umoci.js';
+
+const USER: ImageUser = { name: 'fabric', uid: IMAGE_UID, home: '/var/hyperledger' };
+/** Where Fabric's own images keep these, so Fabric's sample configuration applies unchanged. */
+const CONFIG_DIR = '/etc/hyperledger/fabric';
+const CCAAS_BUILDER = '/opt/hyperledger/ccaas_builder';
+const DATA_DIR = '/var/hyperledger/production';
+const CA_HOME = '/etc/hyperledger/fabric-ca-server';
+
+/** The version or commit the binary's cache directory is named by (fabric-695dd57e01c2, fabric-ca-v1.5.22). */
+const versionOf = (program: string): string => {
+  const dir = path.basename(path.dirname(program));
+  return dir.slice(dir.lastIndexOf('-') + 1);
+};
+
+/**
+ * A Fabric program, linked against glibc, with the host's libc and loader beside it, busybox for
+ * a shell (the external builders are shell scripts), and a non-root user owning the data dirs.
+ */
+function fabricRecipe(
+  image: string,
+  program: Binary,
+  opts: { cmd: string[]; env: string[]; dirs: string[]; inputs?: string[]; fill?: (rootfs: string) => void },
+): ImageRecipe {
+  const file = binary(program);
+  return {
+    ref: `fabric-chatops.local/${image}:${versionOf(file)}`,
+    files: [
+      [BUSYBOX, 'bin/busybox'],
+      [file, `usr/local/bin/${program}`],
+    ],
+    entrypoint: [],
+    cmd: opts.cmd,
+    env: opts.env,
+    user: `${USER.uid}:${USER.uid}`,
+    workdir: USER.home,
+    inputs: [...sharedLibraries(file), ...(opts.inputs ?? [])],
+    recipes: ['fabric-images.ts'],
+    fillRootfs: (rootfs) => {
+      busyboxRootfs(rootfs);
+      writeAccounts(rootfs, USER);
+      glibcRootfs(rootfs, [file]);
+      ownedDirs(rootfs, USER, opts.dirs);
+      opts.fill?.(rootfs);
+    },
+  };
+}
+
+/** core.yaml and orderer.yaml (Fabric's sample configuration, as build.sh copies it). */
+const withConfig = (rootfs: string): void => copyTree(fabricConfigDir(), rootfs, CONFIG_DIR);
+
+/** The peer, with the chaincode-as-a-service builder where core.yaml's externalBuilders names it. */
+export const peerRecipe = (): ImageRecipe =>
+  fabricRecipe('fabric-peer', 'peer', {
+    cmd: ['peer', 'node', 'start'],
+    env: [`FABRIC_CFG_PATH=${CONFIG_DIR}`],
+    dirs: [DATA_DIR],
+    inputs: [fabricConfigDir(), path.join(infraDir, 'ccaas-builder')],
+    fill: (rootfs) => {
+      withConfig(rootfs);
+      copyTree(path.join(infraDir, 'ccaas-builder'), rootfs, CCAAS_BUILDER);
+    },
+  });
+
+export const ordererRecipe = (): ImageRecipe =>
+  fabricRecipe('fabric-orderer', 'orderer', {
+    cmd: ['orderer'],
+    env: [`FABRIC_CFG_PATH=${CONFIG_DIR}`],
+    dirs: [`${DATA_DIR}/orderer`],
+    inputs: [fabricConfigDir()],
+    fill: withConfig,
+  });
+
+/** fabric-ca-server (cgo: sqlite) with its home, where it writes its database and keys, the user's. */
+export const caRecipe = (): ImageRecipe =>
+  fabricRecipe('fabric-ca', 'fabric-ca-server', {
+    cmd: ['fabric-ca-server', 'start'],
+    env: [`FABRIC_CA_HOME=${CA_HOME}`, `FABRIC_CA_SERVER_HOME=${CA_HOME}`],
+    dirs: [CA_HOME],
+  });
