@@ -67,3 +67,38 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/** A container of an image-test pod; the pod fills in the pull policy and security settings. */
+export interface TestContainer {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: { name: string; value: string }[];
+  readinessProbe?: object;
+}
+
+/**
+ * A pod on the real node that runs as its images' own user: runAsNonRoot without runAsUser, so
+ * the kubelet refuses an image whose user is root or not numeric. Pod Security "restricted".
+ */
+export function nonRootPod(node: RealNode, namespace: string, name: string, containers: TestContainer[]) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { app: name } },
+    spec: {
+      nodeSelector: { 'kubernetes.io/hostname': node.name },
+      tolerations: [{ key: node.taint.key, operator: 'Exists', effect: node.taint.effect }],
+      restartPolicy: 'Never',
+      terminationGracePeriodSeconds: 1,
+      automountServiceAccountToken: false,
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: containers.map((c) => ({
+        ...c,
+        imagePullPolicy: 'Never',
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      })),
+    },
+  };
+}

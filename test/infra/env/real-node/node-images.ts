@@ -61,6 +61,15 @@ export function nodeBaseRecipe(): ImageRecipe {
   };
 }
 
+/** Within installed packages: their .bin links and their own tests (not packages named test). */
+function notNeeded(src: string): boolean {
+  const name = path.basename(src);
+  const parent = path.basename(path.dirname(src));
+  const isPackage =
+    parent === 'node_modules' || (parent.startsWith('@') && path.basename(path.dirname(path.dirname(src))) === 'node_modules');
+  return name === '.bin' || (['test', 'tests', '__tests__'].includes(name) && !isPackage);
+}
+
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'chaincode', 'basic');
 const CHAINCODE_DIR = '/chaincode';
 
@@ -70,7 +79,6 @@ const CHAINCODE_DIR = '/chaincode';
  */
 export function chaincodeRecipe(): ImageRecipe {
   const packages = dependencyClosure(repoRoot, 'fabric-shim');
-  const skip = (name: string): boolean => name === '.bin';
   return {
     ref: `fabric-chatops.local/chaincode-basic:${packageVersion('fabric-shim')}`,
     files: runtimeFiles(),
@@ -88,7 +96,7 @@ export function chaincodeRecipe(): ImageRecipe {
       copyFileSync(path.join(FIXTURE, 'server.js'), path.join(dir, 'server.js'));
       // server.js is an ES module: in the repository the root package.json says so.
       writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'chaincode-basic', private: true, type: 'module' })}\n`);
-      for (const p of packages) copyTree(path.join(repoRoot, p), rootfs, path.join(CHAINCODE_DIR, p), skip);
+      for (const p of packages) copyTree(path.join(repoRoot, p), rootfs, path.join(CHAINCODE_DIR, p), notNeeded);
     },
   };
 }

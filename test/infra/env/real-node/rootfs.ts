@@ -69,11 +69,7 @@ export function glibcRootfs(rootfs: string, binaries: string[]): void {
   writeFileSync(inRoot(rootfs, 'etc/nsswitch.conf'), 'passwd: files\ngroup: files\nhosts: files dns\n');
 }
 
-/** Copies a directory into the image as it is, leaving out the names `skip` matches. */
-export function copyTree(from: string, rootfs: string, to: string, skip: (name: string) => boolean = () => false): void {
-  cpSync(from, inRoot(rootfs, to), {
-    recursive: true,
-    verbatimSymlinks: true,
-    filter: (src) => !skip(path.basename(src)),
-  });
+/** Copies a directory into the image as it is, leaving out the paths `skip` matches. */
+export function copyTree(from: string, rootfs: string, to: string, skip: (src: string) => boolean = () => false): void {
+  cpSync(from, inRoot(rootfs, to), { recursive: true, verbatimSymlinks: true, filter: (src) => !skip(src) });
 }
