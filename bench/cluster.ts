@@ -106,7 +106,8 @@ export async function caEnroll(env: EnvDetails, opts: BenchOptions): Promise<Ben
       { what: 'per identity: bot / raw SDK / CLI', value: `${ms(ours / n)} / ${ms(sdk / n)} / ${ms(cli / n)}` },
     ],
     notes: [
-      'the bot makes its key and CSR locally (with SANs for TLS); the raw SDK lets fabric-ca-client make them; the CLI starts two processes per identity',
+      'the bot makes its key and CSR locally (with SANs for TLS); the raw SDK lets fabric-ca-client make them; ' +
+        'the CLI starts two processes per identity',
     ],
   };
 }
@@ -331,7 +332,8 @@ export async function status500(env: EnvDetails, opts: BenchOptions): Promise<Be
       ],
       notes: [
         `${Math.min(count, 330)} of the pods Running with metrics (kwok's three nodes hold 110 each), the rest Pending`,
-        'kubectl also starts a process and reads its discovery cache each time; our figure is one call from a running process, as the bot makes it',
+        'kubectl also starts a process and reads its discovery cache each time; ' +
+          'our figure is one call from a running process, as the bot makes it',
       ],
     };
   } finally {

@@ -151,7 +151,8 @@ export async function ackLatency(opts: BenchOptions): Promise<BenchResult> {
       rows,
       raw,
       notes: [
-        'one process (ROLE=all) acknowledges, enqueues and runs the ping jobs; the load generator and the Slack emulator share the same 2 cores',
+        'one process (ROLE=all) acknowledges, enqueues and runs the ping jobs; ' +
+          'the load generator and the Slack emulator share the same 2 cores',
       ],
     };
   } finally {
@@ -316,7 +317,9 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
         { what: 'all jobs queued → all finished', value: ms(elapsed) },
       ],
       notes: [
-        'each job posts one status message, so 100 jobs started together post a burst in one channel; the emulator does not limit posts per channel, Slack may answer such a burst with 429, which the bot retries after Retry-After (tested in test/e2e/slash-commands.test.ts)',
+        'each job posts one status message, so 100 jobs started together post a burst in one channel; ' +
+          'the emulator does not limit posts per channel, Slack may answer such a burst with 429, ' +
+          'which the bot retries after Retry-After (tested in test/e2e/slash-commands.test.ts)',
       ],
     };
   } finally {

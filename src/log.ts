@@ -17,8 +17,22 @@ const secretPatterns: RegExp[] = [
   /xapp-[A-Za-z0-9-]{6,}/g, // Slack app-level tokens
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g,
   /LS0tLS1CRUdJTi[A-Za-z0-9+/=]*/g, // a PEM block in base64 ("-----BEGIN"), as Secrets and kubeconfigs hold them
-  /("(?:enrollment_?secret|enrollmentSecret|secret|password|passwd|token|api_?key|(?:tls)?keyPem|tls\.key|key\.pem|private_?key)"\s*:\s*")[^"]*/gi, // "name": "a quoted value, spaces and all"
-  /((?:["']?)(?:enrollment_?secret|enrollmentSecret|secret|password|passwd|pwd|token|api_?key|(?:tls)?keyPem|tls\.key|key\.pem|private_?key)(?:["']?\s*[:=]\s*["']?))[^\s"',}&]+/gi, // name=value, name: value, "name":"value"
+  // "name": "a quoted value, spaces and all"
+  new RegExp(
+    [
+      '("(?:enrollment_?secret|enrollmentSecret|secret|password|passwd|token|',
+      String.raw`api_?key|(?:tls)?keyPem|tls\.key|key\.pem|private_?key)"\s*:\s*")[^"]*`,
+    ].join(''),
+    'gi',
+  ),
+  // name=value, name: value, "name":"value"
+  new RegExp(
+    [
+      `((?:["']?)(?:enrollment_?secret|enrollmentSecret|secret|password|passwd|pwd|token|`,
+      String.raw`api_?key|(?:tls)?keyPem|tls\.key|key\.pem|private_?key)(?:["']?\s*[:=]\s*["']?))[^\s"',}&]+`,
+    ].join(''),
+    'gi',
+  ),
   /((?:^|\s)(?:-b|--boot|-u)\s+[^\s:/]+:)[^\s@]+/g, // fabric-ca-server -b user:pass (and -u user:pass)
   /((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]+/gi, // Authorization headers
   /(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]+:)[^@/\s]+@/gi, // credentials in URLs (https://id:secret@ca, redis://user:pass@host)

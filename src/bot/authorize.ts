@@ -30,7 +30,9 @@ export async function authorize(
     return {
       ok: false,
       outsider: true,
-      reason: `This channel is not bound to a Fabric network, so \`${name}\` cannot run here. An admin binds channels in the config (networks[].channels).`,
+      reason:
+        `This channel is not bound to a Fabric network, so \`${name}\` cannot run here. ` +
+        'An admin binds channels in the config (networks[].channels).',
     };
   }
   const memberships = await bot.membership.membershipsOf(where.userId, network.name);

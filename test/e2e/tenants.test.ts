@@ -141,7 +141,8 @@ describe('one org acts on itself', () => {
   it('refuses an org1 operator’s request to scale org2, and asks no one', async () => {
     const answer = await command('U0A1OP', ALPHA, 'peers scale org2 5');
     expect(answer).toContain("acts on org2, and only org2's members may ask for it (you are operator in org1)");
-    expect((await stack.redis.client.keys('fco:approval:*')).filter((k) => /^fco:approval:[a-z0-9]+$/.test(k)).length).toBe(2); // only the two of the test above
+    // only the two of the test above
+    expect((await stack.redis.client.keys('fco:approval:*')).filter((k) => /^fco:approval:[a-z0-9]+$/.test(k)).length).toBe(2);
   });
 });
 
@@ -181,20 +182,23 @@ describe('approvals', () => {
     expect(stack.slack.calls.filter((c) => c.method === 'chat.postMessage' && JSON.stringify(c.args).includes(id))).toHaveLength(1);
   });
 
-  it('lets a user group’s last-known members keep their role only for the grace period while Slack cannot be asked, then fails closed', async () => {
-    expect(await command('U0GRP', ALPHA, 'approvals')).toContain('waiting for approval');
-    stack.slack.storm('usergroups.users.list', [{ status: 503 }]);
-    try {
-      // Read ≤ 4 s ago: still known.
+  it(
+    'lets a user group’s last-known members keep their role only for the grace period ' + 'while Slack cannot be asked, then fails closed',
+    async () => {
       expect(await command('U0GRP', ALPHA, 'approvals')).toContain('waiting for approval');
-      await new Promise((r) => setTimeout(r, 4500));
-      expect(await command('U0GRP', ALPHA, 'approvals')).toContain('You are not a member of any organisation of network *alpha*');
-    } finally {
-      stack.slack.storm('usergroups.users.list', undefined);
-    }
-    await new Promise((r) => setTimeout(r, 400));
-    expect(await command('U0GRP', ALPHA, 'approvals')).toContain('waiting for approval');
-  });
+      stack.slack.storm('usergroups.users.list', [{ status: 503 }]);
+      try {
+        // Read ≤ 4 s ago: still known.
+        expect(await command('U0GRP', ALPHA, 'approvals')).toContain('waiting for approval');
+        await new Promise((r) => setTimeout(r, 4500));
+        expect(await command('U0GRP', ALPHA, 'approvals')).toContain('You are not a member of any organisation of network *alpha*');
+      } finally {
+        stack.slack.storm('usergroups.users.list', undefined);
+      }
+      await new Promise((r) => setTimeout(r, 400));
+      expect(await command('U0GRP', ALPHA, 'approvals')).toContain('waiting for approval');
+    },
+  );
 
   it('escapes what a person typed in the fallback text of a card, so it cannot ping the channel', async () => {
     const answer = await command('U0A1OP', ALPHA, 'cert register org1 sensor7 --attrs note=<!channel>');

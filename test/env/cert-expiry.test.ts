@@ -95,26 +95,29 @@ it('renews the certificate when an operator presses Renew: new serial, same Secr
   expect(await serialOf()).not.toBe(before);
 }, 90_000);
 
-it('refuses the Renew button to a viewer of the org, to another org’s member, and when its value names another network; renews nothing', async () => {
-  const before = await serialOf();
-  const warning = warnings()[0] as StoredMessage;
-  const real = `expirynet/org1/${IDENTITY}`;
-  const press = async (user: string, value: string): Promise<string> => {
-    const answers = stack.slack.messages().filter((m) => m.ephemeral && m.user === user).length;
-    // A forged value is sent as a client showing blocks with that value would send it.
-    const seenBlocks = value === real ? undefined : (JSON.parse(JSON.stringify(warning.blocks).replaceAll(real, value)) as unknown[]);
-    await stack.click(warning, 'alert_renew_cert', { user, value, ...(seenBlocks === undefined ? {} : { seenBlocks }) });
-    return (
-      (await eventually('the refusal', () => stack.slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? ''
-    );
-  };
-  expect(await press('U0VIEWER1', real)).toContain('needs the operator role');
-  expect(await press('U0VIEWER', real)).toContain("only org1's members may ask for it");
-  // A forged click: the value names another network than the one this channel serves.
-  expect(await press('U0ALICE', `othernet/org1/${IDENTITY}`)).toContain('That button does nothing here');
-  await new Promise((r) => setTimeout(r, 2000));
-  expect(await serialOf()).toBe(before);
-});
+it(
+  'refuses the Renew button to a viewer of the org, to another org’s member, ' + 'and when its value names another network; renews nothing',
+  async () => {
+    const before = await serialOf();
+    const warning = warnings()[0] as StoredMessage;
+    const real = `expirynet/org1/${IDENTITY}`;
+    const press = async (user: string, value: string): Promise<string> => {
+      const answers = stack.slack.messages().filter((m) => m.ephemeral && m.user === user).length;
+      // A forged value is sent as a client showing blocks with that value would send it.
+      const seenBlocks = value === real ? undefined : (JSON.parse(JSON.stringify(warning.blocks).replaceAll(real, value)) as unknown[]);
+      await stack.click(warning, 'alert_renew_cert', { user, value, ...(seenBlocks === undefined ? {} : { seenBlocks }) });
+      return (
+        (await eventually('the refusal', () => stack.slack.messages().filter((m) => m.ephemeral && m.user === user)[answers])).text ?? ''
+      );
+    };
+    expect(await press('U0VIEWER1', real)).toContain('needs the operator role');
+    expect(await press('U0VIEWER', real)).toContain("only org1's members may ask for it");
+    // A forged click: the value names another network than the one this channel serves.
+    expect(await press('U0ALICE', `othernet/org1/${IDENTITY}`)).toContain('That button does nothing here');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await serialOf()).toBe(before);
+  },
+);
 
 it('broke no rule of Slack’s contract', () => {
   expect(stack.slack.problems).toEqual([]);

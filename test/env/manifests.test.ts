@@ -130,15 +130,18 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     await admin.core.deleteNamespacedService({ name: chaincodeObjectName(cc), namespace: MANAGED });
   });
 
-  it('gives the workers only the verbs they use: no Secret deletes, no ConfigMap writes, no other namespace, nothing cluster-wide', async () => {
-    expect(await status(worker.core.deleteNamespacedSecret({ name: 'org1-id-peer1', namespace: MANAGED }))).toBe(403);
-    expect(await status(worker.core.createNamespacedConfigMap({ namespace: MANAGED, body: { metadata: { name: 'x' } } }))).toBe(403);
-    expect(await status(worker.core.listNamespacedSecret({ namespace: env.namespace }))).toBe(403);
-    expect(await status(worker.core.readNamespacedSecret({ name: 'org1-ca-registrar', namespace: env.namespace }))).toBe(403);
-    expect(await status(worker.core.createNamespace({ body: { metadata: { name: 'not-allowed' } } }))).toBe(403);
-    expect(await status(worker.core.patchNode({ name: 'kwok-node-0', body: { metadata: { labels: { x: 'y' } } } }))).toBe(403);
-    expect(await status(worker.apps.deleteNamespacedStatefulSet({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
-  });
+  it(
+    'gives the workers only the verbs they use: ' + 'no Secret deletes, no ConfigMap writes, no other namespace, nothing cluster-wide',
+    async () => {
+      expect(await status(worker.core.deleteNamespacedSecret({ name: 'org1-id-peer1', namespace: MANAGED }))).toBe(403);
+      expect(await status(worker.core.createNamespacedConfigMap({ namespace: MANAGED, body: { metadata: { name: 'x' } } }))).toBe(403);
+      expect(await status(worker.core.listNamespacedSecret({ namespace: env.namespace }))).toBe(403);
+      expect(await status(worker.core.readNamespacedSecret({ name: 'org1-ca-registrar', namespace: env.namespace }))).toBe(403);
+      expect(await status(worker.core.createNamespace({ body: { metadata: { name: 'not-allowed' } } }))).toBe(403);
+      expect(await status(worker.core.patchNode({ name: 'kwok-node-0', body: { metadata: { labels: { x: 'y' } } } }))).toBe(403);
+      expect(await status(worker.apps.deleteNamespacedStatefulSet({ name: 'org1-peer', namespace: MANAGED }))).toBe(403);
+    },
+  );
 
   it('gives the bot nothing: no Secret, no pod, no scale, in the managed namespace or anywhere, and no token in its pods', async () => {
     expect(await status(bot.core.readNamespacedSecret({ name: 'org1-id-peer1', namespace: MANAGED }))).toBe(403);

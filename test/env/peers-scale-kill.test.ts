@@ -153,7 +153,8 @@ const finished = (jobId: string, cardTs: string): Promise<string> =>
     120_000,
   );
 
-it('finishes the scale after the kill, with one stored identity for the new peer, and revokes what the killed attempt was issued', async () => {
+it('finishes the scale after the kill, with one stored identity for the new peer, ' +
+  'and revokes what the killed attempt was issued', async () => {
   let landed: { jobId: string; cardTs: string; pod: string } | undefined;
   // Each try scales up by one more peer, so a try whose kill missed the window leaves nothing to undo.
   for (let to = 2; to < 8 && landed === undefined; to++) {

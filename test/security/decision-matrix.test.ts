@@ -20,7 +20,8 @@ const BETA = 'C0BETA';
 const UNBOUND = 'C0NOWHERE';
 
 const org = (name: string, port: number): string =>
-  `      - { name: ${name}, mspId: ${name === 'org1' ? 'Org1' : 'Org2'}MSP, ca: { url: "https://127.0.0.1:${port}", registrarSecret: ${name}-r }, peers: { statefulSet: ${name}-peer, service: ${name}-peer } }`;
+  `      - { name: ${name}, mspId: ${name === 'org1' ? 'Org1' : 'Org2'}MSP, ` +
+  `ca: { url: "https://127.0.0.1:${port}", registrarSecret: ${name}-r }, peers: { statefulSet: ${name}-peer, service: ${name}-peer } }`;
 const BASE = [
   'networks:',
   '  - name: alpha',

@@ -52,7 +52,8 @@ it('survives 150 slow unauthenticated connections within the manifest’s memory
     if (kind === 0) s.write('POST /slack/events HTTP/1.1\r\nHost: bot\r\nX-Slack-Request-Timestamp: 1'); // headers, never finished
     if (kind === 1)
       s.write(
-        `POST /slack/events HTTP/1.1\r\nHost: bot\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 900000\r\n\r\n${'a'.repeat(60_000)}`,
+        'POST /slack/events HTTP/1.1\r\nHost: bot\r\n' +
+          `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 900000\r\n\r\n${'a'.repeat(60_000)}`,
       ); // a body that never ends
     // kind 2: connects and sends nothing
     timers.push(setInterval(() => void (s.writable && kind !== 2 ? s.write('a') : undefined), 1000));

@@ -14,7 +14,8 @@ networks:
 `;
 const config = (policies = '') =>
   parseConfig(
-    `${NETWORK}${policies === '' ? '' : `policies:\n${policies}`}\nchaincode: { allowedRegistries: [registry.example.com, ghcr.io/acme] }\n`,
+    `${NETWORK}${policies === '' ? '' : `policies:\n${policies}`}\n` +
+      'chaincode: { allowedRegistries: [registry.example.com, ghcr.io/acme] }\n',
     'test',
   );
 const deploy = (c = config(), extra: Partial<PolicyInput> = {}) =>

@@ -65,7 +65,8 @@ export const certEnroll: CommandSpec = {
     },
   ],
   details:
-    "Admin and orderer identities need the admin role and the org's approval. The key and certificate go to the Secret <org>-id-<name>; an identity the bot did not register is left alone.",
+    "Admin and orderer identities need the admin role and the org's approval. " +
+    'The key and certificate go to the Secret <org>-id-<name>; an identity the bot did not register is left alone.',
   access: 'operator',
   target: targetOrg,
   floor: privilegedType,
@@ -105,7 +106,8 @@ export const certRegister: CommandSpec = {
     },
   ],
   details:
-    "Admin and orderer identities need the admin role and the org's approval; hf.* attributes (Fabric CA privileges) are refused. The enrollment secret goes only to the Secret <org>-enroll-<name>.",
+    "Admin and orderer identities need the admin role and the org's approval; hf.* attributes (Fabric CA privileges) are refused. " +
+    'The enrollment secret goes only to the Secret <org>-enroll-<name>.',
   access: 'operator',
   target: targetOrg,
   floor: privilegedType,
@@ -114,11 +116,11 @@ export const certRegister: CommandSpec = {
     const reserved = attributes.filter((a) => RESERVED_ATTRIBUTE.test(a.name));
     if (reserved.length > 0) {
       const names = reserved.map((a) => a.name).join(', ');
+      const isAPrivilege = reserved.length === 1 ? 'is a Fabric CA privilege' : 'are Fabric CA privileges';
       return ephemeral(
-        renderUsageError(
-          `--attrs: ${names} ${reserved.length === 1 ? 'is a' : 'are'} Fabric CA privilege${reserved.length === 1 ? '' : 's'} (hf.*), which the bot does not grant; nothing was registered`,
-          [`${ctx.services.commandName} cert register ORG NAME --attrs department=ops,level=2:ecert`],
-        ),
+        renderUsageError(`--attrs: ${names} ${isAPrivilege} (hf.*), which the bot does not grant; nothing was registered`, [
+          `${ctx.services.commandName} cert register ORG NAME --attrs department=ops,level=2:ecert`,
+        ]),
       );
     }
     const params = {
@@ -154,14 +156,14 @@ export const certShow: CommandSpec = {
     if (d.registered === undefined) lines.push(':warning: The CA has no such identity (removed?), but a certificate is stored.');
     else {
       const r = d.registered;
-      lines.push(
-        `*Registered* as ${escapeMrkdwn(r.type)}${r.affiliation === '' ? '' : `, affiliation ${escapeMrkdwn(r.affiliation)}`}, max enrollments ${r.maxEnrollments < 0 ? 'unlimited' : r.maxEnrollments}${r.byBot ? '' : '; registered outside fabric-chatops (the bot leaves it as it is)'}`,
-      );
+      const affiliation = r.affiliation === '' ? '' : `, affiliation ${escapeMrkdwn(r.affiliation)}`;
+      const maxEnrollments = r.maxEnrollments < 0 ? 'unlimited' : r.maxEnrollments;
+      const outside = r.byBot ? '' : '; registered outside fabric-chatops (the bot leaves it as it is)';
+      lines.push(`*Registered* as ${escapeMrkdwn(r.type)}${affiliation}, max enrollments ${maxEnrollments}${outside}`);
       const shown = r.attrs;
-      if (shown.length > 0)
-        lines.push(
-          `Attributes: ${shown.map((a) => `\`${escapeMrkdwn(a.name)}=${escapeMrkdwn(a.value)}\`${a.ecert === true ? ' (in cert)' : ''}`).join(', ')}`,
-        );
+      const attribute = (a: (typeof shown)[number]): string =>
+        `\`${escapeMrkdwn(a.name)}=${escapeMrkdwn(a.value)}\`${a.ecert === true ? ' (in cert)' : ''}`;
+      if (shown.length > 0) lines.push(`Attributes: ${shown.map(attribute).join(', ')}`);
     }
     if (d.stored !== undefined) {
       const c = d.stored;
@@ -247,7 +249,8 @@ export const certExpiring: CommandSpec = {
     const rows = list.map((e) =>
       e.expiresAt === undefined
         ? `• :warning: \`${escapeMrkdwn(e.org)}\` ${escapeMrkdwn(e.name)} — the certificate in \`${escapeMrkdwn(e.secret)}\` cannot be read`
-        : `• \`${escapeMrkdwn(e.org)}\` ${escapeMrkdwn(e.name)} — ${(e.daysLeft ?? 0) < 0 ? 'expired' : `expires in ${e.daysLeft} days`} (${new Date(e.expiresAt).toISOString().slice(0, 10)})`,
+        : `• \`${escapeMrkdwn(e.org)}\` ${escapeMrkdwn(e.name)} — ${(e.daysLeft ?? 0) < 0 ? 'expired' : `expires in ${e.daysLeft} days`} ` +
+          `(${new Date(e.expiresAt).toISOString().slice(0, 10)})`,
     );
     return ephemeral({
       text: `${list.length} certificates expire within ${days} days`,

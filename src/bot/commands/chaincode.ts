@@ -41,7 +41,8 @@ export const chaincodeDeploy: CommandSpec = {
     },
   ],
   details:
-    "Each org's approval runs its approveformyorg at once; the commit follows when the rule is met. --image only from chaincode.allowedRegistries; a changed definition needs a new VERSION.",
+    "Each org's approval runs its approveformyorg at once; the commit follows when the rule is met. " +
+    '--image only from chaincode.allowedRegistries; a changed definition needs a new VERSION.',
   access: 'operator',
   approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
   async run(ctx, args) {
@@ -55,12 +56,12 @@ export const chaincodeDeploy: CommandSpec = {
       );
     const image = args.optionalString('image');
     const refused = imageProblem(ctx.services.config, image);
-    if (refused !== undefined)
+    if (refused !== undefined) {
+      const registry = ctx.services.config.chaincode.allowedRegistries[0] ?? 'REGISTRY';
       return ephemeral(
-        renderUsageError(refused, [
-          `${ctx.services.commandName} chaincode deploy NAME VERSION --image ${ctx.services.config.chaincode.allowedRegistries[0] ?? 'REGISTRY'}/NAME:VERSION`,
-        ]),
+        renderUsageError(refused, [`${ctx.services.commandName} chaincode deploy NAME VERSION --image ${registry}/NAME:VERSION`]),
       );
+    }
     const params = {
       ...(policy === undefined ? {} : { policy }),
       ...(args.has('collections') ? { collections: args.string('collections') } : {}),

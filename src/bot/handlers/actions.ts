@@ -201,15 +201,18 @@ export function registerActions(app: App, bot: BotContext): void {
       } catch (err) {
         bot.log.error({ err, approval: id }, 'approval button failed');
         audit('error', err instanceof Error ? err.message : String(err));
+        const approvalOrRejection = decision === 'approve' ? 'approval' : 'rejection';
         if (isRedisUnavailable(err))
           await tell(
             respond,
-            `Your ${decision === 'approve' ? 'approval' : 'rejection'} was not counted: the bot cannot reach Redis right now. Nothing was recorded; try again in a minute.`,
+            `Your ${approvalOrRejection} was not counted: the bot cannot reach Redis right now. ` +
+              'Nothing was recorded; try again in a minute.',
           );
         else
           await tell(
             respond,
-            `Your ${decision === 'approve' ? 'approval' : 'rejection'} may not have been counted (${err instanceof Error ? err.message : String(err)}); look at the card, and try again if it does not show it.`,
+            `Your ${approvalOrRejection} may not have been counted (${err instanceof Error ? err.message : String(err)}); ` +
+              'look at the card, and try again if it does not show it.',
           );
       }
     };

@@ -148,7 +148,8 @@ async function runAfterAck(
       await respond(
         toSlack(
           refusal(
-            `\`${bot.commandName} ${ctx.text}\` was not queued: the bot cannot reach Redis right now. Nothing was changed; try again in a minute.`,
+            `\`${bot.commandName} ${ctx.text}\` was not queued: the bot cannot reach Redis right now. ` +
+              'Nothing was changed; try again in a minute.',
           ),
         ),
       ).catch(() => undefined);

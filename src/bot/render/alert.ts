@@ -46,7 +46,8 @@ export function renderRecovery(r: PodRecovery): Rendered {
     text,
     blocks: [
       section(
-        `:white_check_mark: \`${escapeMrkdwn(r.pod)}\` in \`${escapeMrkdwn(r.namespace)}\` is Ready again (was: ${escapeMrkdwn(r.reasons.join(', '))})`,
+        `:white_check_mark: \`${escapeMrkdwn(r.pod)}\` in \`${escapeMrkdwn(r.namespace)}\` ` +
+          `is Ready again (was: ${escapeMrkdwn(r.reasons.join(', '))})`,
       ),
     ],
   };
@@ -58,12 +59,10 @@ export const identityRef = (network: string, org: string, name: string): string 
 /** Certificates about to expire, one line each with a Renew button (run as the person who clicks). */
 export function renderCertExpiry(w: CertExpiryWarning, command: string): Rendered {
   const n = w.certificates.length;
-  const text = `:alarm_clock: ${n} certificate${n === 1 ? '' : 's'} in ${w.network} expire${n === 1 ? 's' : ''} within ${w.days} days`;
-  const blocks: KnownBlock[] = [
-    section(
-      `:alarm_clock: *${n} certificate${n === 1 ? '' : 's'}* in *${escapeMrkdwn(w.network)}* expire${n === 1 ? 's' : ''} within ${w.days} days`,
-    ),
-  ];
+  const certificates = `${n} certificate${n === 1 ? '' : 's'}`;
+  const expire = `expire${n === 1 ? 's' : ''}`;
+  const text = `:alarm_clock: ${certificates} in ${w.network} ${expire} within ${w.days} days`;
+  const blocks: KnownBlock[] = [section(`:alarm_clock: *${certificates}* in *${escapeMrkdwn(w.network)}* ${expire} within ${w.days} days`)];
   for (const c of w.certificates.slice(0, CERTS_SHOWN)) {
     const when = c.expiresAt === undefined ? '' : new Date(c.expiresAt).toISOString().slice(0, 10);
     const left = (c.daysLeft ?? 0) < 0 ? 'expired' : `${c.daysLeft} days left`;

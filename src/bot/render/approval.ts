@@ -33,7 +33,8 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
       `Expires ${formatTime(req.expiresAt)}`,
     ),
     section(
-      `Needs ${describeRule(req.policy.rule, req.policy.orgs.length)} of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`,
+      `Needs ${describeRule(req.policy.rule, req.policy.orgs.length)} ` +
+        `of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`,
     ),
     ...(req.fabric === undefined
       ? []
@@ -64,10 +65,13 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
 
 export function renderApprovalList(requests: readonly ApprovalRequest[]): Rendered {
   if (requests.length === 0) return { text: 'No approvals are waiting.', blocks: [section('No approvals are waiting.')] };
-  const lines = requests.map(
-    (r) =>
-      `• \`${r.id}\` \`${escapeMrkdwn(truncate(r.command, 120))}\` by <@${r.requester.userId}> — ${r.votes.filter((v) => v.decision === 'approve').length}/${r.needed} approvals, expires ${formatTime(r.expiresAt)}`,
-  );
+  const lines = requests.map((r) => {
+    const approvals = r.votes.filter((v) => v.decision === 'approve').length;
+    return (
+      `• \`${r.id}\` \`${escapeMrkdwn(truncate(r.command, 120))}\` by <@${r.requester.userId}> — ` +
+      `${approvals}/${r.needed} approvals, expires ${formatTime(r.expiresAt)}`
+    );
+  });
   return {
     text: requests.map((r) => `${r.id} ${r.command}`).join('\n'),
     blocks: [section(`*${requests.length} waiting for approval*`), section(lines.join('\n'))],

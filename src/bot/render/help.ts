@@ -40,9 +40,10 @@ export function accessLine(c: Pick<CommandSpec, 'access' | 'approval' | 'target'
   const who = c.target === undefined ? `${c.access} of the network` : `${c.access} of the org it acts on`;
   if (c.approval === undefined) return who;
   const rule = { ANY: 'any', ALL: 'all', MAJORITY: 'a majority' } as const;
+  const howMany = typeof c.approval.rule === 'string' ? rule[c.approval.rule] : `${c.approval.rule.atLeast}`;
   const by =
     c.approval.orgs === 'all'
-      ? `${typeof c.approval.rule === 'string' ? rule[c.approval.rule] : `${c.approval.rule.atLeast}`} of the orgs' ${c.approval.approverRole ?? 'admin'}s`
+      ? `${howMany} of the orgs' ${c.approval.approverRole ?? 'admin'}s`
       : `${c.target === undefined ? "the requester's org's" : "that org's"} ${c.approval.approverRole ?? 'admin'}s`;
   return `${who}; approved by ${by}`;
 }

@@ -65,6 +65,8 @@ export function renderJobStatus(job: JobView): Rendered {
       ],
     });
   }
-  const text = `${job.command} — ${job.state}${job.state === 'succeeded' && job.result !== undefined ? `: ${job.result.summary}` : ''}${job.error !== undefined && job.state !== 'succeeded' ? `: ${job.error}` : ''}`;
+  const summary = job.state === 'succeeded' && job.result !== undefined ? `: ${job.result.summary}` : '';
+  const error = job.error !== undefined && job.state !== 'succeeded' ? `: ${job.error}` : '';
+  const text = `${job.command} — ${job.state}${summary}${error}`;
   return { text: truncate(text, LIMITS.updateText), blocks };
 }

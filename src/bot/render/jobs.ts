@@ -15,7 +15,8 @@ export function renderJobList(jobs: readonly JobView[]): Rendered {
   if (jobs.length === 0) return { text: 'No jobs yet.', blocks: [section('No jobs yet.')] };
   const lines = jobs.map(
     (j) =>
-      `${icon[j.state]} \`${j.id}\` ${j.state} — \`${escapeMrkdwn(truncate(j.command, 80))}\` by <@${j.requester.userId}> ${formatTime(j.queuedAt)}`,
+      `${icon[j.state]} \`${j.id}\` ${j.state} — \`${escapeMrkdwn(truncate(j.command, 80))}\` ` +
+      `by <@${j.requester.userId}> ${formatTime(j.queuedAt)}`,
   );
   return {
     text: jobs.map((j) => `${j.id} ${j.state} ${j.command}`).join('\n'),

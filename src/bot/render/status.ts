@@ -26,7 +26,8 @@ const healthy = (p: PodStatus): boolean => p.ready && p.phase === 'Running';
 
 function podLine(p: PodStatus, withMetrics: boolean): string {
   const mark = healthy(p) ? '✓' : '✗';
-  const base = `${mark} ${p.name.padEnd(28)} ${p.phase.padEnd(9)} restarts ${String(p.restarts).padStart(3)}  age ${age(p.ageSeconds).padStart(4)}`;
+  const restarts = String(p.restarts).padStart(3);
+  const base = `${mark} ${p.name.padEnd(28)} ${p.phase.padEnd(9)} restarts ${restarts}  age ${age(p.ageSeconds).padStart(4)}`;
   const usage = withMetrics ? `  cpu ${cpu(p).padStart(6)} mem ${mem(p).padStart(7)}` : '';
   const why = p.reason !== undefined && !healthy(p) ? `  ${p.reason}` : '';
   return truncate(`${base}${usage}${why}`, 200);
@@ -58,7 +59,8 @@ export function renderStatus(
 
   const blocks: KnownBlock[] = [
     section(
-      `*${escapeMrkdwn(status.network)}* — ${pods.length} Fabric pods in \`${escapeMrkdwn(status.namespace)}\`, ${pods.length - unhealthy.length} ready`,
+      `*${escapeMrkdwn(status.network)}* — ${pods.length} Fabric pods in \`${escapeMrkdwn(status.namespace)}\`, ` +
+        `${pods.length - unhealthy.length} ready`,
     ),
   ];
   for (let i = 0; i < summary.length && blocks.length < 8; i += LIMITS.sectionFields)
@@ -89,7 +91,8 @@ export function renderStatus(
     blocks.push(context('No metrics from metrics.k8s.io for these pods yet.'));
 
   const laggingPeers = new Set(lagging.map((l) => l.pod)).size;
-  const text = `${status.network}: ${pods.length - unhealthy.length}/${pods.length} Fabric pods ready${laggingPeers > 0 ? `, ${laggingPeers} peers behind or unreachable` : ''}`;
+  const behind = laggingPeers > 0 ? `, ${laggingPeers} peers behind or unreachable` : '';
+  const text = `${status.network}: ${pods.length - unhealthy.length}/${pods.length} Fabric pods ready${behind}`;
   return { text, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
 

@@ -98,7 +98,10 @@ function element(el, blockId) {
     case 'plain_text':
       return `<span>${textObject(el)}</span>`;
     default:
-      return `<button type="button" class="bk" disabled title="${escapeHtml(el.type)} is shown but not interactive here">${escapeHtml(el.placeholder?.text ?? el.type)}</button>`;
+      return (
+        `<button type="button" class="bk" disabled title="${escapeHtml(el.type)} is shown but not interactive here">` +
+        `${escapeHtml(el.placeholder?.text ?? el.type)}</button>`
+      );
   }
 }
 
@@ -170,8 +173,11 @@ function block(b, i) {
       return `<div class="block context">${(b.elements ?? []).map((e) => element(e, blockId)).join('')}</div>`;
     case 'actions':
       return `<div class="block actions">${(b.elements ?? []).map((e) => element(e, blockId)).join('')}</div>`;
-    case 'image':
-      return `<figure class="block image">${b.title === undefined ? '' : `<figcaption>${textObject(b.title)}</figcaption>`}<img src="${escapeHtml(b.image_url)}" alt="${escapeHtml(b.alt_text ?? '')}"></figure>`;
+    case 'image': {
+      const caption = b.title === undefined ? '' : `<figcaption>${textObject(b.title)}</figcaption>`;
+      const img = `<img src="${escapeHtml(b.image_url)}" alt="${escapeHtml(b.alt_text ?? '')}">`;
+      return `<figure class="block image">${caption}${img}</figure>`;
+    }
     case 'rich_text':
       return `<div class="block rich-text">${(b.elements ?? []).map(richText).join('')}</div>`;
     default:
@@ -183,7 +189,9 @@ function message(m) {
   const body =
     m.blocks !== undefined && m.blocks.length > 0 ? m.blocks.map(block).join('') : `<div class="block">${mrkdwn(m.text ?? '')}</div>`;
   const time = new Date(m.postedAt).toLocaleTimeString();
-  const tags = `${m.edited ? ' <span class="edited">(edited)</span>' : ''}${m.ephemeral ? ' <span class="only-you">Only visible to you</span>' : ''}`;
+  const edited = m.edited ? ' <span class="edited">(edited)</span>' : '';
+  const onlyYou = m.ephemeral ? ' <span class="only-you">Only visible to you</span>' : '';
+  const tags = `${edited}${onlyYou}`;
   return `<article class="message${m.ephemeral ? ' ephemeral' : ''}" data-ts="${escapeHtml(m.ts)}" data-testid="message">
     <div class="avatar">F</div>
     <div class="body"><div class="meta"><b>fabric</b><span class="muted">${time}</span>${tags}</div>${body}</div>

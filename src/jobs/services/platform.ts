@@ -30,7 +30,8 @@ export function createPlatform(config: Config, kubeconfigPath: string | undefine
           kube = connectKube(kubeconfigPath, kubeOptions);
         } catch (err) {
           throw new PermanentError(
-            `Kubernetes is not configured (${err instanceof Error ? err.message : String(err)}): set KUBECONFIG, or run the worker in a cluster`,
+            `Kubernetes is not configured (${err instanceof Error ? err.message : String(err)}): ` +
+              'set KUBECONFIG, or run the worker in a cluster',
           );
         }
       }

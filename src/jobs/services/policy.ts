@@ -146,7 +146,9 @@ export function checkVoter(
   if (required.length === 0) {
     return {
       ok: false,
-      reason: `your organisation (${memberships.map((m) => m.org).join(', ')}) is not asked to approve this; ${request.policy.orgs.join(', ')} ${request.policy.orgs.length === 1 ? 'is' : 'are'}`,
+      reason:
+        `your organisation (${memberships.map((m) => m.org).join(', ')}) is not asked to approve this; ` +
+        `${request.policy.orgs.join(', ')} ${request.policy.orgs.length === 1 ? 'is' : 'are'}`,
     };
   }
   const qualified = required.filter((m) => roleRank[m.role] >= roleRank[request.policy.approverRole]);

@@ -89,7 +89,8 @@ export const certEnroll: JobHandler<typeof kinds.certEnroll> = async (ctx, param
       ctx.log.info({ revoked }, 'certificates of an interrupted attempt revoked');
       if (revoked.length > 0)
         await note(
-          `${type} certificate ${d.serial} stored in ${secretName}; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`,
+          `${type} certificate ${d.serial} stored in ${secretName}; ` +
+            `revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`,
         );
     }
     return d;
@@ -135,9 +136,8 @@ export const certRegister: JobHandler<typeof kinds.certRegister> = async (ctx, p
       }),
     );
     await saveRegistration(kube, network.namespace, ref, { enrollmentSecret, caUrl: orgConfig.ca.url, type });
-    await note(
-      `${type} ${name} registered${attrs.length === 0 ? '' : ` with ${attrs.map((a) => a.name).join(', ')}`}; enrollment secret stored in ${secretName}`,
-    );
+    const withAttrs = attrs.length === 0 ? '' : ` with ${attrs.map((a) => a.name).join(', ')}`;
+    await note(`${type} ${name} registered${withAttrs}; enrollment secret stored in ${secretName}`);
   });
   return {
     summary: `${name} registered in ${org} as ${type}`,

@@ -106,9 +106,8 @@ async function sequenceFor(ctx: JobContext, t: DeployTarget): Promise<number> {
       return 1;
     }
     const next = current.version === t.version ? current.sequence : current.sequence + 1;
-    await note(
-      `committed: version ${current.version}, sequence ${current.sequence}; ${current.version === t.version ? 'same version' : `upgrade to sequence ${next}`}`,
-    );
+    const change = current.version === t.version ? 'same version' : `upgrade to sequence ${next}`;
+    await note(`committed: version ${current.version}, sequence ${current.sequence}; ${change}`);
     return next;
   });
 }
