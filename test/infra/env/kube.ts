@@ -95,8 +95,10 @@ function kwokConfig(): string {
     },
   };
   // A pod's usage comes from its annotations, so a test can set what metrics report.
-  const quantity = (resource: string, fallback: string) =>
-    `"kwok.x-k8s.io/usage-${resource}" in pod.metadata.annotations ? Quantity(pod.metadata.annotations["kwok.x-k8s.io/usage-${resource}"]) : Quantity("${fallback}")`;
+  const quantity = (resource: string, fallback: string) => {
+    const annotation = `pod.metadata.annotations["kwok.x-k8s.io/usage-${resource}"]`;
+    return `"kwok.x-k8s.io/usage-${resource}" in pod.metadata.annotations ? Quantity(${annotation}) : Quantity("${fallback}")`;
+  };
   const usage = {
     kind: 'ClusterResourceUsage',
     apiVersion: 'kwok.x-k8s.io/v1alpha1',

@@ -64,7 +64,8 @@ export class ManagedProcess {
     for (;;) {
       if (this.exited)
         throw new Error(
-          `${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}; last lines of ${this.logFile}:\n${this.tail()}`,
+          `${this.name} exited (${this.child.exitCode ?? this.child.signalCode}) before ${what}; ` +
+            `last lines of ${this.logFile}:\n${this.tail()}`,
         );
       if (await ready().catch(() => false)) return;
       if (Date.now() > deadline)
