@@ -1,5 +1,16 @@
 import { createHash, type Hash } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import path from 'node:path';
 import { cacheDir, infraDir } from '../binaries.js';
 
@@ -65,7 +76,11 @@ function removeAbandoned(dir: string): void {
  * a half-written archive under the final name (and two builds at once do not mix their bytes).
  */
 export async function cachedArchive(file: string, build: (partial: string) => Promise<void>): Promise<{ file: string; built: boolean }> {
-  if (existsSync(file)) return { file, built: false };
+  if (existsSync(file)) {
+    // Marks it used, for keepNewest.
+    utimesSync(file, new Date(), new Date());
+    return { file, built: false };
+  }
   mkdirSync(path.dirname(file), { recursive: true });
   removeAbandoned(path.dirname(file));
   const partial = `${file}.${process.pid}.partial`;
@@ -75,5 +90,21 @@ export async function cachedArchive(file: string, build: (partial: string) => Pr
   } finally {
     rmSync(partial, { force: true });
   }
+  keepNewest(file, KEEP);
   return { file, built: true };
+}
+
+/** Archives kept per image: a few, for checkouts at different commits sharing the cache. */
+const KEEP = 3;
+
+/** Removes all but the `keep` most recently used archives of the image `file` is one of (name-<hash>.tar). */
+function keepNewest(file: string, keep: number): void {
+  const image = /^(.*)-[0-9a-f]+\.tar$/.exec(path.basename(file))?.[1];
+  if (image === undefined) return;
+  const dir = path.dirname(file);
+  const versions = readdirSync(dir)
+    .filter((n) => n.startsWith(`${image}-`) && /^[0-9a-f]+\.tar$/.test(n.slice(image.length + 1)))
+    .map((n) => ({ path: path.join(dir, n), mtime: statSync(path.join(dir, n)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  for (const old of versions.slice(keep)) rmSync(old.path, { force: true });
 }
