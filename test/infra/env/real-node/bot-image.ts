@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import { cacheDir, infraDir } from '../binaries.js';
@@ -23,6 +23,9 @@ function contextPaths(): string[] {
   }
   return rules.slice(1).map((r) => r.slice(1));
 }
+
+const onPath = (command: string): boolean =>
+  (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, command)));
 
 /** buildah with its storage under the cache (not the machine's default storage), rootful. */
 function buildah(args: string[], timeoutMs = 60_000): Promise<string> {
@@ -77,6 +80,7 @@ export async function botArchive(base: { ref: string; file: string }): Promise<{
   const ref = `${NAME}:${version}-${hash.hex(12)}`;
   const out = path.join(imagesDir(), `fabric-chatops-${hash.hex()}.tar`);
   const archive = await cachedArchive(out, async (partial) => {
+    if (!onPath('buildah')) throw new Error('buildah is not installed: apt-get install buildah (test/infra/node/packages.txt)');
     const work = mkdtempSync(`${partial}.work-`);
     try {
       const id = (await buildah(['pull', '--quiet', `oci-archive:${base.file}`], 300_000)).trim();

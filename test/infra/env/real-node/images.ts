@@ -35,6 +35,7 @@ const umociImages: Record<Exclude<NodeImage, 'fabric-chatops'>, () => ImageRecip
 };
 
 async function buildOne(name: NodeImage): Promise<BuiltImage> {
+  if (!NODE_IMAGES.includes(name)) throw new Error(`no image ${name}; the images are ${NODE_IMAGES.join(', ')}`);
   const t0 = Date.now();
   if (name === 'fabric-chatops') {
     const base = await buildOne('node');
