@@ -7,7 +7,8 @@
 #
 #   test/infra/build.sh            build everything
 #   test/infra/build.sh k8s etcd   build some groups (k8s etcd kwok metrics-server fabric-ca fabric)
-#   test/infra/build.sh node       the real node's binaries (kubelet, kube-proxy, CoreDNS, pause);
+#   test/infra/build.sh node       the real node's binaries (kubelet, kube-proxy, CoreDNS, pause,
+#                                  kube-router as the NetworkPolicy enforcer);
 #                                  not in the default list
 #
 # Prints the cache directory on its last line.
@@ -28,6 +29,7 @@ METRICS_SERVER_VERSION=$(pinned metrics-server sigs.k8s.io/metrics-server)
 FABRIC_CA_VERSION=$(pinned fabric-ca github.com/hyperledger/fabric-ca)
 FABRIC_VERSION=$(pinned fabric github.com/hyperledger/fabric)
 COREDNS_VERSION=$(pinned coredns github.com/coredns/coredns)
+KUBE_ROUTER_VERSION=$(pinned kube-router github.com/cloudnativelabs/kube-router/v2)
 
 started=$(date +%s)
 say() { printf '[env:build %4ss] %s\n' "$(( $(date +%s) - started ))" "$*" >&2; }
@@ -55,10 +57,13 @@ k8s_commands() {
 k8s() { k8s_commands kube-apiserver kube-controller-manager kube-scheduler kubectl; }
 
 # A real node: the kubelet and kube-proxy from the control plane's module, CoreDNS, and the
-# sandbox ("pause") binary compiled from the C source Kubernetes ships, as its image build does.
+# sandbox ("pause") binary compiled from the C source Kubernetes ships, as its image build does,
+# and kube-router, whose firewall controller enforces NetworkPolicies on the node.
 real_node() {
   k8s_commands kubelet kube-proxy
   build "coredns $COREDNS_VERSION" "$here/coredns" "$cache/coredns-$COREDNS_VERSION/coredns" -- github.com/coredns/coredns
+  build "kube-router $KUBE_ROUTER_VERSION" "$here/kube-router" "$cache/kube-router-$KUBE_ROUTER_VERSION/kube-router" -- \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
   local pause="$cache/k8s-$K8S_VERSION/pause" src
   if [[ -x "$pause" ]]; then say "pause: cached ($pause)"; return; fi
   src="$(cd "$here/k8s" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c"

@@ -40,6 +40,8 @@ export interface HostSnapshot {
   mounts: string[];
   /** iptables-save and ip6tables-save, without counters and comments. */
   rules: string[];
+  /** ipsets by name (kube-router, the NetworkPolicy enforcer, makes them). */
+  ipsets: string[];
   /** Each cgroup hierarchy's top-level directories. */
   cgroups: string[];
   kernel: Record<string, string>;
@@ -63,6 +65,10 @@ export function snapshotHost(): HostSnapshot {
       .filter((m) => m !== '')
       .sort(),
     rules: [...save('iptables-save'), ...save('ip6tables-save')],
+    ipsets: execFileSync('ipset', ['list', '-n'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l !== '')
+      .sort(),
     cgroups: readdirSync('/sys/fs/cgroup')
       .flatMap((h) =>
         readdirSync(path.join('/sys/fs/cgroup', h), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [`${h}/${e.name}`] : [])),

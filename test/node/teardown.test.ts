@@ -7,7 +7,7 @@ import { nodeCgroupProcesses } from '../infra/env/real-node/host-state.js';
 import { processesMentioning, processIdentities, snapshotHost, stillRunning } from './host-snapshot.js';
 import { apply, busyboxPod, kubectl } from './support.js';
 
-it('a stopped environment with a real node leaves no process, mount, interface, container, iptables chain, cgroup, setting', async () => {
+it('a stopped environment with a real node leaves no process, mount, interface, container, iptables chain, ipset, cgroup, setting', async () => {
   const before = snapshotHost();
   const env = await startEnvironment({ realNode: true });
   const { details } = env;
@@ -22,6 +22,8 @@ it('a stopped environment with a real node leaves no process, mount, interface, 
     expect(during.interfaces.length).toBeGreaterThan(before.interfaces.length);
     expect(during.mounts.length).toBeGreaterThan(before.mounts.length);
     expect(during.rules.some((r) => r.includes('KUBE-SERVICES'))).toBe(true);
+    expect(during.rules.some((r) => r.includes('KUBE-ROUTER-FORWARD'))).toBe(true);
+    expect(during.ipsets.length).toBeGreaterThan(before.ipsets.length);
     expect(during.cgroups).toContain('memory/fabric-chatops-node');
     const containers = nodeCgroupProcesses();
     expect(containers.length).toBeGreaterThanOrEqual(2); // the sandbox's pause and sleep

@@ -34,6 +34,7 @@ const locations = {
   'kube-proxy': ['k8s', 'k8s.io/kubernetes', 'k8s', 'kube-proxy'],
   pause: ['k8s', 'k8s.io/kubernetes', 'k8s', 'pause'],
   coredns: ['coredns', 'github.com/coredns/coredns', 'coredns', 'coredns'],
+  'kube-router': ['kube-router', 'github.com/cloudnativelabs/kube-router/v2', 'kube-router', 'kube-router'],
   kwok: ['kwok', 'sigs.k8s.io/kwok', 'kwok', 'kwok'],
   'metrics-server': ['metrics-server', 'sigs.k8s.io/metrics-server', 'metrics-server', 'metrics-server'],
   'fabric-ca-server': ['fabric-ca', 'github.com/hyperledger/fabric-ca', 'fabric-ca', 'fabric-ca-server'],
@@ -46,7 +47,7 @@ const locations = {
 
 export type Binary = keyof typeof locations;
 /** Built only by build.sh's `node` group. */
-const nodeBinaries: Binary[] = ['kubelet', 'kube-proxy', 'pause', 'coredns'];
+const nodeBinaries: Binary[] = ['kubelet', 'kube-proxy', 'pause', 'coredns', 'kube-router'];
 
 /** Path of a binary built by test/infra/build.sh; a clear error when it has not been built. */
 export function binary(name: Binary): string {

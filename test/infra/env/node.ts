@@ -3,7 +3,14 @@ import path from 'node:path';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { ManagedProcess } from './proc.js';
 import { Pki } from './pki.js';
-import { startCoreDns, startKubelet, startKubeProxy, type ControlPlane, type NodeContext } from './real-node/components.js';
+import {
+  startCoreDns,
+  startKubelet,
+  startKubeProxy,
+  startNetworkPolicies,
+  type ControlPlane,
+  type NodeContext,
+} from './real-node/components.js';
 import { containerdSocket, startContainerd } from './real-node/containerd.js';
 import { cleanHost, claimHost } from './real-node/host.js';
 import { admitPodsTo } from './real-node/host-network.js';
@@ -51,6 +58,32 @@ async function grantCoreDns(kubeconfigPath: string): Promise<void> {
   });
 }
 
+/** The NetworkPolicy enforcer's (kube-router's) read access, as its upstream manifest grants it. */
+async function grantNetworkPolicies(kubeconfigPath: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const rbac = kc.makeApiClient(RbacAuthorizationV1Api);
+  const name = 'system:kube-router';
+  const read = ['get', 'list', 'watch'];
+  await rbac.createClusterRole({
+    body: {
+      metadata: { name },
+      rules: [
+        { apiGroups: [''], resources: ['namespaces', 'pods', 'services', 'nodes', 'endpoints'], verbs: read },
+        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: read },
+        { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: read },
+      ],
+    },
+  });
+  await rbac.createClusterRoleBinding({
+    body: {
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      subjects: [{ kind: 'User', name, apiGroup: 'rbac.authorization.k8s.io' }],
+    },
+  });
+}
+
 async function waitForReadyNode(kubeconfigPath: string, kubelet: ManagedProcess): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
@@ -62,7 +95,8 @@ async function waitForReadyNode(kubeconfigPath: string, kubelet: ManagedProcess)
 }
 
 /**
- * A real node on this machine: containerd, the kubelet, kube-proxy and CoreDNS, joined to the
+ * A real node on this machine: containerd, the kubelet, kube-proxy, CoreDNS and a NetworkPolicy
+ * enforcer (kube-router's firewall), joined to the
  * environment's control plane. In three steps: `claim` (before the API server starts, which
  * binds the bridge address), `startRuntime` (alongside the control plane), `join` (after it).
  */
@@ -114,12 +148,16 @@ export class RealNode {
   async join(controlPlane: ControlPlane, adminKubeconfig: string): Promise<void> {
     const ctx: NodeContext = { nodeDir: this.nodeDir, logDir: this.logDir, pki: new Pki(path.join(this.nodeDir, 'pki')), controlPlane };
     await grantCoreDns(adminKubeconfig);
+    await grantNetworkPolicies(adminKubeconfig);
     // Pods reach the API server through the `kubernetes` Service.
     this.admitPodsTo(Number(new URL(controlPlane.server).port));
     const kubelet = this.track(await this.timed('kubelet healthy', () => startKubelet(ctx, this.record.containerdSocket)));
-    const [proxy, dns] = await this.timed('kube-proxy and CoreDNS healthy', () => Promise.all([startKubeProxy(ctx), startCoreDns(ctx)]));
+    const [proxy, dns, policies] = await this.timed('kube-proxy, CoreDNS and the NetworkPolicy enforcer up', () =>
+      Promise.all([startKubeProxy(ctx), startCoreDns(ctx), startNetworkPolicies(ctx)]),
+    );
     this.track(proxy);
     this.track(dns);
+    this.track(policies);
     await this.timed('node Ready', () => waitForReadyNode(adminKubeconfig, kubelet));
   }
 
@@ -132,7 +170,7 @@ export class RealNode {
     return this.processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid]));
   }
 
-  /** Stops the kubelet, kube-proxy and CoreDNS gracefully; containers run on until `release`. */
+  /** Stops the kubelet, kube-proxy, CoreDNS and the enforcer gracefully; containers run on until `release`. */
   async stopPrograms(): Promise<void> {
     for (const p of this.processes.filter((p) => p.name !== 'containerd')) await p.stop();
   }

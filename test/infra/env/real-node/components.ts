@@ -5,7 +5,7 @@ import { kubeconfigYaml } from '../kube.js';
 import { freePort, httpOk } from '../net.js';
 import type { Pki, CertPaths } from '../pki.js';
 import { ManagedProcess } from '../proc.js';
-import { BRIDGE_IP, CGROUP_ROOT, CLUSTER_DOMAIN, NODE_NAME, POD_SUBNET, TAINT } from './layout.js';
+import { BRIDGE_IP, CGROUP_ROOT, CLUSTER_DOMAIN, NODE_NAME, POD_SUBNET, SERVICE_RANGE, TAINT } from './layout.js';
 
 /** What the node's programs need from the control plane. */
 export interface ControlPlane {
@@ -146,6 +146,36 @@ export async function startCoreDns(ctx: NodeContext): Promise<ManagedProcess> {
   const coredns = ManagedProcess.start('coredns', binary('coredns'), ['-conf', corefile], { logDir: ctx.logDir });
   await coredns.waitUntil('/ready answered', () => httpOk(`http://127.0.0.1:${readyPort}/ready`), 60_000);
   return coredns;
+}
+
+/**
+ * The NetworkPolicy enforcer: kube-router with only its firewall controller (no routing, no
+ * Service proxy, no CNI config), as a host process with its own identity
+ * (`system:kube-router`). It keeps pods' addresses in ipsets and filters their traffic in
+ * iptables chains (KUBE-ROUTER-*, KUBE-POD-FW-*, KUBE-NWPLCY-*), which teardown removes with
+ * the node's other chains; the ipsets it made go too.
+ */
+export async function startNetworkPolicies(ctx: NodeContext): Promise<ManagedProcess> {
+  const kubeconfig = identity(ctx, 'kube-router', 'system:kube-router');
+  const healthPort = await freePort();
+  const router = ManagedProcess.start(
+    'kube-router',
+    binary('kube-router'),
+    [
+      `--kubeconfig=${kubeconfig}`,
+      `--hostname-override=${NODE_NAME}`,
+      '--run-firewall=true',
+      '--run-router=false',
+      '--run-service-proxy=false',
+      '--enable-cni=false',
+      `--service-cluster-ip-range=${SERVICE_RANGE}`,
+      `--health-port=${healthPort}`,
+      '--v=1',
+    ],
+    { logDir: ctx.logDir },
+  );
+  await router.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${healthPort}/healthz`), 60_000);
+  return router;
 }
 
 export type { NodeContext };

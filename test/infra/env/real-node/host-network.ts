@@ -141,9 +141,22 @@ export function removeNodeChains(keep: string[]): void {
   }
 }
 
+/** The machine's ipsets by name (the NetworkPolicy enforcer, kube-router, keeps pods' addresses in them). */
+export function ipsets(): string[] {
+  return sh('ipset', ['list', '-n'])
+    .split('\n')
+    .filter((l) => l !== '');
+}
+
+/** The ipsets that were not there before; once no rule refers to them (chains go first). */
+function removeNodeIpsets(ipsetsBefore: string[]): void {
+  for (const set of ipsets().filter((s) => !ipsetsBefore.includes(s))) sh('ipset', ['destroy', set]);
+}
+
 /** Network namespaces, veth pairs and routes die with their pods; what is left is removed here. */
-export function removeNodeNetwork(chainsBefore: string[], tablesBefore: string[]): void {
+export function removeNodeNetwork(chainsBefore: string[], tablesBefore: string[], ipsetsBefore: string[] = []): void {
   removeNodeChains(chainsBefore);
+  removeNodeIpsets(ipsetsBefore);
   removeEmptyTables(tablesBefore);
   if (bridgeExists()) shQuiet('ip', ['link', 'del', BRIDGE]);
 }

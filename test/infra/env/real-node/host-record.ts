@@ -17,9 +17,11 @@ export interface HostRecord {
   chainsBefore: string[];
   /** iptables tables (`ip6tables:nat`) that existed before: an empty one the node made goes. */
   tablesBefore: string[];
+  /** ipsets that existed before (kube-router makes its own); absent in records of older runs. */
+  ipsetsBefore?: string[];
   /** Host paths the node's programs write to that did not exist before: removed at teardown. */
   absentBefore: string[];
-  /** kubelet, kube-proxy, CoreDNS and containerd once started. */
+  /** kubelet, kube-proxy, CoreDNS, the NetworkPolicy enforcer and containerd once started. */
   pids: number[];
 }
 

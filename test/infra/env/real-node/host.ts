@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { bridgeExists, createBridge, existingTables, isolateBridge, nodeChains, removeNodeNetwork } from './host-network.js';
+import { bridgeExists, createBridge, existingTables, ipsets, isolateBridge, nodeChains, removeNodeNetwork } from './host-network.js';
 import {
   createHostRecord,
   ownerRuns,
@@ -73,6 +73,7 @@ export async function claimHost(nodeDir: string, containerdSocket: string): Prom
     kernelSettings: readKernelSettings(),
     chainsBefore: nodeChains(),
     tablesBefore: existingTables(),
+    ipsetsBefore: ipsets(),
     absentBefore: absentHostPaths(),
     pids: [],
   };
@@ -94,8 +95,8 @@ export async function claimHost(nodeDir: string, containerdSocket: string): Prom
 
 /**
  * Undoes everything the record's node did to the machine, whether it stopped cleanly or its
- * owner was killed: programs, containers, shims, containerd; mounts; cgroups; iptables chains
- * and the bridge; host files; kernel settings. Every step is tried; the record goes only when
+ * owner was killed: programs, containers, shims, containerd; mounts; cgroups; iptables chains,
+ * ipsets and the bridge; host files; kernel settings. Every step is tried; the record goes only when
  * all succeeded, so that the next run's reaper tries again.
  */
 export async function cleanHost(record: HostRecord): Promise<void> {
@@ -116,7 +117,7 @@ export async function cleanHost(record: HostRecord): Promise<void> {
     ['shims', () => killAndWait(shimPids(record.containerdSocket), 'containerd shims')],
     ['mounts', () => unmountUnder([record.nodeDir, SHIM_SOCKETS])],
     ['cgroups', () => removeNodeCgroups()],
-    ['network', () => removeNodeNetwork(record.chainsBefore, record.tablesBefore)],
+    ['network', () => removeNodeNetwork(record.chainsBefore, record.tablesBefore, record.ipsetsBefore)],
     ['host files', () => removeHostFiles(record.absentBefore, record.nodeDir)],
     ['kernel settings', () => restoreKernelSettings(record.kernelSettings)],
   ];
