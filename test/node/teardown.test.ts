@@ -16,7 +16,16 @@ it('a stopped environment with a real node leaves no process, mount, interface, 
     const node = details.realNode;
     if (node === undefined) throw new Error('no real node');
     await apply(details, busyboxPod(node, 'default', 'sleeper', ['sleep', '3600']));
+    // A policy selecting the pod: the NetworkPolicy enforcer (kube-router) makes ipsets for it.
+    const deny = { podSelector: { matchLabels: { app: 'sleeper' } }, policyTypes: ['Ingress'] };
+    await apply(details, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'deny', namespace: 'default' },
+      spec: deny,
+    });
     await kubectl(details, ['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=60s']);
+    await new Promise((r) => setTimeout(r, 3000)); // the enforcer's sync after the pod got its address
     const during = snapshotHost();
     // The node really changed the machine: what teardown must undo is there.
     expect(during.interfaces.length).toBeGreaterThan(before.interfaces.length);
