@@ -12,7 +12,24 @@ export interface EmbeddedRedis {
   kill(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
+/** Ports freePort has handed out in this process, so two calls never get the same one. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port nothing listens on now. The kernel may offer a port again as soon as it is
+ * closed, so one this process already handed out (say PORT, then OPS_PORT) is never given twice.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await unusedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function unusedPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);

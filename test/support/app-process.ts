@@ -20,10 +20,32 @@ export interface AppProcess {
 
 const MAIN = path.resolve('dist/main.js');
 
-/** Runs the real bot and/or worker (`node dist/main.js`) with the given environment. */
+/**
+ * Runs the real bot and/or worker (`node dist/main.js`) with the given environment. Ports it
+ * chooses itself were free a moment before; another test process may take one first, so a start
+ * refused with EADDRINUSE is tried again on other ports.
+ */
 export async function startApp(env: Record<string, string>, opts: { readyTimeoutMs?: number } = {}): Promise<AppProcess> {
-  const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
-  const opsPort = env.OPS_PORT !== undefined ? Number(env.OPS_PORT) : await freePort();
+  for (let attempt = 1; ; attempt++) {
+    const port = env.PORT !== undefined ? Number(env.PORT) : await freePort();
+    const opsPort = env.OPS_PORT !== undefined ? Number(env.OPS_PORT) : await freePort();
+    try {
+      return await startAppOn(env, port, opsPort, opts);
+    } catch (err) {
+      const portsOurs = env.PORT === undefined || env.OPS_PORT === undefined;
+      if (!(err instanceof PortTakenError) || !portsOurs || attempt >= 3) throw err;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startAppOn(
+  env: Record<string, string>,
+  port: number,
+  opsPort: number,
+  opts: { readyTimeoutMs?: number },
+): Promise<AppProcess> {
   let out = '';
   const child = spawn(process.execPath, [MAIN], {
     env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'info', PORT: String(port), OPS_PORT: String(opsPort), ...env },
@@ -36,7 +58,10 @@ export async function startApp(env: Record<string, string>, opts: { readyTimeout
   const opsUrl = `http://127.0.0.1:${opsPort}`;
   const deadline = Date.now() + (opts.readyTimeoutMs ?? 20_000);
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`app exited with ${child.exitCode} before it was ready:\n${out}`);
+    if (child.exitCode !== null) {
+      const message = `app exited with ${child.exitCode} before it was ready:\n${out}`;
+      throw out.includes('EADDRINUSE') ? new PortTakenError(message) : new Error(message);
+    }
     try {
       const res = await fetch(`${opsUrl}/healthz`);
       if (res.ok) break;
