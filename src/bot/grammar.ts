@@ -128,7 +128,7 @@ function describeType(t: ValueType): string {
 function convert(raw: string, t: ValueType, label: string): { value: ArgValue } | { problem: string } {
   switch (t.kind) {
     case 'int': {
-      if (!/^-?\d+$/.test(raw)) return { problem: `${label} must be ${describeType(t)}, not \`${raw}\`` };
+      if (!/^-?\d+$/.test(raw)) return { problem: `${label} must be ${describeType(t)}, not \`${quoteInput(raw)}\`` };
       const n = Number(raw);
       if ((t.min !== undefined && n < t.min) || (t.max !== undefined && n > t.max)) {
         return { problem: `${label} must be ${describeType(t)}, not ${n}` };
@@ -136,12 +136,12 @@ function convert(raw: string, t: ValueType, label: string): { value: ArgValue } 
       return { value: n };
     }
     case 'enum':
-      return t.values.includes(raw) ? { value: raw } : { problem: `${label} must be ${describeType(t)}, not \`${raw}\`` };
+      return t.values.includes(raw) ? { value: raw } : { problem: `${label} must be ${describeType(t)}, not \`${quoteInput(raw)}\`` };
     case 'string': {
       const max = t.maxLength ?? DEFAULT_MAX_LENGTH;
       if (raw.length > max) return { problem: `${label} is too long (${raw.length} characters, at most ${max})` };
       if (t.pattern !== undefined && !t.pattern.test(raw)) {
-        return { problem: `${label} must be ${describeType(t)}, not \`${raw}\`` };
+        return { problem: `${label} must be ${describeType(t)}, not \`${quoteInput(raw)}\`` };
       }
       return { value: raw };
     }

@@ -73,6 +73,11 @@ describe('the command parser, fuzzed', () => {
     fc.assert(fc.property(commandLike, answeredClearly), { numRuns: RUNS });
   });
 
+  it('quotes a long value it refuses only shortened (found by the fuzzer in a CI run)', () => {
+    answeredClearly('help # # # # # # # # # 99999999999 register # # # renew chaincode');
+    answeredClearly(`peers scale org1 ${'9'.repeat(70)}x`);
+  });
+
   it('refuses oversized input with a message, at any size', () => {
     fc.assert(
       fc.property(fc.integer({ min: 2001, max: 100_000 }), (n) => {
