@@ -164,3 +164,49 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     expect(bindings.flatMap((b) => b.subjects.map((x) => x.name))).not.toContain('fabric-chatops-bot');
   });
 });
+
+describe('Pod Security "restricted" in the bot\'s namespace, as manifests/base labels it', () => {
+  type PodSpec = { containers: { name: string; securityContext?: Record<string, unknown> }[]; securityContext?: Record<string, unknown> };
+  type Workload = { kind: string; metadata: { name: string }; spec: { template: { spec: PodSpec } } };
+  let workloads: Workload[];
+
+  beforeAll(async () => {
+    const { stdout: rendered } = await kubectl(['kustomize', path.resolve('manifests/base')]);
+    const docs = parseAllDocuments(rendered).map((d) => d.toJS() as Workload & { metadata: { labels?: Record<string, string> } });
+    // The namespace as shipped, label included (the API server enforces by it).
+    await kubectl(['apply', '--server-side', '--field-manager=test', '-f', '-'], JSON.stringify(docs.find((d) => d.kind === 'Namespace')));
+    workloads = docs.filter((d) => d.kind === 'Deployment' || d.kind === 'StatefulSet');
+    // A StatefulSet's controller adds a volume per claim template to its pods; so does this test.
+    for (const w of workloads) {
+      const claims = (w.spec as { volumeClaimTemplates?: { metadata: { name: string } }[] }).volumeClaimTemplates ?? [];
+      const spec = w.spec.template.spec as PodSpec & { volumes?: object[] };
+      spec.volumes = [...(spec.volumes ?? []), ...claims.map((c) => ({ name: c.metadata.name, emptyDir: {} }))];
+    }
+  });
+
+  /** Creates the workload's pod in a dry run: the API server admits or rejects it as it would the controller's. */
+  const admit = (name: string, spec: PodSpec): Promise<number | undefined> =>
+    admin.core.createNamespacedPod({ namespace: 'fabric-chatops', dryRun: 'All', body: { metadata: { name }, spec } }).then(
+      () => 200,
+      (e: unknown) => apiStatus(e),
+    );
+
+  it('admits the pods of the bot, the workers and Redis', async () => {
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(['fabric-chatops-bot', 'fabric-chatops-worker', 'redis']);
+    for (const w of workloads)
+      expect([w.metadata.name, await admit(`${w.metadata.name}-probe`, w.spec.template.spec)]).toEqual([w.metadata.name, 200]);
+  });
+
+  it.each([
+    ['capabilities not dropped', (s: PodSpec) => delete s.containers[0]?.securityContext?.capabilities],
+    ['privilege escalation allowed', (s: PodSpec) => delete s.containers[0]?.securityContext?.allowPrivilegeEscalation],
+    ['no seccomp profile', (s: PodSpec) => delete s.securityContext?.seccompProfile],
+    ['root allowed', (s: PodSpec) => delete s.securityContext?.runAsNonRoot],
+  ])('rejects each of them with %s', async (_what, loosen) => {
+    for (const w of workloads) {
+      const spec = structuredClone(w.spec.template.spec);
+      loosen(spec);
+      expect([w.metadata.name, await admit(`${w.metadata.name}-loose`, spec)]).toEqual([w.metadata.name, 403]);
+    }
+  });
+});
