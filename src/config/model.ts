@@ -33,6 +33,14 @@ const orgSchema = z.strictObject({
     endpoints: z.array(endpoint).default([]),
     /** Secret with the CA root of the peers' TLS certificates under ca.crt; default: ca.tlsSecret. */
     tlsSecret: dns1123Label.optional(),
+    /**
+     * Where the bot dials a peer pod not listed in endpoints: a gRPC target with {pod}, {service}
+     * and {namespace} filled in. The peer's TLS certificate names {pod}.{service}.{namespace}.svc.
+     */
+    podAddress: z
+      .string()
+      .regex(/\{pod\}/, 'must contain {pod}')
+      .default('{pod}.{service}.{namespace}.svc:7051'),
   }),
   /** Secret holding the org's MSP admin identity (cert.pem, key.pem), which approves chaincode. */
   adminSecret: dns1123Label.optional(),

@@ -21,6 +21,6 @@ export const fabricSelector = `${LABELS.partOf}=${PART_OF_FABRIC}`;
 
 /**
  * Set on a peer Pod by whatever runs it when the Pod's own DNS name is not how peers are reached
- * (the test environment's runner); otherwise the bot dials <pod>.<service>.<namespace>.svc:7051.
+ * (the test environment's runner); otherwise the bot dials the org's peers.podAddress.
  */
 export const PEER_ADDRESS_ANNOTATION = 'fabric-chatops.io/peer-address';

@@ -15,10 +15,20 @@ export class ScaleError extends Error {
   }
 }
 
-export function podNamesForOrdinals(statefulSet: string, from: number, to: number): string[] {
+/**
+ * The pods a StatefulSet has between replica counts `from` and `to`: with spec.ordinals.start
+ * = s, its n replicas are <name>-s … <name>-(s+n-1).
+ */
+export function podNamesForOrdinals(statefulSet: string, from: number, to: number, startOrdinal = 0): string[] {
   const names: string[] = [];
-  for (let i = from; i < to; i++) names.push(`${statefulSet}-${i}`);
+  for (let i = from; i < to; i++) names.push(`${statefulSet}-${startOrdinal + i}`);
   return names;
+}
+
+/** spec.ordinals.start: the ordinal of the StatefulSet's first pod (0 unless set). */
+export async function firstOrdinal(kube: Kube, namespace: string, statefulSet: string): Promise<number> {
+  const sts = await kube.apps.readNamespacedStatefulSet({ name: statefulSet, namespace });
+  return sts.spec?.ordinals?.start ?? 0;
 }
 
 export async function currentReplicas(kube: Kube, namespace: string, statefulSet: string): Promise<number> {

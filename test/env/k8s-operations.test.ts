@@ -4,7 +4,15 @@ import { applyChaincodeWorkload, chaincodeObjectName, chaincodeObjects } from '.
 import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
 import { identitySecretName, listIdentityCertificates, readIdentity, saveIdentity } from '../../src/k8s/identities.js';
 import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
-import { currentReplicas, podNamesForOrdinals, ScaleError, setReplicas, waitForReplicas, type ScaleProgress } from '../../src/k8s/peers.js';
+import {
+  currentReplicas,
+  firstOrdinal,
+  podNamesForOrdinals,
+  ScaleError,
+  setReplicas,
+  waitForReplicas,
+  type ScaleProgress,
+} from '../../src/k8s/peers.js';
 import { fabricPods } from '../../src/k8s/status.js';
 import { validateBlocks } from '../slack/block-kit.js';
 import { eventually } from '../support/app-process.js';
@@ -53,6 +61,39 @@ describe('peers scale on the real API server', () => {
       return now.length === 2 && !now.includes('org2-peer-2') ? now : undefined;
     });
     expect(names).toEqual(expect.arrayContaining(['org2-peer-0', 'org2-peer-1']));
+  });
+
+  it('names the pods it adds as the StatefulSet controller does when spec.ordinals.start is set', async () => {
+    // A namespace of its own: other suites count the pods of the test network's.
+    const other = 'ordinals-test';
+    await kube.core.createNamespace({ body: { metadata: { name: other } } });
+    const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'peer', [LABELS.org]: 'org9' };
+    await kube.apps.createNamespacedStatefulSet({
+      namespace: other,
+      body: {
+        metadata: { name: 'org9-peer', labels },
+        spec: {
+          replicas: 1,
+          ordinals: { start: 3 },
+          serviceName: 'org9-peer',
+          selector: { matchLabels: labels },
+          template: { metadata: { labels }, spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] } },
+        },
+      },
+    });
+    try {
+      const start = await firstOrdinal(kube, other, 'org9-peer');
+      expect(start).toBe(3);
+      const added = podNamesForOrdinals('org9-peer', 1, 3, start);
+      expect(added).toEqual(['org9-peer-4', 'org9-peer-5']);
+      await setReplicas(kube, other, 'org9-peer', 3);
+      await waitForReplicas(kube, other, 'org9-peer', 3, { timeoutMs: 60_000 });
+      const pods = (await fabricPods(kube, other, { org: 'org9' })).map((p) => p.name).sort();
+      expect(pods).toEqual(['org9-peer-3', ...added]);
+      expect(await firstOrdinal(kube, ns, 'org2-peer')).toBe(0);
+    } finally {
+      await kube.core.deleteNamespace({ name: other });
+    }
   });
 
   it('refuses 0 and changes nothing', async () => {

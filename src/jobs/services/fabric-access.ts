@@ -10,11 +10,19 @@ export const adminSecretName = (network: NetworkConfig, org: OrgConfig): string 
 
 /**
  * Where a peer pod of the org is dialled: its address annotation, else the configured endpoint
- * at its ordinal (peers.endpoints lists ordinals 0, 1, … in order), else the StatefulSet's DNS name.
+ * at its ordinal (peers.endpoints lists ordinals 0, 1, … in order), else peers.podAddress (by
+ * default the StatefulSet's DNS name).
  */
 export function peerPodAddress(network: NetworkConfig, org: OrgConfig, pod: { name: string; peerAddress?: string }): string {
   const ordinal = Number(/-(\d+)$/.exec(pod.name)?.[1] ?? -1);
-  return pod.peerAddress ?? org.peers.endpoints[ordinal] ?? `${pod.name}.${org.peers.service}.${network.namespace}.svc:7051`;
+  return (
+    pod.peerAddress ??
+    org.peers.endpoints[ordinal] ??
+    org.peers.podAddress
+      .replaceAll('{pod}', pod.name)
+      .replaceAll('{service}', org.peers.service)
+      .replaceAll('{namespace}', network.namespace)
+  );
 }
 
 /** An org's admin identity and the peers it acts on, from the config and its Secrets. */

@@ -1,7 +1,7 @@
 import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
 import { identitySecretName, readIdentity, saveIdentity } from '../../../k8s/identities.js';
-import { currentReplicas, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../../k8s/peers.js';
+import { currentReplicas, firstOrdinal, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../../k8s/peers.js';
 import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
 import { withGateway, type PeerEndpoint } from '../../../fabric/connection.js';
@@ -29,8 +29,9 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
     await note(`${statefulSet}: ${n} replica${n === 1 ? '' : 's'}`);
     return n;
   });
-  const added = replicas > from ? podNamesForOrdinals(statefulSet, from, replicas) : [];
-  const removed = replicas < from ? podNamesForOrdinals(statefulSet, replicas, from).reverse() : [];
+  const start = await ctx.prepare('Read the first ordinal', () => firstOrdinal(kube, network.namespace, statefulSet));
+  const added = replicas > from ? podNamesForOrdinals(statefulSet, from, replicas, start) : [];
+  const removed = replicas < from ? podNamesForOrdinals(statefulSet, replicas, from, start).reverse() : [];
   // Each new peer gets its own identity from the org's CA before its pod exists: the pod reads
   // the Secret <org>-id-<pod> (see manifests/fabric-org). Peers enrolled earlier keep theirs.
   const ENROLL = { key: 'enroll-new-peers', title: 'Enroll identities for the new peers' };
