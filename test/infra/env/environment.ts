@@ -9,6 +9,8 @@ import { PeerRunner } from './peer-runner.js';
 import { startKubernetes, type KubeEnv } from './kube.js';
 import { RealNode, REAL_NODE_ADDRESS, realNodeDetails, reapOrphanNode, type RealNodeDetails } from './node.js';
 import type { NodeImage } from './real-node/images.js';
+import { createObjects, orgPeerManifests, podAddressThroughClusterDns } from './real-node/peer-pods.js';
+import { NodeVolumes } from './real-node/volumes.js';
 import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities } from './network.js';
 import type { ManagedProcess } from './proc.js';
 
@@ -44,6 +46,9 @@ export interface Environment {
 }
 
 const ORGS = ['org1', 'org2'];
+/** With peerPods, the org whose new peers are pods on the real node. */
+const POD_ORG = 'org1';
+const PEER_POD_IMAGES: NodeImage[] = ['fabric-peer', 'fabric-chatops'];
 
 function listeningPorts(processes: ManagedProcess[]): number[] {
   // Ports named in each process's command line are the ones it listens on.
@@ -110,6 +115,12 @@ interface StartOptions {
   realNode?: boolean;
   /** Images to build (or take from the cache) and import into the real node's containerd. */
   nodeImages?: NodeImage[];
+  /**
+   * With realNode: org1's peers beyond peer0 are pods on the real node, from
+   * manifests/fabric-org/org1-peer.yaml (none until the bot scales them); the network listens on
+   * the node's address, and the node has a volume provisioner.
+   */
+  peerPods?: boolean;
 }
 
 async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
@@ -127,8 +138,10 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   };
   let runner: PeerRunner | undefined;
   let node: RealNode | undefined;
+  let volumes: NodeVolumes | undefined;
   const stopAll = async (): Promise<void> => {
     try {
+      volumes?.stop();
       await node?.stopPrograms();
       await runner?.stop();
       for (const p of [...processes].reverse()) await p.stop();
@@ -142,25 +155,48 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   let fabric: FabricNetwork;
   try {
     // The bridge must exist before the API server binds its address.
+    if (opts.peerPods === true && opts.realNode !== true) throw new Error('peerPods needs realNode');
     if (opts.realNode === true) node = await RealNode.claim(dir, logDir);
+    const host = opts.peerPods === true ? REAL_NODE_ADDRESS : undefined;
+    const images: NodeImage[] = [...new Set([...(opts.nodeImages ?? []), ...(opts.peerPods === true ? PEER_POD_IMAGES : [])])];
     const realNode = node === undefined ? {} : { realNode: { address: REAL_NODE_ADDRESS } };
     const [started] = await Promise.all([
       Promise.all([
         startKubernetes({ dir, logDir, ...realNode }).then((k) => tracked(k, k.processes)),
         ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => tracked(ca, [ca.process]))),
       ]),
-      node?.startRuntime(opts.nodeImages),
+      node?.startRuntime(images),
     ]);
     [kube, ordererCa, ...cas] = started as [KubeEnv, FabricCa, ...FabricCa[]];
     [, fabric] = await Promise.all([
-      createNetworkObjects(kube.kubeconfigPath, cas, dir),
-      startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas }).then((f) => tracked(f, f.processes)),
+      createNetworkObjects(kube.kubeconfigPath, cas, dir, opts.peerPods === true ? [POD_ORG] : []),
+      startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas, ...(host === undefined ? {} : { host }) }).then((f) =>
+        tracked(f, f.processes),
+      ),
       node?.join({ server: kube.server, ca: kube.ca }, kube.kubeconfigPath),
     ]);
     await storeAdminIdentities(
       kube.kubeconfigPath,
       fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
     );
+    if (opts.peerPods === true && node !== undefined) {
+      // Pods reach the orderer and the host's peers (blocks, gossip).
+      for (const address of [fabric.orderer.address, ...fabric.peers.map((p) => p.address)])
+        node.admitPodsTo(Number(address.split(':')[1]));
+      volumes = new NodeVolumes(kube.kubeconfigPath, path.join(dir, 'volumes'));
+      await volumes.start();
+      const peer0 = fabric.peers.find((p) => p.org === POD_ORG)?.address as string;
+      await createObjects(
+        kube.kubeconfigPath,
+        orgPeerManifests({
+          namespace: NAMESPACE,
+          network: NETWORK,
+          images: { peer: node.images['fabric-peer'] as string, bot: node.images['fabric-chatops'] as string },
+          firstOrdinal: 1,
+          bootstrap: peer0,
+        }),
+      );
+    }
     mkdirSync(path.join(dir, 'runner'), { recursive: true });
     runner = new PeerRunner(kube.kubeconfigPath, NAMESPACE, dir, logDir);
     await runner.start();
@@ -169,7 +205,8 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     throw new Error(`the test environment did not start (logs in ${logDir}):\n${err instanceof Error ? err.message : String(err)}`);
   }
   const botConfig = path.join(dir, 'fabric-chatops.yaml');
-  writeFileSync(botConfig, botConfigYaml(cas, Object.fromEntries(fabric.peers.map((p) => [p.org, [p.address]]))));
+  const podAddress: Record<string, string> = opts.peerPods === true ? { [POD_ORG]: podAddressThroughClusterDns(REAL_NODE_ADDRESS) } : {};
+  writeFileSync(botConfig, botConfigYaml(cas, Object.fromEntries(fabric.peers.map((p) => [p.org, [p.address]])), podAddress));
   const details: EnvDetails = {
     dir,
     kubeconfig: kube.kubeconfigPath,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { nodeOUsConfig } from '../../../src/fabric/node-files.js';
 import { binary, fabricConfigDir, infraDir } from './binaries.js';
 import { caClient, enrollRegistrar, type FabricCa } from './fabric-ca.js';
 import { freePort, httpOk, tcpAccepts } from './net.js';
@@ -11,6 +12,7 @@ import { ManagedProcess } from './proc.js';
 const run = promisify(execFile);
 
 export const CHANNEL = 'mychannel';
+const LOOPBACK = '127.0.0.1';
 
 /** An enrolled identity on disk: an MSP directory and, for nodes, a TLS key pair. */
 export interface EnrolledIdentity {
@@ -45,17 +47,7 @@ const secret = (): string => randomBytes(12).toString('hex');
 /** NodeOUs: a certificate's OU (client, peer, admin, orderer) decides its role in the MSP. */
 function writeNodeOUs(mspDir: string): void {
   const cacert = `cacerts/${readdirSync(path.join(mspDir, 'cacerts'))[0] as string}`;
-  const ou = (name: string) => ({ Certificate: cacert, OrganizationalUnitIdentifier: name });
-  const config = {
-    NodeOUs: {
-      Enable: true,
-      ClientOUIdentifier: ou('client'),
-      PeerOUIdentifier: ou('peer'),
-      AdminOUIdentifier: ou('admin'),
-      OrdererOUIdentifier: ou('orderer'),
-    },
-  };
-  writeFileSync(path.join(mspDir, 'config.yaml'), JSON.stringify(config));
+  writeFileSync(path.join(mspDir, 'config.yaml'), nodeOUsConfig(cacert));
 }
 
 /** Registers an identity with the org's registrar and enrolls it: its MSP, and a TLS pair for nodes. */
@@ -65,6 +57,7 @@ async function enrollIdentity(
   dir: string,
   name: string,
   type: 'admin' | 'peer' | 'orderer' | 'client',
+  nodeHost = LOOPBACK,
 ): Promise<EnrolledIdentity> {
   const pass = secret();
   await caClient(ca, ['register', '--id.name', name, '--id.secret', pass, '--id.type', type, '-u', ca.url], registrarHome);
@@ -85,7 +78,7 @@ async function enrollIdentity(
       '--enrollment.profile',
       'tls',
       '--csr.hosts',
-      '127.0.0.1,localhost',
+      [...new Set([LOOPBACK, 'localhost', nodeHost])].join(','),
     ],
     path.join(dir, '.client'),
   );
@@ -114,6 +107,7 @@ const signature = (expr: string) => ({ Type: 'Signature', Rule: expr });
 const implicit = (rule: string) => ({ Type: 'ImplicitMeta', Rule: rule });
 
 function configtx(opts: {
+  host: string;
   ordererMsp: string;
   orderer: { port: number; tlsCert: string };
   orgs: { mspId: string; msp: string; ports: [number, number, number] }[];
@@ -122,7 +116,7 @@ function configtx(opts: {
     Name: 'OrdererMSP',
     ID: 'OrdererMSP',
     MSPDir: opts.ordererMsp,
-    OrdererEndpoints: [`127.0.0.1:${opts.orderer.port}`],
+    OrdererEndpoints: [`${opts.host}:${opts.orderer.port}`],
     Policies: {
       Readers: signature("OR('OrdererMSP.member')"),
       Writers: signature("OR('OrdererMSP.member')"),
@@ -134,7 +128,7 @@ function configtx(opts: {
     Name: mspId,
     ID: mspId,
     MSPDir: msp,
-    AnchorPeers: [{ Host: '127.0.0.1', Port: ports[0] }],
+    AnchorPeers: [{ Host: opts.host, Port: ports[0] }],
     Policies: {
       Readers: signature(`OR('${mspId}.admin', '${mspId}.peer', '${mspId}.client')`),
       Writers: signature(`OR('${mspId}.admin', '${mspId}.client')`),
@@ -154,7 +148,7 @@ function configtx(opts: {
           BatchSize: { MaxMessageCount: 10, AbsoluteMaxBytes: '99 MB', PreferredMaxBytes: '512 KB' },
           EtcdRaft: {
             Consenters: [
-              { Host: '127.0.0.1', Port: opts.orderer.port, ClientTLSCert: opts.orderer.tlsCert, ServerTLSCert: opts.orderer.tlsCert },
+              { Host: opts.host, Port: opts.orderer.port, ClientTLSCert: opts.orderer.tlsCert, ServerTLSCert: opts.orderer.tlsCert },
             ],
           },
           Organizations: [ordererOrg],
@@ -185,7 +179,10 @@ export async function startFabricNetwork(opts: {
   logDir: string;
   ordererCa: FabricCa;
   orgCas: FabricCa[];
+  /** Where the orderer and peers listen and are reached (a real node's pods reach its bridge address); default 127.0.0.1. */
+  host?: string;
 }): Promise<FabricNetwork> {
+  const host = opts.host ?? LOOPBACK;
   const processes: ManagedProcess[] = [];
   const root = path.join(opts.dir, 'fabric');
   const config = fabricConfigDir();
@@ -201,6 +198,7 @@ export async function startFabricNetwork(opts: {
       path.join(oDir, 'orderer0'),
       'orderer0',
       'orderer',
+      host,
     );
     const [oPort, oAdmin, oOps] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
     const tls = ordererId.tls as NonNullable<EnrolledIdentity['tls']>;
@@ -212,7 +210,7 @@ export async function startFabricNetwork(opts: {
         const mspId = `Org${i + 1}MSP`;
         const [admin, peer] = await Promise.all([
           enrollIdentity(ca, registrarHome(ca), path.join(dir, 'admin'), `admin-${ca.org}`, 'admin'),
-          enrollIdentity(ca, registrarHome(ca), path.join(dir, 'peer0'), `peer0-${ca.org}`, 'peer'),
+          enrollIdentity(ca, registrarHome(ca), path.join(dir, 'peer0'), `peer0-${ca.org}`, 'peer', host),
         ]);
         const ports = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
         return { ca, mspId, admin, peer, msp: orgMsp(ca, dir), ports };
@@ -224,7 +222,7 @@ export async function startFabricNetwork(opts: {
     mkdirSync(txDir, { recursive: true });
     writeFileSync(
       path.join(txDir, 'configtx.yaml'),
-      JSON.stringify(configtx({ ordererMsp: orgMsp(opts.ordererCa, oDir), orderer: { port: oPort, tlsCert: tls.cert }, orgs })),
+      JSON.stringify(configtx({ host, ordererMsp: orgMsp(opts.ordererCa, oDir), orderer: { port: oPort, tlsCert: tls.cert }, orgs })),
     );
     const block = path.join(txDir, `${CHANNEL}.block`);
     await run(binary('configtxgen'), ['-profile', 'ChannelUsingRaft', '-outputBlock', block, '-channelID', CHANNEL], {
@@ -236,7 +234,7 @@ export async function startFabricNetwork(opts: {
       env: {
         FABRIC_CFG_PATH: config,
         FABRIC_LOGGING_SPEC: 'warn',
-        ORDERER_GENERAL_LISTENADDRESS: '127.0.0.1',
+        ORDERER_GENERAL_LISTENADDRESS: host,
         ORDERER_GENERAL_LISTENPORT: String(oPort),
         ORDERER_GENERAL_LOCALMSPID: 'OrdererMSP',
         ORDERER_GENERAL_LOCALMSPDIR: ordererId.mspDir,
@@ -252,8 +250,8 @@ export async function startFabricNetwork(opts: {
         ORDERER_FILELEDGER_LOCATION: path.join(oDir, 'ledger'),
         ORDERER_CONSENSUS_WALDIR: path.join(oDir, 'etcdraft', 'wal'),
         ORDERER_CONSENSUS_SNAPDIR: path.join(oDir, 'etcdraft', 'snap'),
-        ORDERER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${oOps}`,
-        ORDERER_ADMIN_LISTENADDRESS: `127.0.0.1:${oAdmin}`,
+        ORDERER_OPERATIONS_LISTENADDRESS: `${LOOPBACK}:${oOps}`,
+        ORDERER_ADMIN_LISTENADDRESS: `${LOOPBACK}:${oAdmin}`,
         ORDERER_ADMIN_TLS_ENABLED: 'false',
         ORDERER_METRICS_PROVIDER: 'disabled',
       },
@@ -274,6 +272,7 @@ export async function startFabricNetwork(opts: {
         dir: path.join(root, org.ca.org, 'peer0'),
         logDir: opts.logDir,
         ports: org.ports,
+        host,
       });
       processes.push(started.process);
       peers.push({
@@ -288,7 +287,7 @@ export async function startFabricNetwork(opts: {
     }
     const network: FabricNetwork = {
       channel: CHANNEL,
-      orderer: { address: `127.0.0.1:${oPort}`, admin: `127.0.0.1:${oAdmin}`, tlsRootCert: tls.ca, process: orderer },
+      orderer: { address: `${host}:${oPort}`, admin: `127.0.0.1:${oAdmin}`, tlsRootCert: tls.ca, process: orderer },
       peers,
       channelBlock: block,
       peerCliEnv(org) {
@@ -325,9 +324,11 @@ export async function startPeer(opts: {
   dir: string;
   logDir: string;
   ports?: [number, number, number];
+  host?: string;
 }): Promise<{ process: ManagedProcess; address: string; operations: string }> {
   const [port, ccPort, ops] = opts.ports ?? ((await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number]);
-  const address = `127.0.0.1:${port}`;
+  const host = opts.host ?? LOOPBACK;
+  const address = `${host}:${port}`;
   const peer = ManagedProcess.start(opts.name, binary('peer'), ['node', 'start'], {
     logDir: opts.logDir,
     env: {
@@ -365,7 +366,7 @@ export async function startPeer(opts: {
     await peer.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${ops}/healthz`));
     // The operations endpoint comes up before the peer listens for clients; under load a
     // `peer channel join` right after /healthz found the port closed.
-    await peer.waitUntil('its port accepted a connection', () => tcpAccepts('127.0.0.1', port));
+    await peer.waitUntil('its port accepted a connection', () => tcpAccepts(host, port));
   } catch (err) {
     await peer.stop();
     throw err;
@@ -379,5 +380,3 @@ export async function joinChannel(network: FabricNetwork, org: string, address: 
     env: { ...network.peerCliEnv(org), CORE_PEER_ADDRESS: address },
   });
 }
-
-export { writeNodeOUs };

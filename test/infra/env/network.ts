@@ -46,7 +46,13 @@ function workload(kind: 'peer' | 'ca' | 'orderer', name: string, org: string | u
  * (manifests/fabric-org/ is the reference): CA Deployments, peer and orderer StatefulSets,
  * Services, and per org the Secrets holding the CA's TLS root and the registrar's enrolled identity.
  */
-export async function createNetworkObjects(kubeconfigPath: string, cas: FabricCa[], workDir: string): Promise<void> {
+export async function createNetworkObjects(
+  kubeconfigPath: string,
+  cas: FabricCa[],
+  workDir: string,
+  /** Orgs whose peer StatefulSet and Service come from elsewhere (the real node's, from manifests/). */
+  peersElsewhere: string[] = [],
+): Promise<void> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfigPath);
   const core = kc.makeApiClient(CoreV1Api);
@@ -82,6 +88,7 @@ export async function createNetworkObjects(kubeconfigPath: string, cas: FabricCa
         spec: { selector: { [LABELS.component]: 'ca', [LABELS.org]: org }, ports: [{ name: 'https', port: 7054 }] },
       },
     });
+    if (peersElsewhere.includes(org)) continue;
     const peers = workload('peer', `${org}-peer`, org, 7051);
     await apps.createNamespacedStatefulSet({
       namespace: NAMESPACE,
@@ -100,7 +107,12 @@ export async function createNetworkObjects(kubeconfigPath: string, cas: FabricCa
 }
 
 /** The bot's configuration for this environment: the same YAML model it reads in production. */
-export function botConfigYaml(cas: FabricCa[], peerEndpoints: Record<string, string[]>): string {
+export function botConfigYaml(
+  cas: FabricCa[],
+  peerEndpoints: Record<string, string[]>,
+  /** Per org, peers.podAddress (the default when absent). */
+  podAddress: Record<string, string> = {},
+): string {
   return stringify({
     slack: { command: '/fabric' },
     networks: [
@@ -114,7 +126,12 @@ export function botConfigYaml(cas: FabricCa[], peerEndpoints: Record<string, str
           name: ca.org,
           mspId: `Org${i + 1}MSP`,
           ca: { url: ca.url, caName: ca.caName, registrarSecret: `${ca.org}-ca-registrar`, tlsSecret: `${ca.org}-ca-tls` },
-          peers: { statefulSet: `${ca.org}-peer`, service: `${ca.org}-peer`, endpoints: peerEndpoints[ca.org] ?? [] },
+          peers: {
+            statefulSet: `${ca.org}-peer`,
+            service: `${ca.org}-peer`,
+            endpoints: peerEndpoints[ca.org] ?? [],
+            ...(podAddress[ca.org] === undefined ? {} : { podAddress: podAddress[ca.org] }),
+          },
         })),
       },
     ],

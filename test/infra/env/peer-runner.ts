@@ -1,9 +1,11 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig, makeInformer, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
 import { LABELS, PEER_ADDRESS_ANNOTATION } from '../../../src/k8s/labels.js';
-import { startPeer, writeNodeOUs } from './fabric.js';
+import { nodeIdentityFiles, writeNodeFiles } from '../../../src/fabric/node-files.js';
+import { startPeer } from './fabric.js';
 import type { ManagedProcess } from './proc.js';
+import { NODE_NAME } from './real-node/layout.js';
 
 /** Where the runner says how to reach the peer it started for a pod. */
 export interface RunnerPeer {
@@ -26,16 +28,24 @@ export async function startPeerWithIdentity(
     if (v === undefined) throw new Error(`the identity for ${opts.name} has no ${k}`);
     return v;
   };
+  // The files the pods' init container writes (manifests/fabric-org), in the same layout.
+  writeNodeFiles(
+    opts.home,
+    nodeIdentityFiles({
+      certPem: need('cert.pem'),
+      keyPem: need('key.pem'),
+      caChainPem: need('ca.pem'),
+      tlsCertPem: need('tls.crt'),
+      tlsKeyPem: need('tls.key'),
+      tlsCaPem: need('tls-ca.pem'),
+    }),
+  );
   const msp = path.join(opts.home, 'msp');
-  for (const sub of ['signcerts', 'keystore', 'cacerts']) mkdirSync(path.join(msp, sub), { recursive: true });
-  writeFileSync(path.join(msp, 'signcerts', 'cert.pem'), need('cert.pem'));
-  writeFileSync(path.join(msp, 'keystore', 'key.pem'), need('key.pem'), { mode: 0o600 });
-  writeFileSync(path.join(msp, 'cacerts', 'ca.pem'), need('ca.pem'));
-  writeNodeOUs(msp);
-  const tls = { cert: path.join(opts.home, 'tls.crt'), key: path.join(opts.home, 'tls.key'), ca: path.join(opts.home, 'tls-ca.pem') };
-  writeFileSync(tls.cert, need('tls.crt'));
-  writeFileSync(tls.key, need('tls.key'), { mode: 0o600 });
-  writeFileSync(tls.ca, need('tls-ca.pem'));
+  const tls = {
+    cert: path.join(opts.home, 'tls', 'server.crt'),
+    key: path.join(opts.home, 'tls', 'server.key'),
+    ca: path.join(opts.home, 'tls', 'ca.crt'),
+  };
   const started = await startPeer({
     name: opts.name,
     id: opts.name,
@@ -95,6 +105,8 @@ export class PeerRunner {
       const name = pod.metadata?.name ?? '';
       const ordinal = Number(/-(\d+)$/.exec(name)?.[1] ?? '0');
       const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+      // A pod on the real node runs its own peer.
+      if (pod.spec?.nodeName === NODE_NAME) continue;
       if (ordinal === 0 || !ready || pod.metadata?.deletionTimestamp !== undefined || this.running.has(name) || this.starting.has(name))
         continue;
       const org = pod.metadata?.labels?.[LABELS.org] ?? '';

@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { infraDir } from '../binaries.js';
+import { NODE_NAME, TAINT } from './layout.js';
+
+/** The reference layout's names for what the test environment calls otherwise. */
+const REFERENCE = {
+  namespace: 'fabric-demo',
+  network: 'demo',
+  peerImage: 'hyperledger/fabric-peer:2.5',
+  botImage: 'fabric-chatops:latest',
+};
+
+// biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects read from YAML, walked generically.
+type Manifest = Record<string, any>;
+
+/**
+ * manifests/fabric-org/org1-peer.yaml as it ships, made to run on the real node: the test
+ * network's namespace and name, the images built here (never pulled), the node selected and its
+ * taint tolerated, and ordinals from `firstOrdinal` (ordinals below it are the environment's own
+ * peers, processes on this machine), none running until the bot scales the StatefulSet.
+ * `bootstrap` is the peer new ones gossip with first.
+ */
+export function orgPeerManifests(opts: {
+  namespace: string;
+  network: string;
+  images: { peer: string; bot: string };
+  firstOrdinal: number;
+  bootstrap: string;
+}): Manifest[] {
+  const file = path.join(infraDir, '..', '..', 'manifests', 'fabric-org', 'org1-peer.yaml');
+  const text = readFileSync(file, 'utf8').replaceAll(`.${REFERENCE.namespace}.svc`, `.${opts.namespace}.svc`);
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Manifest);
+  for (const doc of docs) {
+    doc.metadata.namespace = opts.namespace;
+    if (doc.metadata.labels?.['fabric-chatops.io/network'] !== undefined) doc.metadata.labels['fabric-chatops.io/network'] = opts.network;
+    if (doc.kind !== 'StatefulSet') continue;
+    doc.spec.replicas = 0;
+    doc.spec.ordinals = { start: opts.firstOrdinal };
+    const template = doc.spec.template;
+    template.metadata.labels['fabric-chatops.io/network'] = opts.network;
+    template.spec.nodeSelector = { 'kubernetes.io/hostname': NODE_NAME };
+    template.spec.tolerations = [{ key: TAINT.key, operator: 'Exists', effect: TAINT.effect }];
+    template.spec.terminationGracePeriodSeconds = 5;
+    for (const c of [...template.spec.initContainers, ...template.spec.containers]) {
+      c.image = c.image === REFERENCE.peerImage ? opts.images.peer : c.image === REFERENCE.botImage ? opts.images.bot : c.image;
+      c.imagePullPolicy = 'Never';
+      for (const e of c.env ?? []) if (e.name === 'CORE_PEER_GOSSIP_BOOTSTRAP') e.value = opts.bootstrap;
+    }
+  }
+  return docs;
+}
+
+/** Creates the objects, as `kubectl create -f` would. */
+export async function createObjects(kubeconfigPath: string, docs: Manifest[]): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfigPath);
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  for (const doc of docs) await api.create(doc);
+}
+
+/** The gRPC target a program on this machine dials a peer pod at: resolved by the cluster's DNS (see README, peers.podAddress). */
+export const podAddressThroughClusterDns = (dnsServer: string): string =>
+  `dns://${dnsServer}:53/{pod}.{service}.{namespace}.svc.cluster.local:7051`;
