@@ -2,7 +2,7 @@
 // First thing `npm test` runs: checks the machine has what the suites need and, when it does not,
 // fails within a second naming the one command that installs it (rather than four suites failing
 // minutes later). .ci/run installs these on Debian before calling `npm test`.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const onPath = (cmd) =>
@@ -16,6 +16,10 @@ const onPath = (cmd) =>
   });
 
 const browser = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const NODE_PACKAGES = readFileSync(new URL('../test/infra/node/packages.txt', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((line) => line.trim() !== '' && !line.startsWith('#'))
+  .join(' ');
 /** What the tests need, and the Debian package that brings it. */
 const needs = [
   { what: 'redis-server', ok: onPath('redis-server'), pkg: 'redis-server' },
@@ -26,14 +30,24 @@ const needs = [
     ok: existsSync(browser),
     pkg: 'chromium fonts-noto-color-emoji',
   },
+  // The real node (test/infra/env/node.ts): its runtime, network and image tools, as root.
+  ...['containerd', 'runc', 'ctr', 'umoci', 'buildah', 'ipset', 'iptables', 'conntrack', 'nft'].map((cmd) => ({
+    what: `${cmd} (the real node)`,
+    ok: onPath(cmd),
+    pkg: NODE_PACKAGES,
+  })),
+  { what: 'CNI plugins in /usr/lib/cni (the real node)', ok: existsSync('/usr/lib/cni/bridge'), pkg: NODE_PACKAGES },
+  { what: 'a static busybox at /bin/busybox (the images)', ok: existsSync('/bin/busybox'), pkg: NODE_PACKAGES },
 ];
 const missing = needs.filter((n) => !n.ok);
 const problems = missing.map((n) => `  - ${n.what}`);
+if (process.getuid?.() !== 0)
+  problems.push('  - root: the real node (kubelet, containerd, the bridge and iptables rules of its pods) needs it; run as root in a VM');
 if (!onPath('go'))
   problems.push('  - Go 1.26 or newer on the PATH (https://go.dev/dl): the test environment is built from the Go module proxy');
 
 if (problems.length > 0) {
-  const pkgs = missing.map((n) => n.pkg).join(' ');
+  const pkgs = [...new Set(missing.map((n) => n.pkg))].join(' ');
   process.stderr.write(`npm test cannot run on this machine yet; missing:\n${problems.join('\n')}\n`);
   if (pkgs !== '') process.stderr.write(`Install with:\n  sudo apt-get update && sudo apt-get install -y ${pkgs}\n`);
   process.exit(1);

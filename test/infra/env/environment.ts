@@ -42,6 +42,8 @@ export interface Environment {
   details: EnvDetails;
   detailsPath: string;
   startedInMs: number;
+  /** With a real node: lets its pods connect to `port` on the node's address (a server a test runs there). */
+  admitPodsTo(port: number): void;
   stop(opts?: { keepDir?: boolean }): Promise<void>;
 }
 
@@ -163,7 +165,9 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     const [started] = await Promise.all([
       Promise.all([
         startKubernetes({ dir, logDir, ...realNode }).then((k) => tracked(k, k.processes)),
-        ...['orderer', ...ORGS].map((org) => startFabricCa({ org, dir, logDir }).then((ca) => tracked(ca, [ca.process]))),
+        ...['orderer', ...ORGS].map((org) =>
+          startFabricCa({ org, dir, logDir, ...(host === undefined ? {} : { host }) }).then((ca) => tracked(ca, [ca.process])),
+        ),
       ]),
       node?.startRuntime(images),
     ]);
@@ -180,8 +184,8 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
     );
     if (opts.peerPods === true && node !== undefined) {
-      // Pods reach the orderer and the host's peers (blocks, gossip).
-      for (const address of [fabric.orderer.address, ...fabric.peers.map((p) => p.address)])
+      // Pods reach the orderer and the host's peers (blocks, gossip), and the CAs (a worker in a pod enrolls).
+      for (const address of [fabric.orderer.address, ...fabric.peers.map((p) => p.address), ...cas.map((ca) => new URL(ca.url).host)])
         node.admitPodsTo(Number(address.split(':')[1]));
       volumes = new NodeVolumes(kube.kubeconfigPath, path.join(dir, 'volumes'));
       await volumes.start();
@@ -246,6 +250,10 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     details,
     detailsPath,
     startedInMs: Date.now() - t0,
+    admitPodsTo(port) {
+      if (node === undefined) throw new Error('the environment has no real node');
+      node.admitPodsTo(port);
+    },
     async stop({ keepDir = false } = {}) {
       const started = [...details.pids, ...(runner?.pids() ?? [])];
       await stopAll();

@@ -21,7 +21,13 @@ export interface FabricCa {
   process: ManagedProcess;
 }
 
-export async function startFabricCa(opts: { org: string; dir: string; logDir: string }): Promise<FabricCa> {
+export async function startFabricCa(opts: {
+  org: string;
+  dir: string;
+  logDir: string;
+  /** Another address its TLS certificate names (it listens on every address), e.g. a real node's bridge. */
+  host?: string;
+}): Promise<FabricCa> {
   const home = path.join(opts.dir, 'ca', opts.org);
   mkdirSync(home, { recursive: true });
   const [port, opsPort] = (await Promise.all([freePort(), freePort()])) as [number, number];
@@ -42,7 +48,7 @@ export async function startFabricCa(opts: { org: string; dir: string; logDir: st
       '--csr.cn',
       `${opts.org}-ca`,
       '--csr.hosts',
-      'localhost,127.0.0.1',
+      ['localhost', '127.0.0.1', ...(opts.host === undefined ? [] : [opts.host])].join(','),
       '--ca.name',
       caName,
     ],

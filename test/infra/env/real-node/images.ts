@@ -2,7 +2,7 @@ import { binary } from '../binaries.js';
 import { botArchive } from './bot-image.js';
 import { caRecipe, ordererRecipe, peerRecipe } from './fabric-images.js';
 import { IMAGES } from './layout.js';
-import { chaincodeRecipe, nodeBaseRecipe } from './node-images.js';
+import { chaincodeRecipe, nodeBaseRecipe, redisRecipe } from './node-images.js';
 import { BUSYBOX, busyboxRootfs } from './rootfs.js';
 import { shAsync } from './sh.js';
 import { type ImageRecipe, recipeArchive, splitRef } from './umoci.js';
@@ -13,8 +13,8 @@ const recipes = (): ImageRecipe[] => [
   { ref: IMAGES.busybox, files: [[BUSYBOX, 'bin/busybox']], entrypoint: ['/bin/sh'], fillRootfs: busyboxRootfs },
 ];
 
-/** Images built on request (they take longer): Fabric's servers, the chaincode fixture, the bot. */
-export const NODE_IMAGES = ['node', 'fabric-peer', 'fabric-orderer', 'fabric-ca', 'chaincode-basic', 'fabric-chatops'] as const;
+/** Images built on request (they take longer): Fabric's servers, the chaincode fixture, the bot, Redis. */
+export const NODE_IMAGES = ['node', 'fabric-peer', 'fabric-orderer', 'fabric-ca', 'chaincode-basic', 'fabric-chatops', 'redis'] as const;
 export type NodeImage = (typeof NODE_IMAGES)[number];
 
 /** An image's OCI archive in the cache; `built`: this call built it (the cache did not have it). */
@@ -32,6 +32,7 @@ const umociImages: Record<Exclude<NodeImage, 'fabric-chatops'>, () => ImageRecip
   'fabric-orderer': ordererRecipe,
   'fabric-ca': caRecipe,
   'chaincode-basic': chaincodeRecipe,
+  redis: redisRecipe,
 };
 
 async function buildOne(name: NodeImage): Promise<BuiltImage> {

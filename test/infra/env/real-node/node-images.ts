@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { infraDir } from '../binaries.js';
@@ -97,6 +98,35 @@ export function chaincodeRecipe(): ImageRecipe {
       // server.js is an ES module: in the repository the root package.json says so.
       writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify({ name: 'chaincode-basic', private: true, type: 'module' })}\n`);
       for (const p of packages) copyTree(path.join(repoRoot, p), rootfs, path.join(CHAINCODE_DIR, p), notNeeded);
+    },
+  };
+}
+
+/**
+ * Redis for manifests/base (in place of redis:7.2): Debian's redis-server and redis-cli (the
+ * readiness probe) with their libraries, run as 999 like the official image, in /data.
+ */
+export function redisRecipe(): ImageRecipe {
+  const server = realpathSync('/usr/bin/redis-server');
+  const cli = '/usr/bin/redis-cli';
+  const user: ImageUser = { name: 'redis', uid: 999, home: '/data' };
+  const version = /v=(\S+)/.exec(execFileSync(server, ['--version'], { encoding: 'utf8' }))?.[1] ?? 'unknown';
+  return {
+    ref: `fabric-chatops.local/redis:${version}`,
+    files: [
+      [BUSYBOX, 'bin/busybox'],
+      [server, 'usr/local/bin/redis-server'],
+      [cli, 'usr/local/bin/redis-cli'],
+    ],
+    entrypoint: ['redis-server'],
+    user: `${user.uid}:${user.uid}`,
+    workdir: user.home,
+    inputs: [server, cli, ...sharedLibraries(server), ...sharedLibraries(cli)],
+    recipes: ['node-images.ts'],
+    fillRootfs: (rootfs) => {
+      busyboxRootfs(rootfs);
+      writeAccounts(rootfs, user);
+      glibcRootfs(rootfs, [server, cli]);
     },
   };
 }

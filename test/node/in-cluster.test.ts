@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { startEnvironment, type EnvDetails, type Environment } from '../infra/env/environment.js';
+import { BOT_NAMESPACE, deployBot } from '../infra/env/real-node/in-cluster.js';
+import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
+import { eventually, kubectl } from './support.js';
+
+// The bot as a user deploys it: manifests/base (bot, worker, Redis; Pod Security "restricted";
+// the NetworkPolicy) with overlays/demo's RBAC for the Fabric namespace, the bot's image built
+// from the Dockerfile, on the real node; Slack is the emulator on this machine.
+let env: Environment;
+let details: EnvDetails;
+let slack: SlackEmulator;
+let events: string;
+const SECRET = randomBytes(16).toString('hex');
+const TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
+
+/** The environment's bot configuration, as it reads from inside the cluster: CAs on the node's address, peers by their DNS names. */
+function inClusterConfig(): string {
+  type Org = { ca: { url: string }; peers: { podAddress?: string } };
+  const config = parse(readFileSync(details.botConfig, 'utf8')) as { networks: { orgs: Org[] }[] };
+  for (const org of config.networks.flatMap((n) => n.orgs)) {
+    org.ca.url = org.ca.url.replace('127.0.0.1', details.realNode?.address as string);
+    delete org.peers.podAddress;
+  }
+  return stringify(config);
+}
+
+beforeAll(async () => {
+  env = await startEnvironment({ realNode: true, peerPods: true, nodeImages: ['redis'] });
+  details = env.details;
+  const node = details.realNode;
+  if (node === undefined) throw new Error('no real node');
+  slack = await SlackEmulator.start({
+    botToken: TOKEN,
+    signingSecret: SECRET,
+    channels: ['C0OPS', 'C0ALERTS'],
+    users: ['U0ALICE', 'U0ADMIN1'].map((id) => ({ id, name: id.toLowerCase() })),
+    host: node.address,
+  });
+  env.admitPodsTo(Number(new URL(slack.url).port));
+  const t0 = Date.now();
+  await deployBot(details.kubeconfig, {
+    images: { bot: node.images['fabric-chatops'] as string, redis: node.images.redis as string },
+    slack: { apiUrl: slack.apiUrl, botToken: TOKEN, signingSecret: SECRET },
+    redisPassword: randomBytes(16).toString('hex'),
+    config: inClusterConfig(),
+    managedNamespace: details.namespace,
+  });
+  process.stdout.write(
+    `environment up in ${(env.startedInMs / 1000).toFixed(1)} s; bot deployed and Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
+  const botIp = await kubectl(details, [
+    'get',
+    'pod',
+    '-n',
+    BOT_NAMESPACE,
+    '-l',
+    'app.kubernetes.io/name=fabric-chatops-bot',
+    '-o',
+    'jsonpath={.items[0].status.podIP}',
+  ]);
+  events = `http://${botIp}:3000/slack/events`;
+}, 1_800_000);
+
+afterAll(async () => {
+  await slack?.stop();
+  await env?.stop();
+}, 180_000);
+
+const command = async (user: string, text: string): Promise<StoredMessage> => {
+  const before = slack.messages('C0OPS').filter((m) => m.ephemeral && m.user === user).length;
+  const reply = await slack.sendSlashCommand(events, { text, userId: user, channelId: 'C0OPS' }, { secret: SECRET });
+  expect(reply.status).toBe(200);
+  return eventually(
+    `the answer to ${text}`,
+    async () => slack.messages('C0OPS').filter((m) => m.ephemeral && m.user === user)[before],
+    20_000,
+  );
+};
+
+it('bot, worker and Redis run from manifests/base on the real node, as their non-root users', async () => {
+  const pods = await kubectl(details, [
+    'get',
+    'pods',
+    '-n',
+    BOT_NAMESPACE,
+    '-o',
+    'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.phase}{"\\n"}{end}',
+  ]);
+  const lines = pods.trim().split('\n');
+  expect(lines).toHaveLength(3);
+  for (const line of lines) expect(line).toMatch(new RegExp(` ${details.realNode?.name} Running$`));
+  const uid = await kubectl(details, ['exec', '-n', BOT_NAMESPACE, 'deploy/fabric-chatops-worker', '--', 'id', '-u']).catch(
+    (e: Error) => e.message,
+  );
+  expect(uid).not.toMatch(/^0$/m);
+});
+
+it('the bot in its pod answers a slash command from Slack on this machine; its worker runs the job and posts the result', async () => {
+  await command('U0ALICE', 'ping');
+  // No worker runs but the pod's: the result is its.
+  await eventually(
+    'the ping job to post its result',
+    async () => slack.messages('C0OPS').find((m) => !m.ephemeral && /Pong: queue latency \d+ ms/.test(JSON.stringify(m.blocks ?? []))),
+    60_000,
+  );
+}, 90_000);
+
+it('/fabric peers scale org1 1: the in-cluster worker enrolls at the CA, scales, joins the real peer pod by its DNS name', async () => {
+  const answer = await command('U0ALICE', 'peers scale org1 1');
+  const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
+  expect(id).toBeDefined();
+  const card = await eventually('the approval card', async () =>
+    slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+  );
+  await slack.clickButton(
+    events,
+    { userId: 'U0ADMIN1', channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id },
+    { secret: SECRET },
+  );
+  const done = await eventually(
+    'the job to end',
+    async () => slack.messages('C0OPS').find((m) => !m.ephemeral && /peers scaled from|failed/.test(JSON.stringify(m.blocks ?? []))),
+    240_000,
+  );
+  const said = JSON.stringify(done.blocks);
+  expect(said).toContain('succeeded');
+  expect(said).toContain('org1-peer-1: enrolled');
+  expect(said).toContain('org1-peer-1: joined mychannel');
+  expect(said).toContain('as its siblings');
+}, 300_000);
