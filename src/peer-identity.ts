@@ -5,7 +5,10 @@
  * peer identities; the peer container that serves the network holds none.
  *
  *   POD_NAME, NAMESPACE (downward API), ORG; IDENTITY_DIR (default /fabric/identity);
- *   IDENTITY_WAIT_SECONDS (default 300): how long to wait for the Secret before failing.
+ *   IDENTITY_WAIT_SECONDS (default 20): how long to wait for the Secret before failing. The bot
+ *   writes it before it scales, so a missing Secret is a fault (the pod was scaled by hand, or
+ *   its identity deleted): the container fails, and the kubelet's back-off makes it a visible
+ *   Init:CrashLoopBackOff, which the bot's pod alerts report.
  */
 import { nodeIdentityFiles, writeNodeFiles } from './fabric/node-files.js';
 import { connectKube } from './k8s/client.js';
@@ -25,7 +28,7 @@ async function main(): Promise<void> {
   const namespace = required('NAMESPACE');
   const org = required('ORG');
   const dir = process.env.IDENTITY_DIR?.trim() || '/fabric/identity';
-  const waitSeconds = Number(process.env.IDENTITY_WAIT_SECONDS ?? '300');
+  const waitSeconds = Number(process.env.IDENTITY_WAIT_SECONDS ?? '20');
   const secret = identitySecretName({ network: '', org, name: pod });
   const kube = connectKube();
   say(`waiting for Secret ${namespace}/${secret} (the bot writes it when it enrolls ${pod})`);

@@ -23,15 +23,19 @@ const minutesSince = (iso: string | Date | undefined, now: number): number =>
 export function podProblems(pod: V1Pod, now: number, t: HealthThresholds = DEFAULT_THRESHOLDS): PodProblem[] {
   if (pod.metadata?.deletionTimestamp !== undefined) return [];
   const problems: PodProblem[] = [];
-  const statuses = pod.status?.containerStatuses ?? [];
+  // An init container that keeps failing (a peer whose identity is gone) holds the pod in
+  // Init:CrashLoopBackOff: as much a crash loop as the main container's.
+  const inits = new Set((pod.status?.initContainerStatuses ?? []).map((c) => c.name));
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const named = (c: { name: string }): string => (inits.has(c.name) ? `init container ${c.name}` : c.name);
   const crashing = statuses.filter((c) => c.state?.waiting?.reason === 'CrashLoopBackOff');
   if (crashing.length > 0)
     problems.push({
       reason: 'CrashLoopBackOff',
-      detail: `${crashing.map((c) => c.name).join(', ')} keeps crashing (${crashing.reduce((n, c) => n + c.restartCount, 0)} restarts)`,
+      detail: `${crashing.map(named).join(', ')} keeps crashing (${crashing.reduce((n, c) => n + c.restartCount, 0)} restarts)`,
     });
   const oom = statuses.filter((c) => c.state?.terminated?.reason === 'OOMKilled' || c.lastState?.terminated?.reason === 'OOMKilled');
-  if (oom.length > 0) problems.push({ reason: 'OOMKilled', detail: `${oom.map((c) => c.name).join(', ')} ran out of memory` });
+  if (oom.length > 0) problems.push({ reason: 'OOMKilled', detail: `${oom.map(named).join(', ')} ran out of memory` });
   const restarts = statuses.reduce((n, c) => n + c.restartCount, 0);
   if (restarts > t.restarts) problems.push({ reason: 'Restarts', detail: `${restarts} restarts (threshold ${t.restarts})` });
   const phase = pod.status?.phase;

@@ -132,3 +132,62 @@ it('/fabric peers scale org1 1: the in-cluster worker enrolls at the CA, scales,
   expect(said).toContain('org1-peer-1: joined mychannel');
   expect(said).toContain('as its siblings');
 }, 300_000);
+
+/** A pod's uid, the peer container's id and readiness, as kubectl reports them. */
+const peerPod = async (): Promise<{ uid: string; container: string; ready: string }> => {
+  const out = await kubectl(details, [
+    'get',
+    'pod',
+    '-n',
+    details.namespace,
+    'org1-peer-1',
+    '-o',
+    'jsonpath={.metadata.uid} {.status.containerStatuses[0].containerID} {.status.containerStatuses[0].ready}',
+  ]);
+  const [uid = '', container = '', ready = ''] = out.trim().split(' ');
+  return { uid, container, ready };
+};
+
+it('/fabric pods restart org1-peer-1, once approved, makes the StatefulSet start a new container that becomes Ready', async () => {
+  const before = await peerPod();
+  expect(before.ready).toBe('true');
+  const answer = await command('U0ALICE', 'pods restart org1-peer-1');
+  const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
+  const card = await eventually('the approval card', async () =>
+    slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+  );
+  await slack.clickButton(
+    events,
+    { userId: 'U0ADMIN1', channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id },
+    { secret: SECRET },
+  );
+  const after = await eventually(
+    'a new, Ready peer container',
+    async () => {
+      const now = await peerPod().catch(() => undefined);
+      return now !== undefined && now.uid !== before.uid && now.ready === 'true' ? now : undefined;
+    },
+    120_000,
+  );
+  expect(after.container).not.toBe(before.container);
+  expect(after.container).toMatch(/^containerd:\/\//);
+  const log = await kubectl(details, ['logs', '-n', details.namespace, 'org1-peer-1', '-c', 'peer']);
+  expect(log).toContain('Started peer with ID=[org1-peer-1]');
+}, 180_000);
+
+it('a peer whose identity Secret is gone crash-loops when restarted, and the in-cluster worker posts a CrashLoopBackOff alert', async () => {
+  await kubectl(details, ['delete', 'secret', '-n', details.namespace, 'org1-id-org1-peer-1']);
+  await kubectl(details, ['delete', 'pod', '-n', details.namespace, 'org1-peer-1', '--wait=false']);
+  const alert = await eventually(
+    'the alert',
+    async () =>
+      slack
+        .messages('C0ALERTS')
+        .find((m) => !m.ephemeral && (m.text ?? '').includes('org1-peer-1 in') && (m.text ?? '').includes('CrashLoopBackOff')),
+    180_000,
+  );
+  expect(JSON.stringify(alert.blocks)).toContain('init container identity keeps crashing');
+  // A crash loop has at least two failed runs: the one before the latest is one of them.
+  const init = await kubectl(details, ['logs', '-n', details.namespace, 'org1-peer-1', '-c', 'identity', '--previous']);
+  expect(init).toContain('org1-id-org1-peer-1 did not appear within 20 s');
+}, 240_000);

@@ -9,7 +9,9 @@ import { apply, busyboxPod, kubectl } from './support.js';
 
 it('a stopped environment with a real node leaves no process, mount, interface, container, iptables chain, ipset, cgroup, setting', async () => {
   const before = snapshotHost();
-  const env = await startEnvironment({ realNode: true });
+  // With peer pods: a peer pod brings a memory volume, a projected token and a provisioned
+  // volume, and the environment admits pods to the network's ports.
+  const env = await startEnvironment({ realNode: true, peerPods: true });
   const { details } = env;
   let stopped = false;
   try {
@@ -25,6 +27,25 @@ it('a stopped environment with a real node leaves no process, mount, interface, 
       spec: deny,
     });
     await kubectl(details, ['wait', '--for=condition=Ready', 'pod/sleeper', '--timeout=60s']);
+    // Scaled by hand, not by the bot: no identity, so the pod stays in its init container,
+    // its volumes mounted.
+    await kubectl(details, ['scale', '-n', details.namespace, 'statefulset/org1-peer', '--replicas=1']);
+    await kubectl(details, [
+      'wait',
+      '-n',
+      details.namespace,
+      '--for=jsonpath={.status.phase}=Bound',
+      'pvc/ledger-org1-peer-1',
+      '--timeout=60s',
+    ]);
+    await kubectl(details, [
+      'wait',
+      '-n',
+      details.namespace,
+      '--for=jsonpath={.status.initContainerStatuses[0].started}=true',
+      'pod/org1-peer-1',
+      '--timeout=60s',
+    ]);
     await new Promise((r) => setTimeout(r, 3000)); // the enforcer's sync after the pod got its address
     const during = snapshotHost();
     // The node really changed the machine: what teardown must undo is there.
@@ -35,7 +56,8 @@ it('a stopped environment with a real node leaves no process, mount, interface, 
     expect(during.ipsets.length).toBeGreaterThan(before.ipsets.length);
     expect(during.cgroups).toContain('memory/fabric-chatops-node');
     const containers = nodeCgroupProcesses();
-    expect(containers.length).toBeGreaterThanOrEqual(2); // the sandbox's pause and sleep
+    expect(containers.length).toBeGreaterThanOrEqual(4); // the sandboxes' pause, sleep, the peer pod's init container
+    expect(during.mounts.some((m) => m.includes('kubernetes.io~empty-dir/identity'))).toBe(true); // the memory volume, a tmpfs
     const started = processIdentities([...details.pids, ...containers, ...processesMentioning(details.dir)]);
 
     await env.stop();
