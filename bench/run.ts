@@ -1,6 +1,7 @@
 import { startEnvironment } from '../test/infra/env/environment.js';
 import { caEnroll, deploy, status500 } from './cluster.js';
 import { ackLatency, queueLatency, slackUpdates } from './edge.js';
+import { peersScale } from './peers-scale.js';
 import { printResult, saveResult, type BenchOptions, type BenchResult } from './lib.js';
 
 // npm run bench [-- --short] [-- --only NAME,NAME]
@@ -37,6 +38,9 @@ if (onCluster.some(([name]) => wanted(name))) {
     await env.stop();
   }
 }
+
+// On a real node of its own (one per machine), so after the environment above has stopped.
+if (wanted('peers-scale')) record(await peersScale(opts));
 
 const missed = results.flatMap((r) => r.rows.filter((row) => row.met === false).map((row) => `${r.name}: ${row.what}`));
 process.stdout.write(`\n${results.length} benchmarks; targets missed: ${missed.length === 0 ? 'none' : `\n  ${missed.join('\n  ')}`}\n`);

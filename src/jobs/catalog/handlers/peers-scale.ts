@@ -96,6 +96,7 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
   const waitedMs = await ctx.step({ key: 'wait-until-every-peer-is-ready', title: 'Wait until every peer is Ready' }, async (note) =>
     waitForReplicas(kube, network.namespace, statefulSet, replicas, {
       timeoutMs,
+      pollMs: 250,
       signal: ctx.signal,
       onProgress: (p) => note(`${p.ready} of ${p.desired} ready (${p.current} pods)`),
     }),
@@ -116,9 +117,12 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
   };
 };
 
-/** Tries `f` every second until it succeeds or the deadline passes: a new peer takes a moment to listen. */
+/**
+ * Tries `f` every quarter second until it succeeds or the deadline passes: a new peer takes a
+ * moment to listen, and a joined one to pull the blocks it lacks (often well under a second).
+ */
 const untilDeadline = <T>(deadline: number, f: () => Promise<T>): Promise<T> =>
-  retry(f, { delayMs: 1000, withinMs: Math.max(0, deadline - Date.now()) });
+  retry(f, { delayMs: 250, withinMs: Math.max(0, deadline - Date.now()) });
 
 async function peerAddress(kube: Kube, network: NetworkConfig, org: OrgConfig, pod: string): Promise<string> {
   const p = await kube.core.readNamespacedPod({ name: pod, namespace: network.namespace });
