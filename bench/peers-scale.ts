@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { binary } from '../test/infra/env/binaries.js';
 import { startEnvironment, type EnvDetails } from '../test/infra/env/environment.js';
+import { ledgerHeight, peerCliEnv } from '../test/infra/env/peer-cli.js';
 import { startStack, type Stack } from '../test/support/stack.js';
 import { median, type BenchOptions, type BenchResult } from './lib.js';
 
@@ -47,24 +48,13 @@ async function byHand(env: EnvDetails, replicas: number): Promise<number> {
   const ca = env.cas.find((c) => c.org === 'org1');
   const org1 = env.fabric.peers.find((p) => p.org === 'org1');
   if (ca === undefined || org1 === undefined) throw new Error('no org1');
+  const peerEnv = (address: string, serverName?: string) =>
+    peerCliEnv(env, 'org1', { address, ...(serverName === undefined ? {} : { serverName }) });
+  const height = (address: string, serverName?: string) =>
+    ledgerHeight(env, 'org1', { address, ...(serverName === undefined ? {} : { serverName }) });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fco-bench-hand-'));
   const caArgs = ['--tls.certfiles', ca.tlsCert, '--caname', ca.caName];
   const kubectl = (args: string[]) => run(binary('kubectl'), [`--kubeconfig=${env.kubeconfig}`, '-n', env.namespace, ...args]);
-  const peerEnv = (address: string, serverName?: string) => ({
-    ...process.env,
-    FABRIC_CFG_PATH: env.fabric.configDir,
-    FABRIC_LOGGING_SPEC: 'error',
-    CORE_PEER_LOCALMSPID: org1.mspId,
-    CORE_PEER_MSPCONFIGPATH: org1.adminMsp,
-    CORE_PEER_ADDRESS: address,
-    CORE_PEER_TLS_ENABLED: 'true',
-    CORE_PEER_TLS_ROOTCERT_FILE: org1.tlsRootCert,
-    ...(serverName === undefined ? {} : { CORE_PEER_TLS_SERVERHOSTOVERRIDE: serverName }),
-  });
-  const height = async (address: string, serverName?: string): Promise<number> => {
-    const { stdout } = await run(binary('peer'), ['channel', 'getinfo', '-c', env.fabric.channel], { env: peerEnv(address, serverName) });
-    return (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { height: number }).height;
-  };
   const dns = `${pod}.org1-peer.${env.namespace}.svc`;
   try {
     const t0 = performance.now();

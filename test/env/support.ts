@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
-import { binary } from '../infra/env/binaries.js';
 import type { EnvDetails } from '../infra/env/environment.js';
-
-const run = promisify(execFile);
+import { ledgerHeight as peerHeight, peerCli as runPeerCli } from '../infra/env/peer-cli.js';
 
 /** The environment global setup started, as its details file describes it. */
 export function testEnvironment(): EnvDetails {
@@ -14,25 +10,8 @@ export function testEnvironment(): EnvDetails {
 }
 
 /** Fabric's peer CLI as an org's admin, against its peer0 or the peer at `address`. */
-export async function peerCli(org: string, args: string[], address?: string): Promise<string> {
-  const env = testEnvironment();
-  const p = env.fabric.peers.find((x) => x.org === org);
-  if (p === undefined) throw new Error(`no peer for ${org}`);
-  const cliEnv = {
-    ...process.env,
-    FABRIC_CFG_PATH: env.fabric.configDir,
-    FABRIC_LOGGING_SPEC: 'warn',
-    CORE_PEER_LOCALMSPID: p.mspId,
-    CORE_PEER_MSPCONFIGPATH: p.adminMsp,
-    CORE_PEER_ADDRESS: address ?? p.address,
-    CORE_PEER_TLS_ENABLED: 'true',
-    CORE_PEER_TLS_ROOTCERT_FILE: p.tlsRootCert,
-  };
-  const { stdout, stderr } = await run(binary('peer'), args, { env: cliEnv, timeout: 60_000 });
-  return `${stdout}${stderr}`;
-}
+export const peerCli = (org: string, args: string[], address?: string): Promise<string> =>
+  runPeerCli(testEnvironment(), org, args, address === undefined ? {} : { address });
 
-export async function ledgerHeight(org: string, address?: string): Promise<number> {
-  const out = await peerCli(org, ['channel', 'getinfo', '-c', testEnvironment().fabric.channel], address);
-  return (JSON.parse(out.slice(out.indexOf('{'))) as { height: number }).height;
-}
+export const ledgerHeight = (org: string, address?: string): Promise<number> =>
+  peerHeight(testEnvironment(), org, address === undefined ? {} : { address });

@@ -27,7 +27,11 @@ ETCD_VERSION=$(pinned etcd go.etcd.io/etcd/server/v3)
 KWOK_VERSION=$(pinned kwok sigs.k8s.io/kwok)
 METRICS_SERVER_VERSION=$(pinned metrics-server sigs.k8s.io/metrics-server)
 FABRIC_CA_VERSION=$(pinned fabric-ca github.com/hyperledger/fabric-ca)
-FABRIC_VERSION=$(pinned fabric github.com/hyperledger/fabric)
+# Fabric: the v2.5 LTS wrapper (test/infra/fabric) unless FCO_FABRIC=fabric-main (the 3.x snapshot).
+FABRIC_WRAPPER="${FCO_FABRIC:-fabric}"
+case "$FABRIC_WRAPPER" in fabric|fabric-main) ;; *) echo "FCO_FABRIC must be fabric or fabric-main, not $FABRIC_WRAPPER" >&2; exit 2 ;; esac
+FABRIC_VERSION=$(pinned "$FABRIC_WRAPPER" github.com/hyperledger/fabric)
+FABRIC_LABEL=$(cat "$here/$FABRIC_WRAPPER/VERSION")
 COREDNS_VERSION=$(pinned coredns github.com/coredns/coredns)
 KUBE_ROUTER_VERSION=$(pinned kube-router github.com/cloudnativelabs/kube-router/v2)
 
@@ -94,12 +98,12 @@ fabric_ca() {
 fabric() {
   local out="$cache/fabric-${FABRIC_VERSION##*-}"
   for cmd in peer orderer configtxgen osnadmin; do
-    build "$cmd (fabric ${FABRIC_VERSION##*-})" "$here/fabric" "$out/$cmd" -- -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=3.0.0-snapshot-${FABRIC_VERSION##*-}" "github.com/hyperledger/fabric/cmd/$cmd"
+    build "$cmd (fabric $FABRIC_LABEL)" "$here/$FABRIC_WRAPPER" "$out/$cmd" -- -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_LABEL" "github.com/hyperledger/fabric/cmd/$cmd"
   done
   # The harness starts peers and orderers from Fabric's sample configuration (core.yaml,
   # orderer.yaml), overriding what it needs through the environment.
   if [[ ! -d "$out/config" ]]; then
-    local src; src="$(cd "$here/fabric" && go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)/sampleconfig"
+    local src; src="$(cd "$here/$FABRIC_WRAPPER" && go list -m -f '{{.Dir}}' github.com/hyperledger/fabric)/sampleconfig"
     mkdir -p "$out/config.partial"
     cp "$src/core.yaml" "$src/orderer.yaml" "$out/config.partial/"
     chmod u+w "$out/config.partial"/*

@@ -81,6 +81,18 @@ const command = async (user: string, text: string): Promise<StoredMessage> => {
   );
 };
 
+/** Alice (org1's operator) asks; org1's admin clicks Approve on the card. */
+async function approvedCommand(text: string): Promise<void> {
+  const answer = await command('U0ALICE', text);
+  const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1];
+  if (id === undefined) throw new Error(`${text} was not taken as a request: ${answer.text}`);
+  const card = await eventually('the approval card', async () =>
+    slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+  );
+  const click = { userId: 'U0ADMIN1', channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id };
+  await slack.clickButton(events, click, { secret: SECRET });
+}
+
 it('bot, worker and Redis run from manifests/base on the real node, as their non-root users', async () => {
   const pods = await kubectl(details, [
     'get',
@@ -110,17 +122,7 @@ it('the bot in its pod answers a slash command from Slack on this machine; its w
 }, 90_000);
 
 it('/fabric peers scale org1 1: the in-cluster worker enrolls at the CA, scales, joins the real peer pod by its DNS name', async () => {
-  const answer = await command('U0ALICE', 'peers scale org1 1');
-  const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
-  expect(id).toBeDefined();
-  const card = await eventually('the approval card', async () =>
-    slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
-  );
-  await slack.clickButton(
-    events,
-    { userId: 'U0ADMIN1', channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id },
-    { secret: SECRET },
-  );
+  await approvedCommand('peers scale org1 1');
   const done = await eventually(
     'the job to end',
     async () => slack.messages('C0OPS').find((m) => !m.ephemeral && /peers scaled from|failed/.test(JSON.stringify(m.blocks ?? []))),
@@ -151,16 +153,7 @@ const peerPod = async (): Promise<{ uid: string; container: string; ready: strin
 it('/fabric pods restart org1-peer-1, once approved, makes the StatefulSet start a new container that becomes Ready', async () => {
   const before = await peerPod();
   expect(before.ready).toBe('true');
-  const answer = await command('U0ALICE', 'pods restart org1-peer-1');
-  const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1] as string;
-  const card = await eventually('the approval card', async () =>
-    slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
-  );
-  await slack.clickButton(
-    events,
-    { userId: 'U0ADMIN1', channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id },
-    { secret: SECRET },
-  );
+  await approvedCommand('pods restart org1-peer-1');
   const after = await eventually(
     'a new, Ready peer container',
     async () => {

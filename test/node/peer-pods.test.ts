@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { binary } from '../infra/env/binaries.js';
 import { startEnvironment, type EnvDetails, type Environment } from '../infra/env/environment.js';
+import { ledgerHeight, peerCli as runPeerCli } from '../infra/env/peer-cli.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { eventually, kubectl } from './support.js';
 
 // `peers scale` on the real node: the bot enrolls the new peer, the StatefulSet of
 // manifests/fabric-org/org1-peer.yaml makes its pod, the pod's init container writes the
 // identity the bot stored, a real peer starts from it, and the bot joins it to the channel.
-const run = promisify(execFile);
 let env: Environment;
 let details: EnvDetails;
 let stack: Stack;
@@ -41,29 +38,9 @@ afterAll(async () => {
   await env?.stop();
 }, 180_000);
 
-const peerCli = async (args: string[], address: string, serverName?: string): Promise<string> => {
-  const org1 = details.fabric.peers.find((p) => p.org === 'org1');
-  if (org1 === undefined) throw new Error('no org1 peer');
-  const { stdout, stderr } = await run(binary('peer'), args, {
-    env: {
-      ...process.env,
-      FABRIC_CFG_PATH: details.fabric.configDir,
-      FABRIC_LOGGING_SPEC: 'warn',
-      CORE_PEER_LOCALMSPID: org1.mspId,
-      CORE_PEER_MSPCONFIGPATH: org1.adminMsp,
-      CORE_PEER_ADDRESS: address,
-      CORE_PEER_TLS_ENABLED: 'true',
-      CORE_PEER_TLS_ROOTCERT_FILE: org1.tlsRootCert,
-      ...(serverName === undefined ? {} : { CORE_PEER_TLS_SERVERHOSTOVERRIDE: serverName }),
-    },
-    timeout: 60_000,
-  });
-  return `${stdout}${stderr}`;
-};
-const height = async (address: string, serverName?: string): Promise<number> => {
-  const out = await peerCli(['channel', 'getinfo', '-c', details.fabric.channel], address, serverName);
-  return (JSON.parse(out.slice(out.indexOf('{'))) as { height: number }).height;
-};
+const peerCli = (args: string[], address: string): Promise<string> => runPeerCli(details, 'org1', args, { address });
+const height = (address: string, serverName?: string): Promise<number> =>
+  ledgerHeight(details, 'org1', { address, ...(serverName === undefined ? {} : { serverName }) });
 const pod = (jsonpath: string): Promise<string> =>
   kubectl(details, ['get', 'pod', '-n', details.namespace, POD, '-o', `jsonpath=${jsonpath}`]);
 

@@ -50,8 +50,16 @@ export type Binary = keyof typeof locations;
 const nodeBinaries: Binary[] = ['kubelet', 'kube-proxy', 'pause', 'coredns', 'kube-router'];
 
 /** Path of a binary built by test/infra/build.sh; a clear error when it has not been built. */
+/** The wrapper module Fabric is built from: the v2.5 LTS one, or with FCO_FABRIC=fabric-main the 3.x snapshot. */
+export function fabricWrapper(): 'fabric' | 'fabric-main' {
+  const chosen = process.env.FCO_FABRIC ?? 'fabric';
+  if (chosen !== 'fabric' && chosen !== 'fabric-main') throw new Error(`FCO_FABRIC must be fabric or fabric-main, not ${chosen}`);
+  return chosen;
+}
+
 export function binary(name: Binary): string {
-  const [wrapper, module, prefix, file] = locations[name];
+  const [pinnedIn, module, prefix, file] = locations[name];
+  const wrapper = pinnedIn === 'fabric' ? fabricWrapper() : pinnedIn;
   const version = pinnedVersion(wrapper, module);
   // Fabric is pinned by commit: its directory is named by the commit, as build.sh names it.
   const key = prefix === 'fabric' ? (version.split('-').at(-1) ?? version) : version;

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { binary, type Binary, fabricConfigDir, infraDir } from '../binaries.js';
+import { binary, type Binary, fabricConfigDir, fabricWrapper, infraDir } from '../binaries.js';
 import {
   BUSYBOX,
   busyboxRootfs,
@@ -20,9 +21,14 @@ const CCAAS_BUILDER = '/opt/hyperledger/ccaas_builder';
 const DATA_DIR = '/var/hyperledger/production';
 const CA_HOME = '/etc/hyperledger/fabric-ca-server';
 
-/** The version or commit the binary's cache directory is named by (fabric-695dd57e01c2, fabric-ca-v1.5.22). */
-const versionOf = (program: string): string => {
-  const dir = path.basename(path.dirname(program));
+/**
+ * The version an image is tagged with: Fabric's as its binaries report it (2.5.9, or
+ * 3.0.0-snapshot-695dd57e01c2; test/infra/<wrapper>/VERSION), Fabric CA's from its cache
+ * directory's name (fabric-ca-v1.5.22).
+ */
+const versionOf = (program: Binary): string => {
+  if (program !== 'fabric-ca-server') return readFileSync(path.join(infraDir, fabricWrapper(), 'VERSION'), 'utf8').trim();
+  const dir = path.basename(path.dirname(binary(program)));
   return dir.slice(dir.lastIndexOf('-') + 1);
 };
 
@@ -37,7 +43,7 @@ function fabricRecipe(
 ): ImageRecipe {
   const file = binary(program);
   return {
-    ref: `fabric-chatops.local/${image}:${versionOf(file)}`,
+    ref: `fabric-chatops.local/${image}:${versionOf(program)}`,
     files: [
       [BUSYBOX, 'bin/busybox'],
       [file, `usr/local/bin/${program}`],
