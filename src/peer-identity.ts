@@ -29,6 +29,8 @@ async function main(): Promise<void> {
   const org = required('ORG');
   const dir = process.env.IDENTITY_DIR?.trim() || '/fabric/identity';
   const waitSeconds = Number(process.env.IDENTITY_WAIT_SECONDS ?? '20');
+  if (!Number.isInteger(waitSeconds) || waitSeconds < 0)
+    throw new Error(`IDENTITY_WAIT_SECONDS must be a whole number of seconds, not ${JSON.stringify(process.env.IDENTITY_WAIT_SECONDS)}`);
   const secret = identitySecretName({ network: '', org, name: pod });
   const kube = connectKube();
   say(`waiting for Secret ${namespace}/${secret} (the bot writes it when it enrolls ${pod})`);

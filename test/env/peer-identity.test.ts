@@ -134,6 +134,13 @@ describe("a peer pod's init container", () => {
     expect(existsSync(path.join(run.dir, 'msp'))).toBe(false);
   });
 
+  it('refuses a wait that is not a whole number of seconds, saying so, rather than waiting forever', async () => {
+    const run = await initContainer('org1-peer-3', { IDENTITY_WAIT_SECONDS: 'soon' });
+    expect(run.code).toBe(1);
+    expect(run.out).toContain('IDENTITY_WAIT_SECONDS must be a whole number of seconds, not "soon"');
+    expect(existsSync(path.join(run.dir, 'msp'))).toBe(false);
+  });
+
   it("may read its org's peer identities and nothing else: not the org's admin, nor another org's peers", async () => {
     const asAdmin = await initContainer('admin');
     expect(asAdmin.code).toBe(1);
