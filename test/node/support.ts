@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { binary } from '../infra/env/binaries.js';
 import type { EnvDetails } from '../infra/env/environment.js';
+import { realNodePlacement } from '../infra/env/real-node/placement.js';
 
 const run = promisify(execFile);
 
@@ -32,8 +33,7 @@ export function busyboxPod(
     kind: 'Pod',
     metadata: { name, namespace, labels: { app: name } },
     spec: {
-      nodeSelector: { 'kubernetes.io/hostname': node.name },
-      tolerations: [{ key: node.taint.key, operator: 'Exists', effect: node.taint.effect }],
+      ...realNodePlacement(node),
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 1,
       containers: [
@@ -88,8 +88,7 @@ export function nonRootPod(node: RealNode, namespace: string, name: string, cont
     kind: 'Pod',
     metadata: { name, namespace, labels: { app: name } },
     spec: {
-      nodeSelector: { 'kubernetes.io/hostname': node.name },
-      tolerations: [{ key: node.taint.key, operator: 'Exists', effect: node.taint.effect }],
+      ...realNodePlacement(node),
       restartPolicy: 'Never',
       terminationGracePeriodSeconds: 1,
       automountServiceAccountToken: false,

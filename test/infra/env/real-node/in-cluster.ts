@@ -4,8 +4,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { binary, infraDir } from '../binaries.js';
-import { NODE_NAME, TAINT } from './layout.js';
 import { createObjects } from './peer-pods.js';
+import { onRealNode } from './placement.js';
 
 const run = promisify(execFile);
 const manifests = path.join(infraDir, '..', '..', 'manifests');
@@ -44,13 +44,7 @@ export async function botManifests(d: BotDeployment): Promise<Manifest[]> {
     if (doc.kind === 'ConfigMap' && doc.metadata.name === 'fabric-chatops-config') doc.data['config.yaml'] = d.config;
     if (doc.kind !== 'Deployment' && doc.kind !== 'StatefulSet') continue;
     doc.spec.replicas = 1;
-    const spec = doc.spec.template.spec;
-    spec.nodeSelector = { 'kubernetes.io/hostname': NODE_NAME };
-    spec.tolerations = [{ key: TAINT.key, operator: 'Exists', effect: TAINT.effect }];
-    for (const c of spec.containers) {
-      c.image = c.image === SHIPPED_IMAGES.bot ? d.images.bot : c.image === SHIPPED_IMAGES.redis ? d.images.redis : c.image;
-      c.imagePullPolicy = 'Never';
-    }
+    onRealNode(doc.spec.template.spec, { [SHIPPED_IMAGES.bot]: d.images.bot, [SHIPPED_IMAGES.redis]: d.images.redis });
   }
   const secret = (name: string, stringData: Record<string, string>): Manifest => ({
     apiVersion: 'v1',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { infraDir } from '../binaries.js';
-import { NODE_NAME, TAINT } from './layout.js';
+import { onRealNode } from './placement.js';
 
 /** The reference layout's names for what the test environment calls otherwise. */
 const REFERENCE = {
@@ -41,14 +41,10 @@ export function orgPeerManifests(opts: {
     doc.spec.ordinals = { start: opts.firstOrdinal };
     const template = doc.spec.template;
     template.metadata.labels['fabric-chatops.io/network'] = opts.network;
-    template.spec.nodeSelector = { 'kubernetes.io/hostname': NODE_NAME };
-    template.spec.tolerations = [{ key: TAINT.key, operator: 'Exists', effect: TAINT.effect }];
     template.spec.terminationGracePeriodSeconds = 5;
-    for (const c of [...template.spec.initContainers, ...template.spec.containers]) {
-      c.image = c.image === REFERENCE.peerImage ? opts.images.peer : c.image === REFERENCE.botImage ? opts.images.bot : c.image;
-      c.imagePullPolicy = 'Never';
+    onRealNode(template.spec, { [REFERENCE.peerImage]: opts.images.peer, [REFERENCE.botImage]: opts.images.bot });
+    for (const c of template.spec.containers)
       for (const e of c.env ?? []) if (e.name === 'CORE_PEER_GOSSIP_BOOTSTRAP') e.value = opts.bootstrap;
-    }
   }
   return docs;
 }
