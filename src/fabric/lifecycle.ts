@@ -47,12 +47,21 @@ function tar(files: Record<string, Buffer>): Buffer {
   return Buffer.concat(blocks);
 }
 
+/** How the peer secures its connection to a chaincode server: the CA that issued the server's TLS certificate. */
+export interface ChaincodeServerTls {
+  rootCertPem: string;
+}
+
 /**
  * A chaincode-as-a-service package: metadata.json of type ccaas and code.tar.gz holding
- * connection.json, the address the peer dials. Deterministic, so the same inputs give the same id.
+ * connection.json, the address the peer dials and, with `tls`, the root the peer verifies the
+ * server's certificate against (the server's name must be in it). Deterministic, so the same
+ * inputs give the same id.
  */
-export function ccaasPackage(label: string, address: string): { bytes: Buffer; packageId: string } {
-  const connection = Buffer.from(JSON.stringify({ address, dial_timeout: '10s', tls_required: false }));
+export function ccaasPackage(label: string, address: string, tls?: ChaincodeServerTls): { bytes: Buffer; packageId: string } {
+  const security =
+    tls === undefined ? { tls_required: false } : { tls_required: true, client_auth_required: false, root_cert: tls.rootCertPem };
+  const connection = Buffer.from(JSON.stringify({ address, dial_timeout: '10s', ...security }));
   const code = gzipSync(tar({ 'connection.json': connection }), { level: 9 });
   const bytes = gzipSync(tar({ 'metadata.json': Buffer.from(JSON.stringify({ type: 'ccaas', label })), 'code.tar.gz': code }), {
     level: 9,

@@ -11,6 +11,8 @@ export interface ChaincodeWorkload {
   /** The package id the peer gave the CCaaS package: the server must run with exactly this id. */
   packageId: string;
   port?: number;
+  /** The Secret with the server's TLS certificate (tls.crt, tls.key, ca.crt); see chaincodeTlsSecretName. */
+  tlsSecret: string;
 }
 
 const DEFAULT_PORT = 9999;
@@ -26,6 +28,17 @@ export function chaincodeObjectName(w: Pick<ChaincodeWorkload, 'org' | 'name'>):
 export function chaincodeAddress(w: Pick<ChaincodeWorkload, 'org' | 'name' | 'port'>, namespace: string): string {
   return `${chaincodeObjectName(w)}.${namespace}.svc:${w.port ?? DEFAULT_PORT}`;
 }
+
+/** The names the chaincode server's TLS certificate is issued for: its Service, as pods and peers may name it. */
+export function chaincodeServiceNames(w: Pick<ChaincodeWorkload, 'org' | 'name'>, namespace: string): string[] {
+  const name = chaincodeObjectName(w);
+  return [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
+}
+
+/** Where the chaincode server finds its TLS files in its container. */
+export const CHAINCODE_TLS_DIR = '/etc/hyperledger/chaincode/tls';
+const TLS_VOLUME = 'tls';
+const CHAINCODE_UID = 10001;
 
 export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { deployment: V1Deployment; service: V1Service } {
   const name = chaincodeObjectName(w);
@@ -52,17 +65,32 @@ export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { dep
           spec: {
             // Chaincode is a tenant's code: no API credentials, and what Pod Security "restricted" asks.
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: CHAINCODE_UID,
+              runAsGroup: CHAINCODE_UID,
+              // The TLS key is readable by the server's group and nobody else.
+              fsGroup: CHAINCODE_UID,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
+            volumes: [{ name: TLS_VOLUME, secret: { secretName: w.tlsSecret, defaultMode: 0o440 } }],
             containers: [
               {
                 name: 'chaincode',
                 image: w.image,
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
                 ports: [{ name: 'chaincode', containerPort: port }],
+                // fabric-samples' CCaaS servers read these names; fabric-chaincode-node's `server` the CORE_ ones.
                 env: [
                   { name: 'CHAINCODE_SERVER_ADDRESS', value: `0.0.0.0:${port}` },
                   { name: 'CHAINCODE_ID', value: w.packageId },
+                  { name: 'CHAINCODE_TLS_DISABLED', value: 'false' },
+                  { name: 'CHAINCODE_TLS_CERT', value: `${CHAINCODE_TLS_DIR}/tls.crt` },
+                  { name: 'CHAINCODE_TLS_KEY', value: `${CHAINCODE_TLS_DIR}/tls.key` },
+                  { name: 'CORE_CHAINCODE_TLS_CERT_FILE', value: `${CHAINCODE_TLS_DIR}/tls.crt` },
+                  { name: 'CORE_CHAINCODE_TLS_KEY_FILE', value: `${CHAINCODE_TLS_DIR}/tls.key` },
                 ],
+                volumeMounts: [{ name: TLS_VOLUME, mountPath: CHAINCODE_TLS_DIR, readOnly: true }],
                 readinessProbe: { tcpSocket: { port } },
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '512Mi' } },
               },

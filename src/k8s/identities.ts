@@ -52,6 +52,33 @@ export async function saveIdentity(kube: Kube, namespace: string, ref: IdentityR
   return applyIdentitySecret(kube, namespace, identitySecretName(ref), ref, stringData);
 }
 
+/** A server's TLS certificate and key as a pod mounts them; `caPem` is the chain that issued it. */
+export interface ServerTls {
+  certPem: string;
+  keyPem: string;
+  caPem: string;
+}
+
+export function serverTlsSecretName(ref: IdentityRef): string {
+  return `${ref.org}-tls-${labelSafe(ref.name)}`;
+}
+
+/** Writes (or replaces) the Secret a server mounts its TLS files from: tls.crt, tls.key, ca.crt. */
+export async function saveServerTls(kube: Kube, namespace: string, ref: IdentityRef, tls: ServerTls): Promise<string> {
+  return applyIdentitySecret(kube, namespace, serverTlsSecretName(ref), ref, {
+    'tls.crt': tls.certPem,
+    'tls.key': tls.keyPem,
+    'ca.crt': tls.caPem,
+  });
+}
+
+export async function readServerTls(kube: Kube, namespace: string, secretName: string): Promise<ServerTls | undefined> {
+  const data = await readSecretData(kube, namespace, secretName);
+  const [certPem, keyPem, caPem] = [data?.['tls.crt'], data?.['tls.key'], data?.['ca.crt']];
+  if (certPem === undefined || keyPem === undefined || caPem === undefined) return undefined;
+  return { certPem, keyPem, caPem };
+}
+
 /** Where a registered, not yet enrolled identity's enrollment secret is kept for whoever enrolls it. */
 export function registrationSecretName(ref: IdentityRef): string {
   return `${ref.org}-enroll-${labelSafe(ref.name)}`;

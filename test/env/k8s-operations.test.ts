@@ -153,7 +153,14 @@ describe('status and metrics for a large namespace', () => {
 });
 
 describe('chaincode workloads and identity Secrets', () => {
-  const workload = { network: env.network, org: 'org1', name: 'basic', image: 'example/basic-ccaas:1.0', packageId: 'basic_1.0:0123abcd' };
+  const workload = {
+    network: env.network,
+    org: 'org1',
+    name: 'basic',
+    image: 'example/basic-ccaas:1.0',
+    packageId: 'basic_1.0:0123abcd',
+    tlsSecret: 'org1-tls-cc-basic-org1',
+  };
 
   it('applies a chaincode Deployment and Service with server-side apply; the second apply changes nothing', async () => {
     const first = await applyChaincodeWorkload(kube, ns, workload);
@@ -178,8 +185,12 @@ describe('chaincode workloads and identity Secrets', () => {
       expect.arrayContaining([
         { name: 'CHAINCODE_ID', value: workload.packageId },
         { name: 'CHAINCODE_SERVER_ADDRESS', value: '0.0.0.0:9999' },
+        { name: 'CHAINCODE_TLS_DISABLED', value: 'false' },
+        { name: 'CHAINCODE_TLS_KEY', value: '/etc/hyperledger/chaincode/tls/tls.key' },
       ]),
     );
+    const volumes = (await kube.apps.readNamespacedDeployment({ name, namespace: ns })).spec?.template.spec?.volumes;
+    expect(volumes).toEqual([{ name: 'tls', secret: { secretName: workload.tlsSecret, defaultMode: 0o440 } }]);
     expect(first.address).toBe(`${name}.${ns}.svc:9999`);
 
     await kube.apps.deleteNamespacedDeployment({ name, namespace: ns });

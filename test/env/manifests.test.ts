@@ -5,7 +5,7 @@ import { AppsV1Api, CoreV1Api, KubeConfig, Metrics } from '@kubernetes/client-no
 import { parseAllDocuments } from 'yaml';
 import { applyChaincodeWorkload, chaincodeObjectName } from '../../src/k8s/chaincode.js';
 import { apiStatus, connectKube, type Kube } from '../../src/k8s/client.js';
-import { readIdentity, saveIdentity } from '../../src/k8s/identities.js';
+import { readIdentity, readServerTls, saveIdentity, saveServerTls } from '../../src/k8s/identities.js';
 import { LABELS, PART_OF_FABRIC } from '../../src/k8s/labels.js';
 import { currentReplicas, setReplicas, waitForReplicas } from '../../src/k8s/peers.js';
 import { fabricPods } from '../../src/k8s/status.js';
@@ -107,7 +107,14 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
     await setReplicas(worker, MANAGED, 'org1-peer', 2);
     await waitForReplicas(worker, MANAGED, 'org1-peer', 2, { timeoutMs: 60_000 });
     expect((await fabricPods(worker, MANAGED, { withMetrics: true })).length).toBeGreaterThanOrEqual(2);
-    const cc = { network: 'demo', org: 'org1', name: 'basic', image: 'example/basic:1', packageId: 'basic_1:ab' };
+    const cc = {
+      network: 'demo',
+      org: 'org1',
+      name: 'basic',
+      image: 'example/basic:1',
+      packageId: 'basic_1:ab',
+      tlsSecret: 'org1-tls-cc-basic-org1',
+    };
     await applyChaincodeWorkload(worker, MANAGED, cc);
     await applyChaincodeWorkload(worker, MANAGED, cc);
     const secret = await saveIdentity(
@@ -117,6 +124,10 @@ describe('the workers’ and the bot’s ServiceAccounts, with the RBAC from man
       { mspId: 'Org1MSP', certPem: 'cert', keyPem: 'key' },
     );
     expect((await readIdentity(worker, MANAGED, secret))?.certPem).toBe('cert');
+    const tls = { certPem: 'tls cert', keyPem: 'tls key', caPem: 'ca' };
+    const tlsSecret = await saveServerTls(worker, MANAGED, { network: 'demo', org: 'org1', name: 'cc-basic-org1' }, tls);
+    expect(tlsSecret).toBe(cc.tlsSecret);
+    expect(await readServerTls(worker, MANAGED, tlsSecret)).toEqual(tls);
     await admin.core.createNamespacedConfigMap({
       namespace: MANAGED,
       body: { metadata: { name: 'cc-collections' }, data: { 'collections.json': '[]' } },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
@@ -10,6 +10,7 @@ import { accepts } from '../infra/env/environment.js';
 import { binary } from '../infra/env/binaries.js';
 import { freePort } from '../infra/env/net.js';
 import { ManagedProcess } from '../infra/env/proc.js';
+import { Pki } from '../infra/env/pki.js';
 import { LABELS } from '../../src/k8s/labels.js';
 import type { StoredMessage } from '../slack/emulator.js';
 import { eventually, type AppProcess } from '../support/app-process.js';
@@ -413,6 +414,7 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
     });
 
   let lastCard: StoredMessage | undefined;
+  const queryHello = ['chaincode', 'query', '-C', env.fabric.channel, '-n', 'greet', '-c', JSON.stringify({ Args: ['get', 'hello'] })];
 
   /** Requests the deploy, has both admins approve, and returns the finished status message. */
   async function deploy(version: string, address: string, whileRunning?: (jobId: string) => Promise<void>, flags = ''): Promise<string> {
@@ -482,10 +484,34 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
     ])
       expect(card).toContain(part);
     const packageId = /(greet_1\.0:[0-9a-f]{64})/.exec(done)?.[1] as string;
-    server = ManagedProcess.start('chaincode-greet', process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], {
-      logDir: work,
-      env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: packageId },
-    });
+    expect(done).toContain("Issue the chaincode server's TLS certificate");
+    // The server's TLS files, as its pod would mount them from the Secret the bot wrote.
+    const tls = await kube.core.readNamespacedSecret({ name: 'org1-tls-cc-greet-org1', namespace: env.namespace });
+    const files = Object.fromEntries(
+      ['tls.crt', 'tls.key'].map((key) => {
+        const file = path.join(work, key);
+        writeFileSync(file, Buffer.from(tls.data?.[key] ?? '', 'base64'), { mode: 0o600 });
+        return [key, file];
+      }),
+    );
+    const serve = (name: string, cert: string, key: string): ManagedProcess =>
+      ManagedProcess.start(name, process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], {
+        logDir: work,
+        env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: packageId, CHAINCODE_TLS_CERT: cert, CHAINCODE_TLS_KEY: key },
+      });
+    // A server whose certificate the org's CA did not issue is refused by the peers.
+    const pki = new Pki(path.join(work, 'impostor'));
+    const impostor = pki.issue(pki.ca('ca', 'impostor CA'), 'server', { cn: 'greet', hosts: ['127.0.0.1'], usage: 'server' });
+    server = serve('chaincode-impostor', impostor.cert, impostor.key);
+    await server.waitUntil('the impostor server to listen', () => accepts(port));
+    const refused = await peerCli('org2', queryHello).then(
+      (out) => `answered: ${out}`,
+      (err: Error) => err.message,
+    );
+    expect(refused).not.toContain('answered');
+    expect(refused).toMatch(/certificate|handshake|authentication/i);
+    await server.stop();
+    server = serve('chaincode-greet', files['tls.crt'] as string, files['tls.key'] as string);
     await server.waitUntil('the chaincode server to listen', () => accepts(port));
     const o = env.fabric.orderer;
     const peers = env.fabric.peers.flatMap((p) => ['--peerAddresses', p.address, '--tlsRootCertFiles', p.tlsRootCert]);
@@ -506,20 +532,7 @@ describe('chaincode deploy from Slack, approved by both orgs’ admins', () => {
       '-c',
       JSON.stringify({ Args: ['put', 'hello', 'from slack'] }),
     ]);
-    expect(
-      (
-        await peerCli('org2', [
-          'chaincode',
-          'query',
-          '-C',
-          env.fabric.channel,
-          '-n',
-          'greet',
-          '-c',
-          JSON.stringify({ Args: ['get', 'hello'] }),
-        ])
-      ).trim(),
-    ).toBe('from slack');
+    expect((await peerCli('org2', queryHello)).trim()).toBe('from slack');
   }, 180_000);
 
   it('upgrades to sequence 2 with a new version', async () => {

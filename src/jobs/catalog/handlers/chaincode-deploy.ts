@@ -9,7 +9,17 @@ import {
   installPackage,
   type ChaincodeDefinition,
 } from '../../../fabric/lifecycle.js';
-import { applyChaincodeWorkload, chaincodeAddress, COLLECTIONS_KEY, readCollectionsConfig } from '../../../k8s/chaincode.js';
+import {
+  applyChaincodeWorkload,
+  chaincodeAddress,
+  chaincodeObjectName,
+  chaincodeServiceNames,
+  COLLECTIONS_KEY,
+  readCollectionsConfig,
+} from '../../../k8s/chaincode.js';
+import { readServerTls, saveServerTls, serverTlsSecretName } from '../../../k8s/identities.js';
+import { caAccess, NOTE_ISSUED, noteIssued, refusingForeign, revokeLeftovers } from '../../services/ca-access.js';
+import { serverCertificateProblem } from '../../services/server-tls.js';
 import { parseCollections, type CollectionConfig } from '../../../fabric/collections.js';
 import { PolicyError } from '../../../fabric/policy.js';
 import type { Kube } from '../../../k8s/client.js';
@@ -35,7 +45,10 @@ async function deployTarget(ctx: JobContext, params: DeployParams) {
     Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) }))),
   );
   const address = params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace);
-  const pkg = ccaasPackage(`${name}_${version}`, address);
+  // Peers verify the chaincode server against the CA that issues the owner org's TLS certificates.
+  const first = orgs[0] as (typeof orgs)[number];
+  const tlsRootPem = (first.peers[0] as PeerEndpoint).tlsRootPem;
+  const pkg = ccaasPackage(`${name}_${version}`, address, { rootCertPem: tlsRootPem });
   const signaturePolicy = params.policy;
   const collections =
     params.collections === undefined
@@ -51,8 +64,9 @@ async function deployTarget(ctx: JobContext, params: DeployParams) {
     owner,
     kube,
     orgs,
-    first: orgs[0] as (typeof orgs)[number],
+    first,
     address,
+    tlsRootPem,
     pkg,
     signaturePolicy,
     collections,
@@ -137,8 +151,54 @@ export const chaincodeApproveForOrg: JobHandler<typeof kinds.chaincodeApproveOrg
 };
 
 /**
+ * The chaincode server's TLS certificate from the owner org's CA, for every name peers may dial it
+ * by, kept in a Secret its pod mounts. One still valid for those names is kept; a retry after an
+ * interrupted attempt revokes what that attempt was issued and never stored.
+ */
+async function issueServerTls(ctx: JobContext, t: DeployTarget): Promise<string> {
+  const id = chaincodeObjectName({ org: t.owner.name, name: t.name });
+  const ref = { network: t.network.name, org: t.owner.name, name: id };
+  const secret = serverTlsSecretName(ref);
+  const hosts = [...chaincodeServiceNames({ org: t.owner.name, name: t.name }, t.network.namespace)];
+  const dialed = t.address.slice(0, t.address.lastIndexOf(':'));
+  if (!hosts.includes(dialed)) hosts.push(dialed);
+  const usable = async (): Promise<boolean> => {
+    const current = await readServerTls(t.kube, t.network.namespace, secret);
+    return current !== undefined && serverCertificateProblem(current.certPem, t.tlsRootPem, hosts) === undefined;
+  };
+  const ISSUE = { key: 'issue-the-chaincode-server-tls-certificate', title: "Issue the chaincode server's TLS certificate" };
+  const issuedBefore = await ctx.step(NOTE_ISSUED, async (note) => {
+    if (await usable()) {
+      await note(`${secret}: its certificate is still good`);
+      return [];
+    }
+    const { ca, registrar } = await caAccess(t.kube, t.network, t.owner);
+    return noteIssued(ca, registrar, id, note);
+  });
+  await ctx.step(ISSUE, async (note) => {
+    if (await usable()) {
+      await note(`${secret}: already holds a certificate for ${hosts.join(', ')}`);
+      return;
+    }
+    const { ca, registrar } = await caAccess(t.kube, t.network, t.owner);
+    const enrollmentSecret = await refusingForeign(() => ca.register(registrar, { id, type: 'client' }));
+    const tls = await ca.enroll({ id, secret: enrollmentSecret, profile: 'tls', hosts });
+    const problem = serverCertificateProblem(tls.certPem, t.tlsRootPem, hosts);
+    if (problem !== undefined)
+      throw new PermanentError(`${t.owner.name}'s CA issued ${id} a TLS certificate peers would refuse: ${problem}`);
+    await saveServerTls(t.kube, t.network.namespace, ref, { certPem: tls.certPem, keyPem: tls.keyPem, caPem: t.tlsRootPem });
+    await note(`${secret}: issued by ${t.owner.name}'s CA for ${hosts.join(', ')}`);
+    if (ctx.interruptedAt(ISSUE) !== undefined) {
+      const revoked = await revokeLeftovers(ca, registrar, id, issuedBefore, [tls.certPem]);
+      if (revoked.length > 0) await note(`revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
+    }
+  });
+  return secret;
+}
+
+/**
  * Deploys a chaincode-as-a-service across every org of the network, each step idempotent: the
- * workload, the package, install on every peer, each org's approval with its admin, commit.
+ * server's TLS certificate, the workload, the package, install on every peer, each org's approval with its admin, commit.
  */
 export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (ctx, params) => {
   const t = await deployTarget(ctx, params);
@@ -149,6 +209,7 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
   const sequence = await sequenceFor(ctx, t);
   const def = definitionOf(t, sequence);
 
+  const tlsSecret = await issueServerTls(ctx, t);
   await ctx.step({ key: 'run-the-chaincode-server', title: 'Run the chaincode server' }, async (note) => {
     await applyChaincodeWorkload(kube, network.namespace, {
       network: network.name,
@@ -156,6 +217,7 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
       name,
       image,
       packageId: pkg.packageId,
+      tlsSecret,
     });
     await note(`Deployment and Service for ${pkg.packageId}; peers dial ${address}`);
   });
