@@ -146,8 +146,21 @@ export const configSchema = z
               .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, 'must be a registry host, optionally with a path, such as ghcr.io/acme'),
           )
           .default([]),
+        /** Node labels chaincode pods must run on (the pod's nodeSelector). */
+        nodeSelector: z.record(z.string().min(1).max(317), z.string().max(63)).default({}),
+        /** Taints chaincode pods tolerate, as Kubernetes writes tolerations. */
+        tolerations: z
+          .array(
+            z.strictObject({
+              key: z.string().min(1).max(317).optional(),
+              operator: z.enum(['Exists', 'Equal']).optional(),
+              value: z.string().max(63).optional(),
+              effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional(),
+            }),
+          )
+          .default([]),
       })
-      .default({ allowedRegistries: [] }),
+      .default({ allowedRegistries: [], nodeSelector: {}, tolerations: [] }),
     audit: z
       .strictObject({
         /** Entries older than this are trimmed from the audit streams. */

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { apiStatus, type Kube } from './client.js';
 import { FIELD_MANAGER, LABELS, PART_OF_FABRIC } from './labels.js';
@@ -11,8 +11,10 @@ export interface ChaincodeWorkload {
   /** The package id the peer gave the CCaaS package: the server must run with exactly this id. */
   packageId: string;
   port?: number;
-  /** The Secret with the server's TLS certificate (tls.crt, tls.key, ca.crt); see chaincodeTlsSecretName. */
+  /** The Secret with the server's TLS certificate (tls.crt, tls.key, ca.crt). */
   tlsSecret: string;
+  /** Where its pods may run. */
+  placement?: Pick<V1PodSpec, 'nodeSelector' | 'tolerations'>;
 }
 
 const DEFAULT_PORT = 9999;
@@ -65,6 +67,7 @@ export function chaincodeObjects(w: ChaincodeWorkload, namespace: string): { dep
           spec: {
             // Chaincode is a tenant's code: no API credentials, and what Pod Security "restricted" asks.
             automountServiceAccountToken: false,
+            ...w.placement,
             securityContext: {
               runAsNonRoot: true,
               runAsUser: CHAINCODE_UID,

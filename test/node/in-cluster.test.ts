@@ -5,7 +5,9 @@ import { parse, stringify } from 'yaml';
 import { startEnvironment, type EnvDetails, type Environment } from '../infra/env/environment.js';
 import { BOT_NAMESPACE, deployBot } from '../infra/env/real-node/in-cluster.js';
 import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, kubectl } from './support.js';
+import { eventually, kubectl, type RealNode } from './support.js';
+import { realNodePlacement } from '../infra/env/real-node/placement.js';
+import { peerCli } from '../infra/env/peer-cli.js';
 
 // The bot as a user deploys it: manifests/base (bot, worker, Redis; Pod Security "restricted";
 // the NetworkPolicy) with overlays/demo's RBAC for the Fabric namespace, the bot's image built
@@ -17,19 +19,24 @@ let events: string;
 const SECRET = randomBytes(16).toString('hex');
 const TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
 
-/** The environment's bot configuration, as it reads from inside the cluster: CAs on the node's address, peers by their DNS names. */
-function inClusterConfig(): string {
+/**
+ * The environment's bot configuration, as it reads from inside the cluster: CAs on the node's
+ * address, peers by their DNS names; chaincode images built here, their pods on the real node.
+ */
+function inClusterConfig(node: RealNode): string {
   type Org = { ca: { url: string }; peers: { podAddress?: string } };
-  const config = parse(readFileSync(details.botConfig, 'utf8')) as { networks: { orgs: Org[] }[] };
+  const config = parse(readFileSync(details.botConfig, 'utf8')) as { networks: { orgs: Org[] }[]; chaincode?: object };
   for (const org of config.networks.flatMap((n) => n.orgs)) {
-    org.ca.url = org.ca.url.replace('127.0.0.1', details.realNode?.address as string);
+    org.ca.url = org.ca.url.replace('127.0.0.1', node.address);
     delete org.peers.podAddress;
   }
+  const chaincodeImage = node.images['chaincode-basic'] as string;
+  config.chaincode = { allowedRegistries: [chaincodeImage.slice(0, chaincodeImage.indexOf('/'))], ...realNodePlacement(node) };
   return stringify(config);
 }
 
 beforeAll(async () => {
-  env = await startEnvironment({ realNode: true, peerPods: true, nodeImages: ['redis'] });
+  env = await startEnvironment({ realNode: true, peerPods: true, nodeImages: ['redis', 'chaincode-basic'] });
   details = env.details;
   const node = details.realNode;
   if (node === undefined) throw new Error('no real node');
@@ -46,7 +53,7 @@ beforeAll(async () => {
     images: { bot: node.images['fabric-chatops'] as string, redis: node.images.redis as string },
     slack: { apiUrl: slack.apiUrl, botToken: TOKEN, signingSecret: SECRET },
     redisPassword: randomBytes(16).toString('hex'),
-    config: inClusterConfig(),
+    config: inClusterConfig(node),
     managedNamespace: details.namespace,
   });
   process.stdout.write(
@@ -81,16 +88,18 @@ const command = async (user: string, text: string): Promise<StoredMessage> => {
   );
 };
 
-/** Alice (org1's operator) asks; org1's admin clicks Approve on the card. */
-async function approvedCommand(text: string): Promise<void> {
+/** Alice (org1's operator) asks; each admin in turn clicks Approve on the card (org1's by default). */
+async function approvedCommand(text: string, admins = ['U0ADMIN1']): Promise<void> {
   const answer = await command('U0ALICE', text);
   const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1];
   if (id === undefined) throw new Error(`${text} was not taken as a request: ${answer.text}`);
   const card = await eventually('the approval card', async () =>
     slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
   );
-  const click = { userId: 'U0ADMIN1', channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id };
-  await slack.clickButton(events, click, { secret: SECRET });
+  for (const userId of admins) {
+    const click = { userId, channelId: card.channel, messageTs: card.ts, actionId: 'approval_approve', value: id };
+    await slack.clickButton(events, click, { secret: SECRET });
+  }
 }
 
 it('bot, worker and Redis run from manifests/base on the real node, as their non-root users', async () => {
@@ -134,6 +143,46 @@ it('/fabric peers scale org1 1: the in-cluster worker enrolls at the CA, scales,
   expect(said).toContain('org1-peer-1: joined mychannel');
   expect(said).toContain('as its siblings');
 }, 300_000);
+
+it("/fabric chaincode deploy, approved by both orgs: a real chaincode pod serves TLS with its certificate from org1's CA, and the peers invoke it", async () => {
+  const image = details.realNode?.images['chaincode-basic'] as string;
+  await approvedCommand(`chaincode deploy greet 1.0 --image ${image}`, ['U0ADMIN1', 'U0ADMIN2']);
+  const done = await eventually(
+    'the deploy job to end',
+    async () =>
+      slack.messages('C0OPS').find((m) => {
+        const text = JSON.stringify(m.blocks ?? []);
+        return (
+          !m.ephemeral && text.includes('chaincode deploy greet 1.0') && !text.includes('s approval') && /succeeded\*|failed\*/.test(text)
+        );
+      }),
+    240_000,
+  );
+  const said = JSON.stringify(done.blocks);
+  expect(said).toContain('committed on mychannel at sequence 1');
+  expect(said).toContain("Issue the chaincode server's TLS certificate");
+  const pod = await kubectl(details, [
+    'get',
+    'pods',
+    '-n',
+    details.namespace,
+    '-l',
+    'fabric-chatops.io/chaincode=greet',
+    '-o',
+    'jsonpath={.items[0].metadata.name} {.items[0].spec.nodeName}',
+  ]);
+  const [podName = '', nodeName] = pod.trim().split(' ');
+  expect(nodeName).toBe(details.realNode?.name);
+  await kubectl(details, ['wait', '-n', details.namespace, '--for=condition=Ready', `pod/${podName}`, '--timeout=120s']);
+  expect(await kubectl(details, ['logs', '-n', details.namespace, podName])).toContain('over TLS');
+  // The host's peers dial the chaincode by its Service name (cluster DNS), and verify its certificate.
+  const o = details.fabric.orderer;
+  const peers = details.fabric.peers.flatMap((p) => ['--peerAddresses', p.address, '--tlsRootCertFiles', p.tlsRootCert]);
+  const invoke = ['chaincode', 'invoke', '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-C', details.fabric.channel, '-n', 'greet'];
+  await peerCli(details, 'org1', [...invoke, ...peers, '--waitForEvent', '-c', JSON.stringify({ Args: ['put', 'colour', 'teal'] })]);
+  const query = ['chaincode', 'query', '-C', details.fabric.channel, '-n', 'greet', '-c', JSON.stringify({ Args: ['get', 'colour'] })];
+  expect((await peerCli(details, 'org2', query)).trim()).toBe('teal');
+}, 360_000);
 
 /** A pod's uid, the peer container's id and readiness, as kubectl reports them. */
 const peerPod = async (): Promise<{ uid: string; container: string; ready: string }> => {

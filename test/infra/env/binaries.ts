@@ -43,13 +43,14 @@ const locations = {
   orderer: ['fabric', 'github.com/hyperledger/fabric', 'fabric', 'orderer'],
   configtxgen: ['fabric', 'github.com/hyperledger/fabric', 'fabric', 'configtxgen'],
   osnadmin: ['fabric', 'github.com/hyperledger/fabric', 'fabric', 'osnadmin'],
+  // Tests only: the reference the bot's config updates are compared with.
+  configtxlator: ['fabric', 'github.com/hyperledger/fabric', 'fabric', 'configtxlator'],
 } as const;
 
 export type Binary = keyof typeof locations;
 /** Built only by build.sh's `node` group. */
 const nodeBinaries: Binary[] = ['kubelet', 'kube-proxy', 'pause', 'coredns', 'kube-router'];
 
-/** Path of a binary built by test/infra/build.sh; a clear error when it has not been built. */
 /** The wrapper module Fabric is built from: the v2.5 LTS one, or with FCO_FABRIC=fabric-main the 3.x snapshot. */
 export function fabricWrapper(): 'fabric' | 'fabric-main' {
   const chosen = process.env.FCO_FABRIC ?? 'fabric';
@@ -57,6 +58,7 @@ export function fabricWrapper(): 'fabric' | 'fabric-main' {
   return chosen;
 }
 
+/** Path of a binary built by test/infra/build.sh; a clear error when it has not been built. */
 export function binary(name: Binary): string {
   const [pinnedIn, module, prefix, file] = locations[name];
   const wrapper = pinnedIn === 'fabric' ? fabricWrapper() : pinnedIn;

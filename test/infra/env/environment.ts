@@ -11,6 +11,7 @@ import { RealNode, REAL_NODE_ADDRESS, realNodeDetails, reapOrphanNode, type Real
 import type { NodeImage } from './real-node/images.js';
 import { createObjects, orgPeerManifests, podAddressThroughClusterDns } from './real-node/peer-pods.js';
 import { NodeVolumes } from './real-node/volumes.js';
+import { CLUSTER_DOMAIN } from './real-node/layout.js';
 import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities } from './network.js';
 import type { ManagedProcess } from './proc.js';
 
@@ -174,9 +175,13 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     [kube, ordererCa, ...cas] = started as [KubeEnv, FabricCa, ...FabricCa[]];
     [, fabric] = await Promise.all([
       createNetworkObjects(kube.kubeconfigPath, cas, dir, opts.peerPods === true ? [POD_ORG] : []),
-      startFabricNetwork({ dir, logDir, ordererCa, orgCas: cas, ...(host === undefined ? {} : { host }) }).then((f) =>
-        tracked(f, f.processes),
-      ),
+      startFabricNetwork({
+        dir,
+        logDir,
+        ordererCa,
+        orgCas: cas,
+        ...(host === undefined ? {} : { host, clusterDns: { server: REAL_NODE_ADDRESS, namespace: NAMESPACE, domain: CLUSTER_DOMAIN } }),
+      }).then((f) => tracked(f, f.processes)),
       node?.join({ server: kube.server, ca: kube.ca }, kube.kubeconfigPath),
     ]);
     await storeAdminIdentities(

@@ -181,6 +181,8 @@ export async function startFabricNetwork(opts: {
   orgCas: FabricCa[];
   /** Where the orderer and peers listen and are reached (a real node's pods reach its bridge address); default 127.0.0.1. */
   host?: string;
+  /** The peers resolve names with this cluster DNS, as pods do: a chaincode Service by its name. */
+  clusterDns?: ClusterDns;
 }): Promise<FabricNetwork> {
   const host = opts.host ?? LOOPBACK;
   const processes: ManagedProcess[] = [];
@@ -273,6 +275,7 @@ export async function startFabricNetwork(opts: {
         logDir: opts.logDir,
         ports: org.ports,
         host,
+        ...(opts.clusterDns === undefined ? {} : { clusterDns: opts.clusterDns }),
       });
       processes.push(started.process);
       peers.push({
@@ -315,6 +318,22 @@ export async function startFabricNetwork(opts: {
 }
 
 /** Starts a peer process on free loopback ports and waits until its operations endpoint is healthy. */
+/** A cluster's DNS server and the namespace whose names resolve unqualified, as in a pod's resolv.conf. */
+export interface ClusterDns {
+  server: string;
+  namespace: string;
+  domain: string;
+}
+
+/**
+ * `command args` in a mount namespace of its own where /etc/resolv.conf is `resolvConf`, so a
+ * process on this machine resolves names as a pod would; the rest of the machine is untouched.
+ */
+function withResolvConf(resolvConf: string, command: string, args: string[]): [string, string[]] {
+  const script = 'mount --bind "$0" /etc/resolv.conf && exec "$@"';
+  return ['unshare', ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, resolvConf, command, ...args]];
+}
+
 export async function startPeer(opts: {
   name: string;
   id: string;
@@ -325,11 +344,20 @@ export async function startPeer(opts: {
   logDir: string;
   ports?: [number, number, number];
   host?: string;
+  clusterDns?: ClusterDns;
 }): Promise<{ process: ManagedProcess; address: string; operations: string }> {
   const [port, ccPort, ops] = opts.ports ?? ((await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number]);
   const host = opts.host ?? LOOPBACK;
   const address = `${host}:${port}`;
-  const peer = ManagedProcess.start(opts.name, binary('peer'), ['node', 'start'], {
+  let [command, args] = [binary('peer'), ['node', 'start']];
+  if (opts.clusterDns !== undefined) {
+    const { server, namespace, domain } = opts.clusterDns;
+    const resolvConf = path.join(opts.dir, 'resolv.conf');
+    mkdirSync(opts.dir, { recursive: true });
+    writeFileSync(resolvConf, `nameserver ${server}\nsearch ${namespace}.svc.${domain} svc.${domain} ${domain}\noptions ndots:5\n`);
+    [command, args] = withResolvConf(resolvConf, command, args);
+  }
+  const peer = ManagedProcess.start(opts.name, command, args, {
     logDir: opts.logDir,
     env: {
       FABRIC_CFG_PATH: fabricConfigDir(),

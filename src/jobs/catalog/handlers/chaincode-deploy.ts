@@ -218,6 +218,7 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
       image,
       packageId: pkg.packageId,
       tlsSecret,
+      placement: { nodeSelector: ctx.platform.config.chaincode.nodeSelector, tolerations: ctx.platform.config.chaincode.tolerations },
     });
     await note(`Deployment and Service for ${pkg.packageId}; peers dial ${address}`);
   });

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { common } from '@hyperledger/fabric-protos';
+import { computeConfigUpdate } from '../../src/fabric/config-update.js';
+import { binary } from '../infra/env/binaries.js';
+import { peerCli, testEnvironment } from './support.js';
+
+// The channel's real configuration, fetched from the orderer with Fabric's peer CLI, changed in
+// the ways channel governance changes it; each ConfigUpdate computed by src/fabric must decode to
+// exactly what Fabric's configtxlator compute_update produces for the same two configs.
+
+const run = promisify(execFile);
+const env = testEnvironment();
+const work = mkdtempSync(path.join(os.tmpdir(), 'fco-config-update-'));
+const file = (name: string): string => path.join(work, name);
+
+const configtxlator = async (args: string[]): Promise<void> => {
+  await run(binary('configtxlator'), args);
+};
+/** configtxlator proto_decode: the message as Fabric's own JSON. */
+async function decode(type: string, bytes: Uint8Array): Promise<unknown> {
+  writeFileSync(file('in.pb'), bytes);
+  await configtxlator(['proto_decode', '--type', type, '--input', file('in.pb'), '--output', file('out.json')]);
+  return JSON.parse(readFileSync(file('out.json'), 'utf8'));
+}
+async function encode(type: string, json: unknown): Promise<Uint8Array> {
+  writeFileSync(file('in.json'), JSON.stringify(json));
+  await configtxlator(['proto_encode', '--type', type, '--input', file('in.json'), '--output', file('out.pb')]);
+  return readFileSync(file('out.pb'));
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: configtxlator's JSON of a channel config, edited as a test would by hand.
+type Json = any;
+let original: Json;
+
+beforeAll(async () => {
+  const o = env.fabric.orderer;
+  const block = file('config.block');
+  await peerCli('org1', [
+    'channel',
+    'fetch',
+    'config',
+    block,
+    '-o',
+    o.address,
+    '--tls',
+    '--cafile',
+    o.tlsRootCert,
+    '-c',
+    env.fabric.channel,
+  ]);
+  const decoded = (await decode('common.Block', readFileSync(block))) as Json;
+  original = decoded.data.data[0].payload.data.config;
+}, 60_000);
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** Both computations of the update from `original` to `edit(copy of original)`, as configtxlator's JSON. */
+async function bothUpdates(edit: (config: Json) => void): Promise<{ ours: unknown; fabric: unknown }> {
+  const updated = structuredClone(original);
+  edit(updated);
+  const [before, after] = [await encode('common.Config', original), await encode('common.Config', updated)];
+  writeFileSync(file('original.pb'), before);
+  writeFileSync(file('updated.pb'), after);
+  await configtxlator([
+    'compute_update',
+    '--channel_id',
+    env.fabric.channel,
+    '--original',
+    file('original.pb'),
+    '--updated',
+    file('updated.pb'),
+    '--output',
+    file('fabric-update.pb'),
+  ]);
+  const fabric = await decode('common.ConfigUpdate', readFileSync(file('fabric-update.pb')));
+  const computed = computeConfigUpdate(env.fabric.channel, common.Config.deserializeBinary(before), common.Config.deserializeBinary(after));
+  const ours = await decode('common.ConfigUpdate', computed.serializeBinary());
+  return { ours, fabric };
+}
+
+const application = (c: Json): Json => c.channel_group.groups.Application;
+
+describe('computeConfigUpdate against configtxlator compute_update, on the channel’s real config', () => {
+  it('a changed value deep inside (the orderer’s batch timeout)', async () => {
+    const { ours, fabric } = await bothUpdates((c) => {
+      c.channel_group.groups.Orderer.values.BatchTimeout.value.timeout = '3s';
+    });
+    expect(ours).toEqual(fabric);
+    expect(JSON.stringify(ours)).toContain('"3s"');
+  });
+
+  it('an org’s anchor peers set, where it had none or others', async () => {
+    const { ours, fabric } = await bothUpdates((c) => {
+      application(c).groups.Org1MSP.values.AnchorPeers = {
+        mod_policy: 'Admins',
+        value: { anchor_peers: [{ host: 'org1-peer-0.org1-peer.fabric.svc', port: 7051 }] },
+        version: '0',
+      };
+    });
+    expect(ours).toEqual(fabric);
+  });
+
+  it('a new org added to the application group (its whole group written at version 0)', async () => {
+    const { ours, fabric } = await bothUpdates((c) => {
+      const org3 = structuredClone(application(c).groups.Org2MSP);
+      org3.values.MSP.value.config.name = 'Org3MSP';
+      application(c).groups.Org3MSP = org3;
+    });
+    expect(ours).toEqual(fabric);
+    expect(JSON.stringify(ours)).toContain('Org3MSP');
+  });
+
+  it('an org removed, a policy removed and a mod_policy changed at once', async () => {
+    const { ours, fabric } = await bothUpdates((c) => {
+      delete application(c).groups.Org2MSP;
+      delete application(c).policies.Endorsement;
+      c.channel_group.groups.Orderer.values.BatchSize.mod_policy = 'Writers';
+    });
+    expect(ours).toEqual(fabric);
+  });
+
+  it('refuses to compute an update from a config to itself, as configtxlator does', async () => {
+    const same = await encode('common.Config', original);
+    expect(() =>
+      computeConfigUpdate(env.fabric.channel, common.Config.deserializeBinary(same), common.Config.deserializeBinary(same)),
+    ).toThrow('no differences');
+  });
+});
