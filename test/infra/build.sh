@@ -97,7 +97,7 @@ fabric_ca() {
 
 fabric() {
   local out="$cache/fabric-${FABRIC_VERSION##*-}"
-  for cmd in peer orderer configtxgen osnadmin; do
+  for cmd in peer orderer configtxgen osnadmin configtxlator; do
     build "$cmd (fabric $FABRIC_LABEL)" "$here/$FABRIC_WRAPPER" "$out/$cmd" -- -ldflags "-X github.com/hyperledger/fabric/common/metadata.Version=$FABRIC_LABEL" "github.com/hyperledger/fabric/cmd/$cmd"
   done
   # The harness starts peers and orderers from Fabric's sample configuration (core.yaml,
