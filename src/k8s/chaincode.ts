@@ -1,5 +1,6 @@
 import type { V1Deployment, V1PodSpec, V1Service } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { pollUntil } from '../retry.js';
 import { apiStatus, type Kube } from './client.js';
 import { FIELD_MANAGER, LABELS, PART_OF_FABRIC } from './labels.js';
 
@@ -124,6 +125,50 @@ export async function applyChaincodeWorkload(
   await kube.apps.patchNamespacedDeployment({ name, namespace, body: deployment, fieldManager: FIELD_MANAGER, force: true }, apply);
   await kube.core.patchNamespacedService({ name, namespace, body: service, fieldManager: FIELD_MANAGER, force: true }, apply);
   return { deployment: name, service: name, address: chaincodeAddress(w, namespace) };
+}
+
+export class ChaincodeServerNotReady extends Error {
+  override name = 'ChaincodeServerNotReady';
+}
+
+/**
+ * Waits until the chaincode server's Deployment has rolled out its current template and a pod is
+ * Ready; on timeout, says why its pods are not (an image that cannot be pulled, a crash loop).
+ */
+export async function waitForChaincodeServer(
+  kube: Kube,
+  namespace: string,
+  w: Pick<ChaincodeWorkload, 'org' | 'name'>,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<number> {
+  const name = chaincodeObjectName(w);
+  const started = Date.now();
+  let why = 'no pod yet';
+  return pollUntil(
+    async () => {
+      const d = await kube.apps.readNamespacedDeployment({ name, namespace });
+      const current = (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) && (d.status?.updatedReplicas ?? 0) >= 1;
+      if (current && (d.status?.readyReplicas ?? 0) >= 1 && (d.status?.unavailableReplicas ?? 0) === 0) return Date.now() - started;
+      const pods = await kube.core.listNamespacedPod({ namespace, labelSelector: `${LABELS.chaincode}=${w.name},${LABELS.org}=${w.org}` });
+      const waiting = pods.items
+        .flatMap((p) => (p.status?.containerStatuses ?? []).map((c) => c.state?.waiting))
+        .find((x) => x !== undefined);
+      why =
+        waiting === undefined
+          ? `${d.status?.readyReplicas ?? 0} ready`
+          : `${waiting.reason ?? 'waiting'}${waiting.message ? `: ${waiting.message}` : ''}`;
+      return undefined;
+    },
+    {
+      everyMs: 500,
+      withinMs: opts.timeoutMs,
+      ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+      timedOut: () =>
+        new ChaincodeServerNotReady(
+          `chaincode server ${namespace}/${name} is not Ready after ${Math.round(opts.timeoutMs / 1000)} s (${why})`,
+        ),
+    },
+  );
 }
 
 /** The key of a ConfigMap holding a chaincode's private data collections (the peer CLI's JSON). */

@@ -161,6 +161,7 @@ it("/fabric chaincode deploy, approved by both orgs: a real chaincode pod serves
   const said = JSON.stringify(done.blocks);
   expect(said).toContain('committed on mychannel at sequence 1');
   expect(said).toContain("Issue the chaincode server's TLS certificate");
+  expect(said).toMatch(/Wait until the chaincode server is Ready.*Ready after \d/);
   const pod = await kubectl(details, [
     'get',
     'pods',
@@ -179,7 +180,9 @@ it("/fabric chaincode deploy, approved by both orgs: a real chaincode pod serves
   const o = details.fabric.orderer;
   const peers = details.fabric.peers.flatMap((p) => ['--peerAddresses', p.address, '--tlsRootCertFiles', p.tlsRootCert]);
   const invoke = ['chaincode', 'invoke', '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-C', details.fabric.channel, '-n', 'greet'];
-  await peerCli(details, 'org1', [...invoke, ...peers, '--waitForEvent', '-c', JSON.stringify({ Args: ['put', 'colour', 'teal'] })]);
+  // kube-proxy routes the Service's address a moment after its pod is Ready.
+  const put = [...invoke, ...peers, '--waitForEvent', '-c', JSON.stringify({ Args: ['put', 'colour', 'teal'] })];
+  await eventually('the invocation to be endorsed by both orgs', () => peerCli(details, 'org1', put).catch(() => undefined), 30_000);
   const query = ['chaincode', 'query', '-C', details.fabric.channel, '-n', 'greet', '-c', JSON.stringify({ Args: ['get', 'colour'] })];
   expect((await peerCli(details, 'org2', query)).trim()).toBe('teal');
 }, 360_000);
@@ -218,6 +221,7 @@ it('/fabric pods restart org1-peer-1, once approved, makes the StatefulSet start
 }, 180_000);
 
 it('a peer whose identity Secret is gone crash-loops when restarted, and the in-cluster worker posts a CrashLoopBackOff alert', async () => {
+  const earlier = slack.messages('C0ALERTS').length;
   await kubectl(details, ['delete', 'secret', '-n', details.namespace, 'org1-id-org1-peer-1']);
   await kubectl(details, ['delete', 'pod', '-n', details.namespace, 'org1-peer-1', '--wait=false']);
   const alert = await eventually(
@@ -225,6 +229,7 @@ it('a peer whose identity Secret is gone crash-loops when restarted, and the in-
     async () =>
       slack
         .messages('C0ALERTS')
+        .slice(earlier)
         .find((m) => !m.ephemeral && (m.text ?? '').includes('org1-peer-1 in') && (m.text ?? '').includes('CrashLoopBackOff')),
     180_000,
   );

@@ -11,7 +11,9 @@ import {
 } from '../../../fabric/lifecycle.js';
 import {
   applyChaincodeWorkload,
+  ChaincodeServerNotReady,
   chaincodeAddress,
+  waitForChaincodeServer,
   chaincodeObjectName,
   chaincodeServiceNames,
   COLLECTIONS_KEY,
@@ -29,6 +31,9 @@ import { networkNamed } from '../../services/platform.js';
 import type { ParamsOf } from '../kind.js';
 import { imageProblem } from '../../services/policy.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
+
+/** How long a deploy waits for its chaincode server's pod to be Ready (an image pull included). */
+const SERVER_READY_TIMEOUT_MS = 180_000;
 
 type DeployParams = ParamsOf<typeof kinds.chaincodeDeploy> | ParamsOf<typeof kinds.chaincodeApproveOrg>;
 
@@ -221,6 +226,20 @@ export const chaincodeDeploy: JobHandler<typeof kinds.chaincodeDeploy> = async (
       placement: { nodeSelector: ctx.platform.config.chaincode.nodeSelector, tolerations: ctx.platform.config.chaincode.tolerations },
     });
     await note(`Deployment and Service for ${pkg.packageId}; peers dial ${address}`);
+  });
+  await ctx.step({ key: 'wait-until-the-chaincode-server-is-ready', title: 'Wait until the chaincode server is Ready' }, async (note) => {
+    const waitedMs = await waitForChaincodeServer(
+      kube,
+      network.namespace,
+      { org: owner.name, name },
+      {
+        timeoutMs: SERVER_READY_TIMEOUT_MS,
+        signal: ctx.signal,
+      },
+    ).catch((err: unknown) => {
+      throw err instanceof ChaincodeServerNotReady ? new PermanentError(err.message) : err;
+    });
+    await note(`Ready after ${Math.round(waitedMs / 100) / 10} s`);
   });
   await ctx.step({ key: 'install-the-package-on-every-peer', title: 'Install the package on every peer' }, async (note) => {
     for (const o of orgs) {
