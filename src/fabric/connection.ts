@@ -1,6 +1,7 @@
 import { createHash, createPrivateKey } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { connect, hash, signers, type Gateway, type Signer } from '@hyperledger/fabric-gateway';
+import { msp } from '@hyperledger/fabric-protos';
 import { ServiceUnavailableError } from '../outage.js';
 
 /** A peer the bot dials: its address and the CA root its TLS certificate chains to. */
@@ -35,6 +36,14 @@ export function signerFor(id: FabricIdentity): Signer {
 }
 
 export const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
+
+/** The identity as Fabric names a transaction's creator or a signer (msp.SerializedIdentity). */
+export function serializedIdentity(id: Pick<FabricIdentity, 'mspId' | 'certPem'>): Uint8Array {
+  const creator = new msp.SerializedIdentity();
+  creator.setMspid(id.mspId);
+  creator.setIdBytes(Buffer.from(id.certPem));
+  return creator.serializeBinary();
+}
 
 /** A Fabric Gateway connection through one peer; close the client when done. */
 export function openGateway(peer: PeerEndpoint, id: FabricIdentity): { gateway: Gateway; client: grpc.Client } {

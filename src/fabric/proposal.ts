@@ -1,9 +1,17 @@
 import { randomBytes, createHash } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { common, msp, peer } from '@hyperledger/fabric-protos';
+import { common, peer } from '@hyperledger/fabric-protos';
 import type { Signer } from '@hyperledger/fabric-gateway';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
-import { asPeerOutage, PEER_CHANNEL_OPTIONS, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
+import {
+  asPeerOutage,
+  PEER_CHANNEL_OPTIONS,
+  serializedIdentity,
+  sha256,
+  signerFor,
+  type FabricIdentity,
+  type PeerEndpoint,
+} from './connection.js';
 
 export class PeerProposalError extends Error {
   constructor(
@@ -22,10 +30,7 @@ async function signedProposal(
   args: Uint8Array[],
   channel: string,
 ): Promise<peer.SignedProposal> {
-  const creator = new msp.SerializedIdentity();
-  creator.setMspid(id.mspId);
-  creator.setIdBytes(Buffer.from(id.certPem));
-  const creatorBytes = creator.serializeBinary();
+  const creatorBytes = serializedIdentity(id);
   const nonce = randomBytes(24);
 
   const ccid = new peer.ChaincodeID();

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { common } from '@hyperledger/fabric-protos';
 import { computeConfigUpdate } from '../../src/fabric/config-update.js';
+import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../src/fabric/channel-config.js';
+import type { FabricIdentity, PeerEndpoint } from '../../src/fabric/connection.js';
+import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
 import { binary } from '../infra/env/binaries.js';
+import { eventually } from '../support/app-process.js';
 import { peerCli, testEnvironment } from './support.js';
 
 // The channel's real configuration, fetched from the orderer with Fabric's peer CLI, changed in
@@ -130,4 +134,83 @@ describe('computeConfigUpdate against configtxlator compute_update, on the chann
       computeConfigUpdate(env.fabric.channel, common.Config.deserializeBinary(same), common.Config.deserializeBinary(same)),
     ).toThrow('no differences');
   });
+});
+
+describe('a config update signed by each org’s admin and submitted to the orderer', () => {
+  const org = (name: string): { peer: PeerEndpoint; admin: FabricIdentity } => {
+    const p = env.fabric.peers.find((x) => x.org === name);
+    if (p === undefined) throw new Error(`no ${name}`);
+    const keystore = path.join(p.adminMsp, 'keystore');
+    return {
+      peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') },
+      admin: {
+        mspId: p.mspId,
+        certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
+        keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
+      },
+    };
+  };
+  const [org1, org2] = [org('org1'), org('org2')];
+  const ordererEndpoint = { address: env.fabric.orderer.address, tlsRootPem: readFileSync(env.fabric.orderer.tlsRootCert, 'utf8') };
+  const channel = env.fabric.channel;
+
+  it('is refused with one org’s signature (MAJORITY of Admins), applied with both, and refused again once stale', async () => {
+    const before = await channelConfig(org1.peer, org1.admin, channel);
+    // A policy nobody uses: changing the Application group's membership needs /Channel/Application/Admins.
+    const updated = common.Config.deserializeBinary(before.serializeBinary());
+    const app = updated.getChannelGroup()?.getGroupsMap().get('Application') as common.ConfigGroup;
+    const policy = common.ConfigPolicy.deserializeBinary(app.getPoliciesMap().get('Readers')?.serializeBinary() as Uint8Array);
+    policy.setModPolicy('Admins');
+    policy.setVersion(0);
+    app.getPoliciesMap().set('FcoGovernanceTest', policy);
+    const computed = computeConfigUpdate(channel, before, updated);
+    const update = computed.serializeBinary();
+    // What the bot predicts, before asking the orderer.
+    expect(requiredPolicies(before, computed)).toEqual([{ element: '/Channel/Application', policy: '/Channel/Application/Admins' }]);
+    const [signer1, signer2] = [org1, org2].map((o) => signerOf(o.admin.mspId, o.admin.certPem)) as [PolicySigner, PolicySigner];
+    expect(evaluatePolicy(before, '/Channel/Application/Admins', [signer1])).toEqual({
+      satisfied: false,
+      explanation: 'MAJORITY of Admins: 2 of Org1MSP, Org2MSP (has Org1MSP)',
+    });
+    expect(evaluatePolicy(before, '/Channel/Application/Admins', [signer1, signer2]).satisfied).toBe(true);
+    // A peer's signature is not an admin's.
+    const org2Peer: PolicySigner = { mspId: 'Org2MSP', roles: new Set(['member', 'peer']) };
+    expect(evaluatePolicy(before, '/Channel/Application/Admins', [signer1, org2Peer]).satisfied).toBe(false);
+
+    const oneSignature = await configUpdateTransaction(channel, update, [await signConfigUpdate(update, org1.admin)], org1.admin);
+    const refused = await broadcast(ordererEndpoint, oneSignature).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(refused).toBeInstanceOf(OrdererRefusal);
+    expect((refused as Error).message).toMatch(/FORBIDDEN|BAD_REQUEST/);
+    expect((refused as Error).message).toContain("2 of the 'Admins' sub-policies");
+
+    const signatures = [await signConfigUpdate(update, org1.admin), await signConfigUpdate(update, org2.admin)];
+    await broadcast(ordererEndpoint, await configUpdateTransaction(channel, update, signatures, org1.admin));
+    const after = await eventually(
+      'the new config on org2’s peer',
+      async () => {
+        const c = await channelConfig(org2.peer, org2.admin, channel);
+        return c.getSequence() > before.getSequence() ? c : undefined;
+      },
+      30_000,
+    );
+    expect(after.getSequence()).toBe(before.getSequence() + 1);
+    // Read back with Fabric's own tools.
+    const block = file('after.block');
+    const o = env.fabric.orderer;
+    await peerCli('org2', ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', channel]);
+    const decoded = (await decode('common.Block', readFileSync(block))) as Json;
+    const policies = decoded.data.data[0].payload.data.config.channel_group.groups.Application.policies;
+    expect(policies.FcoGovernanceTest.mod_policy).toBe('Admins');
+
+    // The same update again: its read set names versions the channel has moved past.
+    const stale = await broadcast(ordererEndpoint, await configUpdateTransaction(channel, update, signatures, org1.admin)).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(stale).toBeInstanceOf(OrdererRefusal);
+    expect((stale as Error).message).toMatch(/version/);
+  }, 120_000);
 });

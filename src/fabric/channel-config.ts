@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { common, orderer } from '@hyperledger/fabric-protos';
+import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
+import { PEER_CHANNEL_OPTIONS, serializedIdentity, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
+import { peerLocalCall } from './proposal.js';
+
+/** An orderer the bot submits to: its address and the CA root its TLS certificate chains to. */
+export type OrdererEndpoint = PeerEndpoint;
+
+/** The orderer would not take a transaction; `status` is Fabric's (400 bad request, 403 forbidden…). */
+export class OrdererRefusal extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'OrdererRefusal';
+  }
+}
+
+/** The channel's current configuration as the peer has it (cscc GetChannelConfig; its sequence included). */
+export async function channelConfig(target: PeerEndpoint, admin: FabricIdentity, channel: string): Promise<common.Config> {
+  return common.Config.deserializeBinary(await peerLocalCall(target, admin, 'cscc', 'GetChannelConfig', [Buffer.from(channel)]));
+}
+
+function signatureHeader(id: FabricIdentity): Uint8Array {
+  const header = new common.SignatureHeader();
+  header.setCreator(serializedIdentity(id));
+  header.setNonce(randomBytes(24));
+  return header.serializeBinary();
+}
+
+/**
+ * One admin's signature over a ConfigUpdate, as `peer channel signconfigtx` makes it: what counts
+ * towards the changed elements' mod_policy for that admin's org.
+ */
+export async function signConfigUpdate(update: Uint8Array, admin: FabricIdentity): Promise<common.ConfigSignature> {
+  const header = signatureHeader(admin);
+  const signature = new common.ConfigSignature();
+  signature.setSignatureHeader(header);
+  signature.setSignature(await signerFor(admin)(sha256(Buffer.concat([header, update]))));
+  return signature;
+}
+
+/** The CONFIG_UPDATE transaction carrying the update and its signatures, signed by whoever submits it. */
+export async function configUpdateTransaction(
+  channel: string,
+  update: Uint8Array,
+  signatures: common.ConfigSignature[],
+  submitter: FabricIdentity,
+): Promise<common.Envelope> {
+  const data = new common.ConfigUpdateEnvelope();
+  data.setConfigUpdate(update);
+  data.setSignaturesList(signatures);
+  const channelHeader = new common.ChannelHeader();
+  channelHeader.setType(common.HeaderType.CONFIG_UPDATE);
+  channelHeader.setChannelId(channel);
+  channelHeader.setTimestamp(timestampPb.Timestamp.fromDate(new Date()));
+  const header = new common.Header();
+  header.setChannelHeader(channelHeader.serializeBinary());
+  header.setSignatureHeader(signatureHeader(submitter));
+  const payload = new common.Payload();
+  payload.setHeader(header);
+  payload.setData(data.serializeBinary());
+  const bytes = payload.serializeBinary();
+  const envelope = new common.Envelope();
+  envelope.setPayload(bytes);
+  envelope.setSignature(await signerFor(submitter)(sha256(bytes)));
+  return envelope;
+}
+
+const statusName = (status: number): string => Object.entries(common.Status).find(([, value]) => value === status)?.[0] ?? String(status);
+
+/** Sends one transaction to the orderer (AtomicBroadcast Broadcast); throws OrdererRefusal unless it says SUCCESS. */
+export async function broadcast(target: OrdererEndpoint, envelope: common.Envelope, timeoutMs = 30_000): Promise<void> {
+  const client = new orderer.AtomicBroadcastClient(
+    target.address,
+    grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)),
+    PEER_CHANNEL_OPTIONS,
+  );
+  try {
+    const response = await new Promise<orderer.BroadcastResponse>((resolve, reject) => {
+      const stream = client.broadcast({ deadline: Date.now() + timeoutMs });
+      stream.once('data', (r: orderer.BroadcastResponse) => {
+        resolve(r);
+        stream.end();
+      });
+      stream.once('error', reject);
+      stream.once('end', () => reject(new Error(`the orderer ${target.address} closed the stream without an answer`)));
+      stream.write(envelope);
+    });
+    const status = response.getStatus();
+    if (status !== common.Status.SUCCESS)
+      throw new OrdererRefusal(`${target.address} refused the transaction (${statusName(status)}): ${response.getInfo()}`, status);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,181 @@
+import { X509Certificate } from 'node:crypto';
+import { common, msp } from '@hyperledger/fabric-protos';
+
+/** A signer as policies see it: its MSP and the roles its certificate's NodeOUs give it. */
+export interface PolicySigner {
+  mspId: string;
+  roles: ReadonlySet<Role>;
+}
+
+export type Role = 'member' | 'admin' | 'client' | 'peer' | 'orderer';
+
+const ROLE_OF: Record<number, Role> = {
+  [msp.MSPRole.MSPRoleType.MEMBER]: 'member',
+  [msp.MSPRole.MSPRoleType.ADMIN]: 'admin',
+  [msp.MSPRole.MSPRoleType.CLIENT]: 'client',
+  [msp.MSPRole.MSPRoleType.PEER]: 'peer',
+  [msp.MSPRole.MSPRoleType.ORDERER]: 'orderer',
+};
+
+/** The roles NodeOUs give a certificate (its OU), every certificate being a member. */
+export function signerOf(mspId: string, certPem: string): PolicySigner {
+  const ous = new X509Certificate(certPem).subject
+    .split('\n')
+    .filter((line) => line.startsWith('OU='))
+    .map((line) => line.slice(3));
+  const roles = new Set<Role>(['member']);
+  for (const ou of ous) if (ou === 'admin' || ou === 'client' || ou === 'peer' || ou === 'orderer') roles.add(ou);
+  return { mspId, roles };
+}
+
+/** Whether a policy is met, and in words what it asks and what the signers gave. */
+export interface PolicyVerdict {
+  satisfied: boolean;
+  /** e.g. "MAJORITY of Admins: 2 of Org1MSP, Org2MSP, Org3MSP (has Org1MSP)". */
+  explanation: string;
+}
+
+function groupAt(config: common.Config, path: string[]): common.ConfigGroup {
+  let group = config.getChannelGroup();
+  if (group === undefined) throw new Error('the config has no channel group');
+  for (const name of path.slice(1)) {
+    const next = group.getGroupsMap().get(name);
+    if (next === undefined) throw new Error(`the config has no group /${path.join('/')}`);
+    group = next;
+  }
+  return group;
+}
+
+/**
+ * Evaluates the policy at `policyPath` (absolute, such as /Channel/Application/Admins) over the
+ * signers, as Fabric's orderer does for a config update: implicit meta policies over the
+ * sub-groups' policies of that name, signature policies over MSP roles (each signature used once).
+ */
+export function evaluatePolicy(config: common.Config, policyPath: string, signers: PolicySigner[]): PolicyVerdict {
+  const parts = policyPath.split('/').filter((p) => p !== '');
+  const name = parts.pop();
+  if (name === undefined || parts[0] !== 'Channel') throw new Error(`${policyPath} is not a policy path under /Channel`);
+  const group = groupAt(config, parts);
+  const policy = group.getPoliciesMap().get(name)?.getPolicy();
+  if (policy === undefined) return { satisfied: false, explanation: `${policyPath} does not exist` };
+  switch (policy.getType()) {
+    case common.Policy.PolicyType.IMPLICIT_META: {
+      const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
+      const sub = meta.getSubPolicy();
+      const children = [...group.getGroupsMap().entries()].map(([child]) => child as string).sort();
+      const met = children.filter((child) => evaluatePolicy(config, `/${[...parts, child, sub].join('/')}`, signers).satisfied);
+      const rule = meta.getRule();
+      const needed =
+        rule === common.ImplicitMetaPolicy.Rule.ANY
+          ? Math.min(1, children.length)
+          : rule === common.ImplicitMetaPolicy.Rule.ALL
+            ? children.length
+            : Math.floor(children.length / 2) + 1;
+      const ruleName =
+        rule === common.ImplicitMetaPolicy.Rule.ANY ? 'ANY' : rule === common.ImplicitMetaPolicy.Rule.ALL ? 'ALL' : 'MAJORITY';
+      return {
+        satisfied: met.length >= needed,
+        explanation: `${ruleName} of ${sub}: ${needed} of ${children.join(', ')} (has ${met.length === 0 ? 'none' : met.join(', ')})`,
+      };
+    }
+    case common.Policy.PolicyType.SIGNATURE: {
+      const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());
+      const principals = envelope.getIdentitiesList().map(principalOf);
+      const rule = envelope.getRule();
+      const satisfied = rule !== undefined && signaturePolicyMet(rule, principals, signers, new Array(signers.length).fill(false));
+      return { satisfied, explanation: `signed by ${principals.map((p) => (p === undefined ? '?' : `${p.mspId}.${p.role}`)).join(', ')}` };
+    }
+    default:
+      return { satisfied: false, explanation: `${policyPath} is a policy of a type the bot cannot evaluate` };
+  }
+}
+
+function principalOf(p: msp.MSPPrincipal): { mspId: string; role: Role } | undefined {
+  if (p.getPrincipalClassification() !== msp.MSPPrincipal.Classification.ROLE) return undefined;
+  const role = msp.MSPRole.deserializeBinary(p.getPrincipal_asU8());
+  const name = ROLE_OF[role.getRole()];
+  return name === undefined ? undefined : { mspId: role.getMspIdentifier(), role: name };
+}
+
+/** Fabric's evaluation: n-out-of over sub-rules, each signed_by taking the first unused signer that matches. */
+function signaturePolicyMet(
+  rule: common.SignaturePolicy,
+  principals: ({ mspId: string; role: Role } | undefined)[],
+  signers: PolicySigner[],
+  used: boolean[],
+): boolean {
+  if (rule.hasSignedBy()) {
+    const principal = principals[rule.getSignedBy()];
+    if (principal === undefined) return false;
+    const i = signers.findIndex((s, k) => !used[k] && s.mspId === principal.mspId && s.roles.has(principal.role));
+    if (i < 0) return false;
+    used[i] = true;
+    return true;
+  }
+  const nOutOf = rule.getNOutOf();
+  if (nOutOf === undefined) return false;
+  let met = 0;
+  for (const sub of nOutOf.getRulesList()) {
+    const attempt = [...used];
+    if (signaturePolicyMet(sub, principals, signers, attempt)) {
+      met++;
+      attempt.forEach((u, k) => {
+        used[k] = u;
+      });
+    }
+  }
+  return met >= nOutOf.getN();
+}
+
+/** An element a config update changes, and the policy that must allow it (its mod_policy, absolute). */
+export interface RequiredPolicy {
+  element: string;
+  policy: string;
+}
+
+const absolute = (modPolicy: string, groupPath: string[]): string =>
+  modPolicy.startsWith('/') ? modPolicy : `/${[...groupPath, modPolicy].join('/')}`;
+
+const versioned = <T extends { getVersion(): number; getModPolicy(): string }>(m: { forEach(f: (v: T, k: string) => void): void }) => {
+  const out: [string, T][] = [];
+  m.forEach((v, k) => {
+    out.push([k, v]);
+  });
+  return out;
+};
+
+/**
+ * The policies a ConfigUpdate must satisfy against the current config, as Fabric's validator
+ * asks: each existing element whose version the write set changes, by its current mod_policy (a
+ * group's resolved within itself, a value's or policy's within its group). New members are
+ * allowed by their group's own change.
+ */
+export function requiredPolicies(config: common.Config, update: common.ConfigUpdate): RequiredPolicy[] {
+  const required: RequiredPolicy[] = [];
+  const walk = (written: common.ConfigGroup, current: common.ConfigGroup, path: string[]): void => {
+    for (const [kind, writtenMap, currentMap] of [
+      ['policy', written.getPoliciesMap(), current.getPoliciesMap()],
+      ['value', written.getValuesMap(), current.getValuesMap()],
+    ] as const) {
+      for (const [key, item] of versioned<common.ConfigPolicy | common.ConfigValue>(writtenMap)) {
+        const existing = currentMap.get(key);
+        if (existing !== undefined && existing.getVersion() !== item.getVersion())
+          required.push({ element: `/${path.join('/')} ${kind} ${key}`, policy: absolute(existing.getModPolicy(), path) });
+      }
+    }
+    for (const [key, child] of versioned(written.getGroupsMap())) {
+      const existing = current.getGroupsMap().get(key);
+      if (existing === undefined) continue;
+      const childPath = [...path, key];
+      if (existing.getVersion() !== child.getVersion())
+        required.push({ element: `/${childPath.join('/')}`, policy: absolute(existing.getModPolicy(), childPath) });
+      walk(child, existing, childPath);
+    }
+  };
+  const [written, current] = [update.getWriteSet(), config.getChannelGroup()];
+  if (written === undefined || current === undefined) return required;
+  if (written.getVersion() !== current.getVersion())
+    required.push({ element: '/Channel', policy: absolute(current.getModPolicy(), ['Channel']) });
+  walk(written, current, ['Channel']);
+  return required;
+}
