@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { common } from '@hyperledger/fabric-protos';
 import { computeConfigUpdate } from '../../src/fabric/config-update.js';
+import { describeConfigChange } from '../../src/fabric/config-diff.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../src/fabric/channel-config.js';
 import type { FabricIdentity, PeerEndpoint } from '../../src/fabric/connection.js';
 import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
@@ -64,7 +65,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 /** Both computations of the update from `original` to `edit(copy of original)`, as configtxlator's JSON. */
-async function bothUpdates(edit: (config: Json) => void): Promise<{ ours: unknown; fabric: unknown }> {
+async function bothUpdates(edit: (config: Json) => void): Promise<{ ours: unknown; fabric: unknown; plan: string[] }> {
   const updated = structuredClone(original);
   edit(updated);
   const [before, after] = [await encode('common.Config', original), await encode('common.Config', updated)];
@@ -82,24 +83,26 @@ async function bothUpdates(edit: (config: Json) => void): Promise<{ ours: unknow
     file('fabric-update.pb'),
   ]);
   const fabric = await decode('common.ConfigUpdate', readFileSync(file('fabric-update.pb')));
-  const computed = computeConfigUpdate(env.fabric.channel, common.Config.deserializeBinary(before), common.Config.deserializeBinary(after));
-  const ours = await decode('common.ConfigUpdate', computed.serializeBinary());
-  return { ours, fabric };
+  const [from, to] = [common.Config.deserializeBinary(before), common.Config.deserializeBinary(after)];
+  const ours = await decode('common.ConfigUpdate', computeConfigUpdate(env.fabric.channel, from, to).serializeBinary());
+  return { ours, fabric, plan: describeConfigChange(from, to) };
 }
 
 const application = (c: Json): Json => c.channel_group.groups.Application;
 
 describe('computeConfigUpdate against configtxlator compute_update, on the channel’s real config', () => {
   it('a changed value deep inside (the orderer’s batch timeout)', async () => {
-    const { ours, fabric } = await bothUpdates((c) => {
+    const was = original.channel_group.groups.Orderer.values.BatchTimeout.value.timeout;
+    const { ours, fabric, plan } = await bothUpdates((c) => {
       c.channel_group.groups.Orderer.values.BatchTimeout.value.timeout = '3s';
     });
     expect(ours).toEqual(fabric);
     expect(JSON.stringify(ours)).toContain('"3s"');
+    expect(plan).toEqual([`batch timeout of the orderer: ${was} → 3s`]);
   });
 
   it('an org’s anchor peers set, where it had none or others', async () => {
-    const { ours, fabric } = await bothUpdates((c) => {
+    const { ours, fabric, plan } = await bothUpdates((c) => {
       application(c).groups.Org1MSP.values.AnchorPeers = {
         mod_policy: 'Admins',
         value: { anchor_peers: [{ host: 'org1-peer-0.org1-peer.fabric.svc', port: 7051 }] },
@@ -107,25 +110,35 @@ describe('computeConfigUpdate against configtxlator compute_update, on the chann
       };
     });
     expect(ours).toEqual(fabric);
+    expect(plan).toHaveLength(1);
+    expect(plan[0]).toMatch(/^anchor peers of Org1MSP: .+ → org1-peer-0\.org1-peer\.fabric\.svc:7051$/);
   });
 
   it('a new org added to the application group (its whole group written at version 0)', async () => {
-    const { ours, fabric } = await bothUpdates((c) => {
+    const { ours, fabric, plan } = await bothUpdates((c) => {
       const org3 = structuredClone(application(c).groups.Org2MSP);
       org3.values.MSP.value.config.name = 'Org3MSP';
       application(c).groups.Org3MSP = org3;
     });
     expect(ours).toEqual(fabric);
     expect(JSON.stringify(ours)).toContain('Org3MSP');
+    expect(plan).toEqual(['org Org3MSP added to the application']);
   });
 
   it('an org removed, a policy removed and a mod_policy changed at once', async () => {
-    const { ours, fabric } = await bothUpdates((c) => {
+    const { ours, fabric, plan } = await bothUpdates((c) => {
       delete application(c).groups.Org2MSP;
       delete application(c).policies.Endorsement;
       c.channel_group.groups.Orderer.values.BatchSize.mod_policy = 'Writers';
     });
     expect(ours).toEqual(fabric);
+    expect(plan.sort()).toEqual(
+      [
+        'org Org2MSP removed from the application',
+        'policy Endorsement of the application: MAJORITY Endorsement → none',
+        'who may change batch size of the orderer: Admins → Writers',
+      ].sort(),
+    );
   });
 
   it('refuses to compute an update from a config to itself, as configtxlator does', async () => {
@@ -165,6 +178,7 @@ describe('a config update signed by each org’s admin and submitted to the orde
     app.getPoliciesMap().set('FcoGovernanceTest', policy);
     const computed = computeConfigUpdate(channel, before, updated);
     const update = computed.serializeBinary();
+    expect(describeConfigChange(before, updated)).toEqual(['policy FcoGovernanceTest of the application: none → ANY Readers']);
     // What the bot predicts, before asking the orderer.
     expect(requiredPolicies(before, computed)).toEqual([{ element: '/Channel/Application', policy: '/Channel/Application/Admins' }]);
     const [signer1, signer2] = [org1, org2].map((o) => signerOf(o.admin.mspId, o.admin.certPem)) as [PolicySigner, PolicySigner];
