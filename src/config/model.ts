@@ -53,7 +53,17 @@ const networkSchema = z.strictObject({
   channels: z.array(slackChannelId).min(1),
   alertChannel: slackChannelId.optional(),
   fabricChannels: z.array(z.string().regex(/^[a-z][a-z0-9.-]*$/, 'must be a Fabric channel name')).default([]),
-  orderers: z.array(z.strictObject({ name: dns1123Label, endpoint })).default([]),
+  /** Where channel config updates are submitted: the first that answers. */
+  orderers: z
+    .array(
+      z.strictObject({
+        name: dns1123Label,
+        endpoint,
+        /** Secret with ca.crt, the root the orderer's TLS certificate chains to. */
+        tlsSecret: dns1123Label.optional(),
+      }),
+    )
+    .default([]),
   orgs: z.array(orgSchema).default([]),
 });
 

@@ -44,6 +44,10 @@ function compareGroups(from: common.ConfigGroup, to: common.ConfigGroup, path: s
     if (a !== undefined && b !== undefined && a.getModPolicy() !== b.getModPolicy())
       lines.push(`who may change ${describeValueName(name)} of ${here}: ${a.getModPolicy()} → ${b.getModPolicy()}`);
     if (a !== undefined && b !== undefined && sameBytes(a.getValue_asU8(), b.getValue_asU8())) continue;
+    if (name === 'ACLs') {
+      lines.push(...aclChanges(a?.getValue_asU8(), b?.getValue_asU8(), here));
+      continue;
+    }
     const show = (v: common.ConfigValue | undefined): string => (v === undefined ? 'none' : renderValue(name, v.getValue_asU8()));
     lines.push(`${describeValueName(name)} of ${here}: ${show(a)} → ${show(b)}`);
   }
@@ -105,10 +109,6 @@ function renderValue(name: string, bytes: Uint8Array): string {
       const names = [...entriesOf(common.Capabilities.deserializeBinary(bytes).getCapabilitiesMap()).keys()].sort();
       return names.length === 0 ? 'none' : names.join(', ');
     }
-    case 'ACLs': {
-      const acls = entriesOf<peer.APIResource>(peer.ACLs.deserializeBinary(bytes).getAclsMap());
-      return `${acls.size} resources`;
-    }
     case 'ConsensusType': {
       const c = orderer.ConsensusType.deserializeBinary(bytes);
       if (c.getType() !== 'etcdraft')
@@ -122,6 +122,23 @@ function renderValue(name: string, bytes: Uint8Array): string {
     default:
       return `${bytes.length} bytes`;
   }
+}
+
+const aclsOf = (bytes: Uint8Array | undefined): Map<string, string> =>
+  new Map(
+    [...entriesOf<peer.APIResource>(peer.ACLs.deserializeBinary(bytes ?? new Uint8Array()).getAclsMap())].map(([k, v]) => [
+      k,
+      v.getPolicyRef(),
+    ]),
+  );
+
+/** One line per resource whose ACL changes; a resource the channel does not name keeps Fabric's default. */
+function aclChanges(before: Uint8Array | undefined, after: Uint8Array | undefined, here: string): string[] {
+  const [a, b] = [aclsOf(before), aclsOf(after)];
+  return [...new Set([...a.keys(), ...b.keys()])]
+    .sort()
+    .filter((r) => a.get(r) !== b.get(r))
+    .map((r) => `ACL ${r} of ${here}: ${a.get(r) ?? "Fabric's default"} → ${b.get(r) ?? "Fabric's default"}`);
 }
 
 function renderPolicy(policy: common.Policy | undefined): string {

@@ -46,6 +46,18 @@ function groupAt(config: common.Config, path: string[]): common.ConfigGroup {
   return group;
 }
 
+/** Whether the config has a policy at this absolute path (such as /Channel/Application/Writers). */
+export function policyExists(config: common.Config, policyPath: string): boolean {
+  const parts = policyPath.split('/').filter((p) => p !== '');
+  const name = parts.pop();
+  if (name === undefined || parts[0] !== 'Channel') return false;
+  try {
+    return groupAt(config, parts).getPoliciesMap().has(name);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Evaluates the policy at `policyPath` (absolute, such as /Channel/Application/Admins) over the
  * signers, as Fabric's orderer does for a config update: implicit meta policies over the

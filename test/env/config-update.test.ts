@@ -12,6 +12,7 @@ import type { FabricIdentity, PeerEndpoint } from '../../src/fabric/connection.j
 import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
 import { binary } from '../infra/env/binaries.js';
 import { eventually } from '../support/app-process.js';
+import { startStack, type Stack } from '../support/stack.js';
 import { peerCli, testEnvironment } from './support.js';
 
 // The channel's real configuration, fetched from the orderer with Fabric's peer CLI, changed in
@@ -227,4 +228,93 @@ describe('a config update signed by each org’s admin and submitted to the orde
     expect(stale).toBeInstanceOf(OrdererRefusal);
     expect((stale as Error).message).toMatch(/version/);
   }, 120_000);
+});
+
+describe('/fabric channel acl from Slack: planned, approved by both orgs’ admins, signed and submitted by the bot', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      channels: ['C0OPS', 'C0ALERTS'],
+      users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN2'],
+      config: env.botConfig,
+      env: { KUBECONFIG: env.kubeconfig },
+      workers: 1,
+      bot: 'bot',
+    });
+  }, 120_000);
+  afterAll(async () => stack?.stop());
+
+  /** Alice asks, both admins approve; the job's final status message. */
+  async function approved(text: string): Promise<string> {
+    const before = stack.ephemeralFor('U0ALICE').length;
+    await stack.command(text, { user: 'U0ALICE' });
+    const answer = await stack.answerTo('U0ALICE', before);
+    const id = /request `([a-z0-9]+)`/.exec(answer)?.[1];
+    if (id === undefined) throw new Error(`not taken as a request: ${answer}`);
+    const card = await eventually('the approval card', async () =>
+      stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
+    );
+    for (const user of ['U0ADMIN1', 'U0ADMIN2']) await stack.click(card, 'approval_approve', { user, value: id });
+    return eventually(
+      'the job to end',
+      async () => {
+        const said = stack.slack
+          .messages('C0OPS')
+          .filter((x) => !x.ephemeral && !x.text?.startsWith('Approval'))
+          .map((x) => stack.lastText(x))
+          .find((x) => x.includes(`Job \`${id}\``) && /succeeded\*|failed\*/.test(x));
+        return said;
+      },
+      60_000,
+    ).catch((err: Error) => {
+      const seen = stack.slack.messages('C0OPS').map((m) => stack.lastText(m).slice(0, 600));
+      throw new Error(`${err.message}; C0OPS has:\n${seen.join('\n')}`);
+    });
+  }
+
+  const aclInFabric = async (resource: string): Promise<string | undefined> => {
+    const block = file('acl.block');
+    const o = env.fabric.orderer;
+    await peerCli('org1', [
+      'channel',
+      'fetch',
+      'config',
+      block,
+      '-o',
+      o.address,
+      '--tls',
+      '--cafile',
+      o.tlsRootCert,
+      '-c',
+      env.fabric.channel,
+    ]);
+    const decoded = (await decode('common.Block', readFileSync(block))) as Json;
+    return application(decoded.data.data[0].payload.data.config).values.ACLs?.value.acls[resource]?.policy_ref;
+  };
+
+  it('sets the ACL: the plan, Fabric’s policy met by both signatures, the new config sequence; read back with the CLI', async () => {
+    const said = await approved('channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
+    expect(said).toContain('succeeded');
+    expect(said).toContain("ACL peer/ChaincodeToChaincode of the application: Fabric's default → /Channel/Application/Writers");
+    expect(said).toContain('needs /Channel/Application/Admins: MAJORITY of Admins: 2 of Org1MSP, Org2MSP (has Org1MSP, Org2MSP)');
+    expect(said).toMatch(/config sequence (\d+) → (\d+)/);
+    expect(await aclInFabric('peer/ChaincodeToChaincode')).toBe('/Channel/Application/Writers');
+    // Asked again: already so, nothing submitted.
+    const again = await approved('channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
+    expect(again).toContain('already so');
+  }, 120_000);
+
+  it('refuses a policy the channel does not have, and leaves the config as it was', async () => {
+    const before = await aclInFabric('qscc/GetChainInfo');
+    const said = await approved('channel acl qscc/GetChainInfo /Channel/Application/Nobody');
+    expect(said).toContain('failed');
+    expect(said).toContain('/Channel/Application/Nobody is not a policy of the channel');
+    expect(await aclInFabric('qscc/GetChainInfo')).toBe(before);
+  }, 120_000);
+
+  it('refuses a malformed policy path before anything is requested', async () => {
+    const before = stack.ephemeralFor('U0ALICE').length;
+    await stack.command('channel acl qscc/GetChainInfo Writers', { user: 'U0ALICE' });
+    expect(await stack.answerTo('U0ALICE', before)).toContain('a policy path such as /Channel/Application/Writers');
+  });
 });

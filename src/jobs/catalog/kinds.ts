@@ -106,6 +106,32 @@ export const chaincodeDeploy = jobKind(
   },
 );
 
+/** A resource an ACL names (qscc/GetBlockByNumber, peer/Propose, event/Block…) and a policy path. */
+export const ACL_RESOURCE = /^[A-Za-z_]{1,32}\/[A-Za-z]{1,64}$/;
+export const POLICY_PATH = /^\/Channel(?:\/[A-Za-z0-9_.-]{1,64}){1,4}$/;
+
+/** Sets the policy an ACL resource of a channel points at: a config update signed by the approving orgs' admins. */
+export const channelAcl = jobKind(
+  'channel.acl',
+  z.strictObject({
+    channel: z
+      .string()
+      .regex(/^[a-z][a-z0-9.-]{0,248}$/)
+      .optional(),
+    resource: z.string().regex(ACL_RESOURCE, 'must be an ACL resource such as qscc/GetBlockByNumber'),
+    policy: z.string().regex(POLICY_PATH, 'must be a policy path such as /Channel/Application/Writers'),
+    /** The orgs whose admins approved in Slack: only their admins sign the update. */
+    approvedByOrgs: z.array(dns1123Label).default([]),
+  }),
+  {
+    approved: (params, votes) => ({ ...params, approvedByOrgs: approvingOrgs(votes) }),
+    unapproved: (params, requester) => ({
+      ...params,
+      approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [],
+    }),
+  },
+);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -117,4 +143,5 @@ export const jobKinds: readonly JobKind[] = [
   certRenew,
   chaincodeDeploy,
   chaincodeApproveOrg,
+  channelAcl,
 ];

@@ -45,3 +45,13 @@ export async function orgPeersAccess(
     peers: org.peers.endpoints.map((address) => ({ address, tlsRootPem })),
   };
 }
+
+/** The orderer config updates go to: the network's first, with the TLS root from its Secret. */
+export async function ordererAccess(kube: Kube, network: NetworkConfig): Promise<PeerEndpoint> {
+  const [orderer] = network.orderers;
+  if (orderer === undefined) throw new PermanentError(`network ${network.name} lists no orderers: channel changes are submitted to one`);
+  if (orderer.tlsSecret === undefined) throw new PermanentError(`orderer ${orderer.name}: set tlsSecret to trust its TLS certificate`);
+  const tlsRootPem = (await readSecretData(kube, network.namespace, orderer.tlsSecret))?.['ca.crt'];
+  if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${orderer.tlsSecret} with ca.crt is missing`);
+  return { address: orderer.endpoint, tlsRootPem };
+}

@@ -12,7 +12,7 @@ import type { NodeImage } from './real-node/images.js';
 import { createObjects, orgPeerManifests, podAddressThroughClusterDns } from './real-node/peer-pods.js';
 import { NodeVolumes } from './real-node/volumes.js';
 import { CLUSTER_DOMAIN } from './real-node/layout.js';
-import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities } from './network.js';
+import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities, storeOrdererTlsRoot } from './network.js';
 import type { ManagedProcess } from './proc.js';
 
 /** What a test or a person needs to use the environment; no secrets in it. */
@@ -188,6 +188,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       kube.kubeconfigPath,
       fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
     );
+    await storeOrdererTlsRoot(kube.kubeconfigPath, fabric.orderer.tlsRootCert);
     if (opts.peerPods === true && node !== undefined) {
       // Pods reach the orderer and the host's peers (blocks, gossip), and the CAs (a worker in a pod enrolls).
       for (const address of [fabric.orderer.address, ...fabric.peers.map((p) => p.address), ...cas.map((ca) => new URL(ca.url).host)])
@@ -215,7 +216,10 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   }
   const botConfig = path.join(dir, 'fabric-chatops.yaml');
   const podAddress: Record<string, string> = opts.peerPods === true ? { [POD_ORG]: podAddressThroughClusterDns(REAL_NODE_ADDRESS) } : {};
-  writeFileSync(botConfig, botConfigYaml(cas, Object.fromEntries(fabric.peers.map((p) => [p.org, [p.address]])), podAddress));
+  writeFileSync(
+    botConfig,
+    botConfigYaml(cas, Object.fromEntries(fabric.peers.map((p) => [p.org, [p.address]])), podAddress, fabric.orderer.address),
+  );
   const details: EnvDetails = {
     dir,
     kubeconfig: kube.kubeconfigPath,

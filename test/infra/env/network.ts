@@ -112,6 +112,8 @@ export function botConfigYaml(
   peerEndpoints: Record<string, string[]>,
   /** Per org, peers.podAddress (the default when absent). */
   podAddress: Record<string, string> = {},
+  /** The orderer config updates go to (its TLS root in the Secret ORDERER_TLS_SECRET). */
+  orderer?: string,
 ): string {
   return stringify({
     slack: { command: '/fabric' },
@@ -122,6 +124,7 @@ export function botConfigYaml(
         channels: ['C0OPS'],
         alertChannel: 'C0ALERTS',
         fabricChannels: ['mychannel'],
+        ...(orderer === undefined ? {} : { orderers: [{ name: 'orderer0', endpoint: orderer, tlsSecret: ORDERER_TLS_SECRET }] }),
         orgs: cas.map((ca, i) => ({
           name: ca.org,
           mspId: `Org${i + 1}MSP`,
@@ -145,6 +148,16 @@ export function botConfigYaml(
       { user: 'U0VIEWER1', network: NETWORK, org: 'org1', role: 'viewer' },
     ],
     jobs: { concurrency: 2, attempts: 3, backoffMs: 500 },
+  });
+}
+
+export const ORDERER_TLS_SECRET = 'orderer-tls';
+
+/** The orderer's TLS root in the Secret the bot's config names for it. */
+export async function storeOrdererTlsRoot(kubeconfigPath: string, tlsRootCert: string): Promise<void> {
+  await connectKube(kubeconfigPath).core.createNamespacedSecret({
+    namespace: NAMESPACE,
+    body: { metadata: { name: ORDERER_TLS_SECRET }, type: 'Opaque', stringData: { 'ca.crt': readFileSync(tlsRootCert, 'utf8') } },
   });
 }
 

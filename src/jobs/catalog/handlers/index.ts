@@ -2,6 +2,7 @@ import * as kinds from '../kinds.js';
 import { handle, type JobEntry } from '../../engine/worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
+import { channelAcl } from './channel-update.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
@@ -17,4 +18,5 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.certRenew, certRenew),
   handle(kinds.chaincodeDeploy, chaincodeDeploy),
   handle(kinds.chaincodeApproveOrg, chaincodeApproveForOrg),
+  handle(kinds.channelAcl, channelAcl),
 ];
