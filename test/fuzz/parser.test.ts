@@ -102,6 +102,8 @@ describe('the command parser, fuzzed', () => {
       COMMAND: 'status',
       SECONDS: '5',
       REASON: 'superseded',
+      RESOURCE: 'qscc/GetBlockByNumber',
+      POLICY: '/Channel/Application/Writers',
     };
     for (const c of commands) {
       const required = (c.args ?? []).map((a) => samples[a.name] ?? 'x').join(' ');
