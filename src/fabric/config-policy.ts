@@ -77,12 +77,15 @@ export function evaluatePolicy(config: common.Config, policyPath: string, signer
       const children = [...group.getGroupsMap().entries()].map(([child]) => child as string).sort();
       const met = children.filter((child) => evaluatePolicy(config, `/${[...parts, child, sub].join('/')}`, signers).satisfied);
       const rule = meta.getRule();
+      // As Fabric: with no sub-groups at all, nothing is needed, whatever the rule.
       const needed =
-        rule === common.ImplicitMetaPolicy.Rule.ANY
-          ? Math.min(1, children.length)
-          : rule === common.ImplicitMetaPolicy.Rule.ALL
-            ? children.length
-            : Math.floor(children.length / 2) + 1;
+        children.length === 0
+          ? 0
+          : rule === common.ImplicitMetaPolicy.Rule.ANY
+            ? 1
+            : rule === common.ImplicitMetaPolicy.Rule.ALL
+              ? children.length
+              : Math.floor(children.length / 2) + 1;
       const ruleName =
         rule === common.ImplicitMetaPolicy.Rule.ANY ? 'ANY' : rule === common.ImplicitMetaPolicy.Rule.ALL ? 'ALL' : 'MAJORITY';
       return {
