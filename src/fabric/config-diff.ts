@@ -1,4 +1,5 @@
 import { common, orderer, peer } from '@hyperledger/fabric-protos';
+import { mapEntries, sameBytes } from './proto-maps.js';
 
 /**
  * What changes between two channel configs, one line each in an operator's words (batch timeout,
@@ -13,14 +14,6 @@ export function describeConfigChange(original: common.Config, updated: common.Co
   return lines;
 }
 
-const entriesOf = <T>(m: { forEach(f: (v: T, k: string) => void): void }): Map<string, T> => {
-  const out = new Map<string, T>();
-  m.forEach((v, k) => {
-    out.set(k, v);
-  });
-  return out;
-};
-
 /** A group's place in operator words: the channel, the orderer, the application, or an org. */
 function where(path: string[]): string {
   if (path.length === 1) return 'the channel';
@@ -28,16 +21,14 @@ function where(path: string[]): string {
   return path.at(-1) as string;
 }
 
-const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
-
 function compareGroups(from: common.ConfigGroup, to: common.ConfigGroup, path: string[], lines: string[]): void {
   const here = where(path);
   if (from.getModPolicy() !== to.getModPolicy())
     lines.push(`who may change ${here}: ${from.getModPolicy() || 'nobody'} → ${to.getModPolicy() || 'nobody'}`);
 
   const [valuesBefore, valuesAfter] = [
-    entriesOf<common.ConfigValue>(from.getValuesMap()),
-    entriesOf<common.ConfigValue>(to.getValuesMap()),
+    mapEntries<common.ConfigValue>(from.getValuesMap()),
+    mapEntries<common.ConfigValue>(to.getValuesMap()),
   ];
   for (const name of new Set([...valuesBefore.keys(), ...valuesAfter.keys()])) {
     const [a, b] = [valuesBefore.get(name), valuesAfter.get(name)];
@@ -53,8 +44,8 @@ function compareGroups(from: common.ConfigGroup, to: common.ConfigGroup, path: s
   }
 
   const [policiesBefore, policiesAfter] = [
-    entriesOf<common.ConfigPolicy>(from.getPoliciesMap()),
-    entriesOf<common.ConfigPolicy>(to.getPoliciesMap()),
+    mapEntries<common.ConfigPolicy>(from.getPoliciesMap()),
+    mapEntries<common.ConfigPolicy>(to.getPoliciesMap()),
   ];
   for (const name of new Set([...policiesBefore.keys(), ...policiesAfter.keys()])) {
     const [a, b] = [policiesBefore.get(name), policiesAfter.get(name)];
@@ -65,8 +56,8 @@ function compareGroups(from: common.ConfigGroup, to: common.ConfigGroup, path: s
   }
 
   const [groupsBefore, groupsAfter] = [
-    entriesOf<common.ConfigGroup>(from.getGroupsMap()),
-    entriesOf<common.ConfigGroup>(to.getGroupsMap()),
+    mapEntries<common.ConfigGroup>(from.getGroupsMap()),
+    mapEntries<common.ConfigGroup>(to.getGroupsMap()),
   ];
   for (const name of new Set([...groupsBefore.keys(), ...groupsAfter.keys()])) {
     const [a, b] = [groupsBefore.get(name), groupsAfter.get(name)];
@@ -106,7 +97,7 @@ function renderValue(name: string, bytes: Uint8Array): string {
       return peers.length === 0 ? 'none' : peers.map((p) => `${p.getHost()}:${p.getPort()}`).join(', ');
     }
     case 'Capabilities': {
-      const names = [...entriesOf(common.Capabilities.deserializeBinary(bytes).getCapabilitiesMap()).keys()].sort();
+      const names = [...mapEntries(common.Capabilities.deserializeBinary(bytes).getCapabilitiesMap()).keys()].sort();
       return names.length === 0 ? 'none' : names.join(', ');
     }
     case 'ConsensusType': {
@@ -126,7 +117,7 @@ function renderValue(name: string, bytes: Uint8Array): string {
 
 const aclsOf = (bytes: Uint8Array | undefined): Map<string, string> =>
   new Map(
-    [...entriesOf<peer.APIResource>(peer.ACLs.deserializeBinary(bytes ?? new Uint8Array()).getAclsMap())].map(([k, v]) => [
+    [...mapEntries<peer.APIResource>(peer.ACLs.deserializeBinary(bytes ?? new Uint8Array()).getAclsMap())].map(([k, v]) => [
       k,
       v.getPolicyRef(),
     ]),

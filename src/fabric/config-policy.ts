@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { common, msp } from '@hyperledger/fabric-protos';
+import { mapEntries } from './proto-maps.js';
 
 /** A signer as policies see it: its MSP and the roles its certificate's NodeOUs give it. */
 export interface PolicySigner {
@@ -151,14 +152,6 @@ export interface RequiredPolicy {
 const absolute = (modPolicy: string, groupPath: string[]): string =>
   modPolicy.startsWith('/') ? modPolicy : `/${[...groupPath, modPolicy].join('/')}`;
 
-const versioned = <T extends { getVersion(): number; getModPolicy(): string }>(m: { forEach(f: (v: T, k: string) => void): void }) => {
-  const out: [string, T][] = [];
-  m.forEach((v, k) => {
-    out.push([k, v]);
-  });
-  return out;
-};
-
 /**
  * The policies a ConfigUpdate must satisfy against the current config, as Fabric's validator
  * asks: each existing element whose version the write set changes, by its current mod_policy (a
@@ -172,13 +165,13 @@ export function requiredPolicies(config: common.Config, update: common.ConfigUpd
       ['policy', written.getPoliciesMap(), current.getPoliciesMap()],
       ['value', written.getValuesMap(), current.getValuesMap()],
     ] as const) {
-      for (const [key, item] of versioned<common.ConfigPolicy | common.ConfigValue>(writtenMap)) {
+      for (const [key, item] of mapEntries<common.ConfigPolicy | common.ConfigValue>(writtenMap)) {
         const existing = currentMap.get(key);
         if (existing !== undefined && existing.getVersion() !== item.getVersion())
           required.push({ element: `/${path.join('/')} ${kind} ${key}`, policy: absolute(existing.getModPolicy(), path) });
       }
     }
-    for (const [key, child] of versioned(written.getGroupsMap())) {
+    for (const [key, child] of mapEntries(written.getGroupsMap())) {
       const existing = current.getGroupsMap().get(key);
       if (existing === undefined) continue;
       const childPath = [...path, key];

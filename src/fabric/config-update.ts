@@ -1,4 +1,5 @@
 import { common } from '@hyperledger/fabric-protos';
+import { mapEntries, sameBytes } from './proto-maps.js';
 
 /**
  * The ConfigUpdate that takes a channel from `original` to `updated`, as Fabric's configtxlator
@@ -35,9 +36,6 @@ interface Member<T> {
   written(updated: T, version: number): T;
   version(a: T): number;
 }
-
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array | undefined): boolean =>
-  Buffer.from(a ?? new Uint8Array()).equals(Buffer.from(b ?? new Uint8Array()));
 
 const POLICY: Member<common.ConfigPolicy> = {
   unchanged: (a, b) =>
@@ -120,14 +118,6 @@ function groupsMapUpdate(
   return result;
 }
 
-const entries = <T>(m: { forEach(f: (v: T, k: string) => void): void }): Map<string, T> => {
-  const out = new Map<string, T>();
-  m.forEach((v, k) => {
-    out.set(k, v);
-  });
-  return out;
-};
-
 function group(
   version: number,
   modPolicy: string,
@@ -146,9 +136,9 @@ function groupUpdate(
   original: common.ConfigGroup,
   updated: common.ConfigGroup,
 ): { readSet: common.ConfigGroup; writeSet: common.ConfigGroup; changed: boolean } {
-  const policies = mapUpdate(entries(original.getPoliciesMap()), entries(updated.getPoliciesMap()), POLICY);
-  const values = mapUpdate(entries(original.getValuesMap()), entries(updated.getValuesMap()), VALUE);
-  const groups = groupsMapUpdate(entries(original.getGroupsMap()), entries(updated.getGroupsMap()));
+  const policies = mapUpdate(mapEntries(original.getPoliciesMap()), mapEntries(updated.getPoliciesMap()), POLICY);
+  const values = mapUpdate(mapEntries(original.getValuesMap()), mapEntries(updated.getValuesMap()), VALUE);
+  const groups = groupsMapUpdate(mapEntries(original.getGroupsMap()), mapEntries(updated.getGroupsMap()));
   const version = original.getVersion();
   const membershipChanged =
     policies.membersChanged || values.membersChanged || groups.membersChanged || original.getModPolicy() !== updated.getModPolicy();

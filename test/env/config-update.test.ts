@@ -43,24 +43,17 @@ async function encode(type: string, json: unknown): Promise<Uint8Array> {
 type Json = any;
 let original: Json;
 
-beforeAll(async () => {
+/** The channel's current config as the orderer gives it to `org`'s admin (`peer channel fetch config`), as configtxlator's JSON. */
+async function fetchedConfig(org: string): Promise<Json> {
+  const block = file(`${org}-config.block`);
   const o = env.fabric.orderer;
-  const block = file('config.block');
-  await peerCli('org1', [
-    'channel',
-    'fetch',
-    'config',
-    block,
-    '-o',
-    o.address,
-    '--tls',
-    '--cafile',
-    o.tlsRootCert,
-    '-c',
-    env.fabric.channel,
-  ]);
+  await peerCli(org, ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', env.fabric.channel]);
   const decoded = (await decode('common.Block', readFileSync(block))) as Json;
-  original = decoded.data.data[0].payload.data.config;
+  return decoded.data.data[0].payload.data.config;
+}
+
+beforeAll(async () => {
+  original = await fetchedConfig('org1');
 }, 60_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -213,11 +206,7 @@ describe('a config update signed by each org’s admin and submitted to the orde
     );
     expect(after.getSequence()).toBe(before.getSequence() + 1);
     // Read back with Fabric's own tools.
-    const block = file('after.block');
-    const o = env.fabric.orderer;
-    await peerCli('org2', ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', channel]);
-    const decoded = (await decode('common.Block', readFileSync(block))) as Json;
-    const policies = decoded.data.data[0].payload.data.config.channel_group.groups.Application.policies;
+    const policies = application(await fetchedConfig('org2')).policies;
     expect(policies.FcoGovernanceTest.mod_policy).toBe('Admins');
 
     // The same update again: its read set names versions the channel has moved past.
@@ -272,25 +261,8 @@ describe('/fabric channel acl from Slack: planned, approved by both orgs’ admi
     });
   }
 
-  const aclInFabric = async (resource: string): Promise<string | undefined> => {
-    const block = file('acl.block');
-    const o = env.fabric.orderer;
-    await peerCli('org1', [
-      'channel',
-      'fetch',
-      'config',
-      block,
-      '-o',
-      o.address,
-      '--tls',
-      '--cafile',
-      o.tlsRootCert,
-      '-c',
-      env.fabric.channel,
-    ]);
-    const decoded = (await decode('common.Block', readFileSync(block))) as Json;
-    return application(decoded.data.data[0].payload.data.config).values.ACLs?.value.acls[resource]?.policy_ref;
-  };
+  const aclInFabric = async (resource: string): Promise<string | undefined> =>
+    application(await fetchedConfig('org1')).values.ACLs?.value.acls[resource]?.policy_ref;
 
   it('sets the ACL: the plan, Fabric’s policy met by both signatures, the new config sequence; read back with the CLI', async () => {
     const said = await approved('channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');

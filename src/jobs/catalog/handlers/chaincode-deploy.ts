@@ -164,7 +164,7 @@ async function issueServerTls(ctx: JobContext, t: DeployTarget): Promise<string>
   const id = chaincodeObjectName({ org: t.owner.name, name: t.name });
   const ref = { network: t.network.name, org: t.owner.name, name: id };
   const secret = serverTlsSecretName(ref);
-  const hosts = [...chaincodeServiceNames({ org: t.owner.name, name: t.name }, t.network.namespace)];
+  const hosts = chaincodeServiceNames({ org: t.owner.name, name: t.name }, t.network.namespace);
   const dialed = t.address.slice(0, t.address.lastIndexOf(':'));
   if (!hosts.includes(dialed)) hosts.push(dialed);
   const usable = async (): Promise<boolean> => {

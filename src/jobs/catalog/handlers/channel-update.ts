@@ -54,7 +54,8 @@ async function changeChannel(ctx: JobContext, change: ChannelChange): Promise<Jo
     return { sequence: config.getSequence(), changes: lines.length };
   });
   const current = await ctx.prepare(`Read ${channel}'s config`, readConfig);
-  const applied = describeConfigChange(current, change.edit(current)).length === 0;
+  const updated = change.edit(current);
+  const applied = describeConfigChange(current, updated).length === 0;
   if (planned.changes === 0 || (applied && current.getSequence() > planned.sequence))
     return { summary: `${change.what} on ${channel}: already so (config sequence ${current.getSequence()})` };
   if (current.getSequence() !== planned.sequence)
@@ -62,7 +63,6 @@ async function changeChannel(ctx: JobContext, change: ChannelChange): Promise<Jo
       `${channel} moved from config sequence ${planned.sequence} to ${current.getSequence()} since this update was planned: request it again`,
     );
 
-  const updated = change.edit(current);
   const update = computeConfigUpdate(channel, current, updated);
   const signing = orgs.filter((o) => change.approvedByOrgs.includes(o.org.name));
   await ctx.step(
