@@ -1,4 +1,4 @@
-import { unapprovedParams } from '../jobs/services/approval-flow.js';
+import { enqueueRequestedFollowUp, unapprovedParams } from '../jobs/services/approval-flow.js';
 import type { ApprovalRequest } from '../jobs/services/approvals.js';
 import type { InputOf, JobKind } from '../jobs/catalog/kind.js';
 import type { EffectivePolicy } from '../jobs/services/policy.js';
@@ -50,8 +50,11 @@ export async function submit<K extends JobKind>(bot: BotContext, input: SubmitIn
       detail: `${request.command} → ${policy.approval.orgs.join(', ')}`,
     });
   }
-  // Deliveries of one request racing each other: one of them posts the card.
-  if (approval.card === undefined && (await bot.approvals.claimCard(approval.id))) await postCard(bot, approval);
+  // Deliveries of one request racing each other: one of them posts the card (and queues what the card shows).
+  if (approval.card === undefined && (await bot.approvals.claimCard(approval.id))) {
+    await postCard(bot, approval);
+    await enqueueRequestedFollowUp(bot, approval);
+  }
   return { kind: 'awaiting-approval', id: requestId, created, orgs: approval.policy.orgs };
 }
 

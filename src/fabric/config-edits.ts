@@ -1,4 +1,5 @@
-import { common, peer } from '@hyperledger/fabric-protos';
+import { common, msp, peer } from '@hyperledger/fabric-protos';
+import { mapEntries } from './proto-maps.js';
 
 /** Changes to a channel config, each returning a changed copy; the original is left as it was. */
 
@@ -33,4 +34,57 @@ export function aclOf(config: common.Config, resource: string): string | undefin
   const value = application(config).getValuesMap().get('ACLs');
   if (value === undefined) return undefined;
   return peer.ACLs.deserializeBinary(value.getValue_asU8()).getAclsMap().get(resource)?.getPolicyRef();
+}
+
+/** The application group of the org whose MSP is `mspId` (its key is the org's name in configtx, often but not always the MSP ID). */
+function orgGroup(config: common.Config, mspId: string): common.ConfigGroup | undefined {
+  for (const group of mapEntries<common.ConfigGroup>(application(config).getGroupsMap()).values()) {
+    const value = group.getValuesMap().get('MSP');
+    if (value === undefined) continue;
+    const definition = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
+    if (msp.FabricMSPConfig.deserializeBinary(definition.getConfig_asU8()).getName() === mspId) return group;
+  }
+  return undefined;
+}
+
+/** Whether the channel's application has the org whose MSP is `mspId`. */
+export const hasApplicationOrg = (config: common.Config, mspId: string): boolean => orgGroup(config, mspId) !== undefined;
+
+/** An anchor peer: the host and port other orgs' peers gossip with. */
+export interface AnchorPeer {
+  host: string;
+  port: number;
+}
+
+/** The org's anchor peers as the channel has them (none when it names none). */
+export function anchorPeersOf(config: common.Config, mspId: string): AnchorPeer[] {
+  const value = orgGroup(config, mspId)?.getValuesMap().get('AnchorPeers');
+  if (value === undefined) return [];
+  return peer.AnchorPeers.deserializeBinary(value.getValue_asU8())
+    .getAnchorPeersList()
+    .map((p) => ({ host: p.getHost(), port: p.getPort() }));
+}
+
+/** The org's anchor peers set to `peers`, in that order. */
+export function withAnchorPeers(config: common.Config, mspId: string, peers: readonly AnchorPeer[]): common.Config {
+  const updated = copyOf(config);
+  const group = orgGroup(updated, mspId);
+  if (group === undefined) throw new Error(`${mspId} is not an org of the channel's application`);
+  let value = group.getValuesMap().get('AnchorPeers');
+  if (value === undefined) {
+    value = new common.ConfigValue();
+    value.setModPolicy('Admins');
+  }
+  const anchors = new peer.AnchorPeers();
+  anchors.setAnchorPeersList(
+    peers.map(({ host, port }) => {
+      const p = new peer.AnchorPeer();
+      p.setHost(host);
+      p.setPort(port);
+      return p;
+    }),
+  );
+  value.setValue(anchors.serializeBinary());
+  group.getValuesMap().set('AnchorPeers', value);
+  return updated;
 }

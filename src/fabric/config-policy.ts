@@ -29,10 +29,19 @@ export function signerOf(mspId: string, certPem: string): PolicySigner {
   return { mspId, roles };
 }
 
+/** The signer of a ConfigSignature, as the orderer will see it: the creator its signature header names. */
+export function signerOfConfigSignature(signature: common.ConfigSignature): PolicySigner {
+  const header = common.SignatureHeader.deserializeBinary(signature.getSignatureHeader_asU8());
+  const creator = msp.SerializedIdentity.deserializeBinary(header.getCreator_asU8());
+  return signerOf(creator.getMspid(), Buffer.from(creator.getIdBytes_asU8()).toString('utf8'));
+}
+
 /** Whether a policy is met, and in words what it asks and what the signers gave. */
 export interface PolicyVerdict {
   satisfied: boolean;
-  /** e.g. "MAJORITY of Admins: 2 of Org1MSP, Org2MSP, Org3MSP (has Org1MSP)". */
+  /** What the policy asks, e.g. "MAJORITY of Admins: 2 of Org1MSP, Org2MSP, Org3MSP". */
+  asks: string;
+  /** What it asks and what the signers gave, e.g. "MAJORITY of Admins: 2 of Org1MSP, Org2MSP, Org3MSP (has Org1MSP)". */
   explanation: string;
 }
 
@@ -70,7 +79,8 @@ export function evaluatePolicy(config: common.Config, policyPath: string, signer
   if (name === undefined || parts[0] !== 'Channel') throw new Error(`${policyPath} is not a policy path under /Channel`);
   const group = groupAt(config, parts);
   const policy = group.getPoliciesMap().get(name)?.getPolicy();
-  if (policy === undefined) return { satisfied: false, explanation: `${policyPath} does not exist` };
+  if (policy === undefined)
+    return { satisfied: false, asks: `${policyPath}, which does not exist`, explanation: `${policyPath} does not exist` };
   switch (policy.getType()) {
     case common.Policy.PolicyType.IMPLICIT_META: {
       const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
@@ -89,21 +99,46 @@ export function evaluatePolicy(config: common.Config, policyPath: string, signer
               : Math.floor(children.length / 2) + 1;
       const ruleName =
         rule === common.ImplicitMetaPolicy.Rule.ANY ? 'ANY' : rule === common.ImplicitMetaPolicy.Rule.ALL ? 'ALL' : 'MAJORITY';
-      return {
-        satisfied: met.length >= needed,
-        explanation: `${ruleName} of ${sub}: ${needed} of ${children.join(', ')} (has ${met.length === 0 ? 'none' : met.join(', ')})`,
-      };
+      const asks = `${ruleName} of ${sub}: ${needed} of ${children.join(', ')}`;
+      return { satisfied: met.length >= needed, asks, explanation: `${asks} (has ${met.length === 0 ? 'none' : met.join(', ')})` };
     }
     case common.Policy.PolicyType.SIGNATURE: {
       const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());
       const principals = envelope.getIdentitiesList().map(principalOf);
       const rule = envelope.getRule();
       const satisfied = rule !== undefined && signaturePolicyMet(rule, principals, signers, new Array(signers.length).fill(false));
-      return { satisfied, explanation: `signed by ${principals.map((p) => (p === undefined ? '?' : `${p.mspId}.${p.role}`)).join(', ')}` };
+      const asks = `signed by ${principals.map((p) => (p === undefined ? '?' : `${p.mspId}.${p.role}`)).join(', ')}`;
+      return { satisfied, asks, explanation: asks };
     }
-    default:
-      return { satisfied: false, explanation: `${policyPath} is a policy of a type the bot cannot evaluate` };
+    default: {
+      const asks = `${policyPath}, a policy of a type the bot cannot evaluate`;
+      return { satisfied: false, asks, explanation: asks };
+    }
   }
+}
+
+/** The MSPs whose signatures a policy can count: the principals it names, through implicit meta policies' sub-groups. */
+export function mspsIn(config: common.Config, policyPath: string): string[] {
+  const parts = policyPath.split('/').filter((p) => p !== '');
+  const name = parts.pop();
+  if (name === undefined || parts[0] !== 'Channel') return [];
+  let group: common.ConfigGroup;
+  try {
+    group = groupAt(config, parts);
+  } catch {
+    return [];
+  }
+  const policy = group.getPoliciesMap().get(name)?.getPolicy();
+  if (policy?.getType() === common.Policy.PolicyType.IMPLICIT_META) {
+    const sub = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8()).getSubPolicy();
+    const children = [...group.getGroupsMap().keys()] as string[];
+    return [...new Set(children.flatMap((child) => mspsIn(config, `/${[...parts, child, sub].join('/')}`)))].sort();
+  }
+  if (policy?.getType() === common.Policy.PolicyType.SIGNATURE) {
+    const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());
+    return [...new Set(envelope.getIdentitiesList().flatMap((p) => principalOf(p)?.mspId ?? []))].sort();
+  }
+  return [];
 }
 
 function principalOf(p: msp.MSPPrincipal): { mspId: string; role: Role } | undefined {

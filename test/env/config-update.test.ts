@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
 import { common } from '@hyperledger/fabric-protos';
 import { computeConfigUpdate } from '../../src/fabric/config-update.js';
 import { describeConfigChange } from '../../src/fabric/config-diff.js';
@@ -219,69 +220,86 @@ describe('a config update signed by each org’s admin and submitted to the orde
   }, 120_000);
 });
 
-describe('/fabric channel acl from Slack: planned, approved by both orgs’ admins, signed and submitted by the bot', () => {
+describe('/fabric channel acl from Slack: planned on the card, signed by each org at its click, submitted by the bot', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({
-      channels: ['C0OPS', 'C0ALERTS'],
-      users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN2'],
-      config: env.botConfig,
-      env: { KUBECONFIG: env.kubeconfig },
-      workers: 1,
-      bot: 'bot',
-    });
+    stack = await slackStack(env.botConfig);
   }, 120_000);
   afterAll(async () => stack?.stop());
-
-  /** Alice asks, both admins approve; the job's final status message. */
-  async function approved(text: string): Promise<string> {
-    const before = stack.ephemeralFor('U0ALICE').length;
-    await stack.command(text, { user: 'U0ALICE' });
-    const answer = await stack.answerTo('U0ALICE', before);
-    const id = /request `([a-z0-9]+)`/.exec(answer)?.[1];
-    if (id === undefined) throw new Error(`not taken as a request: ${answer}`);
-    const card = await eventually('the approval card', async () =>
-      stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``)),
-    );
-    for (const user of ['U0ADMIN1', 'U0ADMIN2']) await stack.click(card, 'approval_approve', { user, value: id });
-    return eventually(
-      'the job to end',
-      async () => {
-        const said = stack.slack
-          .messages('C0OPS')
-          .filter((x) => !x.ephemeral && !x.text?.startsWith('Approval'))
-          .map((x) => stack.lastText(x))
-          .find((x) => x.includes(`Job \`${id}\``) && /succeeded\*|failed\*/.test(x));
-        return said;
-      },
-      60_000,
-    ).catch((err: Error) => {
-      const seen = stack.slack.messages('C0OPS').map((m) => stack.lastText(m).slice(0, 600));
-      throw new Error(`${err.message}; C0OPS has:\n${seen.join('\n')}`);
-    });
-  }
 
   const aclInFabric = async (resource: string): Promise<string | undefined> =>
     application(await fetchedConfig('org1')).values.ACLs?.value.acls[resource]?.policy_ref;
 
-  it('sets the ACL: the plan, Fabric’s policy met by both signatures, the new config sequence; read back with the CLI', async () => {
-    const said = await approved('channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
+  it('shows the plan before any click and each signature as it is made; applies it; read back with the CLI', async () => {
+    const { id, card } = await requested(stack, 'channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
+    const planned = await cardSays(stack, id, '*Plan* for `mychannel` at config sequence');
+    expect(planned).toContain("ACL peer/ChaincodeToChaincode of the application: Fabric's default → /Channel/Application/Writers");
+    expect(planned).toContain('Fabric will check `/Channel/Application/Admins`: MAJORITY of Admins: 2 of Org1MSP, Org2MSP');
+    expect(planned).toContain(':white_circle: Org1MSP · :white_circle: Org2MSP');
+    const sequence = Number(/at config sequence (\d+)/.exec(planned)?.[1]);
+
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN1', value: id });
+    // org1's admin signed at the click: the card says so while org2's signature is still awaited.
+    await cardSays(stack, id, ':white_check_mark: Org1MSP (<@U0ADMIN1>) · :white_circle: Org2MSP');
+    await stack.click(card, 'approval_approve', { user: 'U0ADMIN2', value: id });
+    const said = await outcome(stack, id);
     expect(said).toContain('succeeded');
-    expect(said).toContain("ACL peer/ChaincodeToChaincode of the application: Fabric's default → /Channel/Application/Writers");
     expect(said).toContain('needs /Channel/Application/Admins: MAJORITY of Admins: 2 of Org1MSP, Org2MSP (has Org1MSP, Org2MSP)');
-    expect(said).toMatch(/config sequence (\d+) → (\d+)/);
+    expect(said).toContain(`config sequence ${sequence} → ${sequence + 1}`);
+    await cardSays(stack, id, ':white_check_mark: Org2MSP (<@U0ADMIN2>)');
     expect(await aclInFabric('peer/ChaincodeToChaincode')).toBe('/Channel/Application/Writers');
-    // Asked again: already so, nothing submitted.
-    const again = await approved('channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
-    expect(again).toContain('already so');
+    // Asked again: planned as nothing to change, and nothing submitted.
+    const again = await requested(stack, 'channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
+    await cardSays(stack, again.id, 'nothing to change, the channel already has it');
+    await approveBoth(stack, again);
+    expect(await outcome(stack, again.id)).toContain('already so');
   }, 120_000);
 
-  it('refuses a policy the channel does not have, and leaves the config as it was', async () => {
+  it('refuses a plan the channel moved past: of two plans made on one sequence, the second is refused after the first applies', async () => {
+    const first = await requested(stack, 'channel acl qscc/GetBlockByHash /Channel/Application/Writers');
+    const second = await requested(stack, 'channel acl qscc/GetTransactionByID /Channel/Application/Writers');
+    const [a, b] = await Promise.all([first, second].map((r) => cardSays(stack, r.id, '*Plan* for `mychannel` at config sequence')));
+    const sequence = Number(/at config sequence (\d+)/.exec(a ?? '')?.[1]);
+    expect(b).toContain(`at config sequence ${sequence}`);
+    const before = await aclInFabric('qscc/GetTransactionByID');
+
+    await approveBoth(stack, first);
+    expect(await outcome(stack, first.id)).toContain(`config sequence ${sequence} → ${sequence + 1}`);
+    await approveBoth(stack, second);
+    const refused = await outcome(stack, second.id);
+    expect(refused).toContain('failed');
+    expect(refused).toContain(
+      `mychannel moved from config sequence ${sequence} to ${sequence + 1} since this update was planned, so it was not submitted: request it again`,
+    );
+    expect(await aclInFabric('qscc/GetTransactionByID')).toBe(before);
+  }, 120_000);
+
+  it('refuses a policy the channel does not have on the card, before anyone signs, and leaves the config as it was', async () => {
     const before = await aclInFabric('qscc/GetChainInfo');
-    const said = await approved('channel acl qscc/GetChainInfo /Channel/Application/Nobody');
+    const request = await requested(stack, 'channel acl qscc/GetChainInfo /Channel/Application/Nobody');
+    await cardSays(stack, request.id, ':warning: /Channel/Application/Nobody is not a policy of the channel');
+    await approveBoth(stack, request);
+    const said = await outcome(stack, request.id);
     expect(said).toContain('failed');
     expect(said).toContain('/Channel/Application/Nobody is not a policy of the channel');
     expect(await aclInFabric('qscc/GetChainInfo')).toBe(before);
+  }, 120_000);
+
+  it('sets an org’s anchor peers, signed by that org’s admin alone as its group’s Admins policy asks; read back with the CLI', async () => {
+    const org1Peer = env.fabric.peers.find((p) => p.org === 'org1')?.address ?? '';
+    const anchors = `${org1Peer} org1-peer-0.org1-peer.fabric.svc:7051`;
+    const request = await requested(stack, `channel anchors org1 ${anchors}`);
+    const planned = await cardSays(stack, request.id, '*Plan* for `mychannel` at config sequence');
+    expect(planned).toMatch(new RegExp(`anchor peers of Org1MSP: [^"]+ → ${anchors.replace(' ', ', ').replaceAll('.', '\\.')}`));
+    expect(planned).toContain('Fabric will check `/Channel/Application/Org1MSP/Admins`');
+    expect(planned).toContain('Signatures: :white_circle: Org1MSP');
+    expect(planned).not.toContain('Org2MSP');
+    await stack.click(request.card, 'approval_approve', { user: 'U0ADMIN1', value: request.id });
+    const said = await outcome(stack, request.id);
+    expect(said).toContain('succeeded');
+    expect(said).toContain('Signed by*\\nOrg1MSP');
+    const read = application(await fetchedConfig('org2')).groups.Org1MSP.values.AnchorPeers?.value.anchor_peers;
+    expect(read.map((p: Json) => `${p.host}:${p.port}`).join(' ')).toBe(anchors);
   }, 120_000);
 
   it('refuses a malformed policy path before anything is requested', async () => {
@@ -290,3 +308,90 @@ describe('/fabric channel acl from Slack: planned, approved by both orgs’ admi
     expect(await stack.answerTo('U0ALICE', before)).toContain('a policy path such as /Channel/Application/Writers');
   });
 });
+
+describe('a Slack rule that asks less than Fabric: one admin’s approval, one signature, nothing submitted', () => {
+  let stack: Stack;
+  const config = path.join(work, 'one-approval.yaml');
+  beforeAll(async () => {
+    const yaml = parse(readFileSync(env.botConfig, 'utf8')) as Json;
+    yaml.policies = { ...yaml.policies, 'channel acl': { approval: { rule: 'ANY' } } };
+    writeFileSync(config, stringify(yaml));
+    stack = await slackStack(config);
+  }, 120_000);
+  afterAll(async () => stack?.stop());
+
+  it('is not submitted, and says what is missing', async () => {
+    const request = await requested(stack, 'channel acl qscc/GetChainInfo /Channel/Application/Writers');
+    const before = application(await fetchedConfig('org1')).values.ACLs?.value.acls['qscc/GetChainInfo']?.policy_ref;
+    await cardSays(stack, request.id, '*Plan* for `mychannel`');
+    await stack.click(request.card, 'approval_approve', { user: 'U0ADMIN1', value: request.id });
+    const said = await outcome(stack, request.id);
+    expect(said).toContain('failed');
+    expect(said).toContain(
+      'not submitted, Fabric would refuse it: /Channel/Application/Admins asks MAJORITY of Admins: 2 of Org1MSP, Org2MSP, and only Org1MSP signed (Org2MSP can still sign',
+    );
+    const after = application(await fetchedConfig('org1')).values.ACLs?.value.acls['qscc/GetChainInfo']?.policy_ref;
+    expect(after).toBe(before);
+  }, 120_000);
+});
+
+function slackStack(config: string): Promise<Stack> {
+  return startStack({
+    channels: ['C0OPS', 'C0ALERTS'],
+    users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN2'],
+    config,
+    env: { KUBECONFIG: env.kubeconfig },
+    workers: 1,
+    bot: 'bot',
+  });
+}
+
+type Card = Awaited<ReturnType<typeof requested>>;
+
+/** Alice asks; the request's id and its approval card. */
+async function requested(stack: Stack, text: string) {
+  const before = stack.ephemeralFor('U0ALICE').length;
+  await stack.command(text, { user: 'U0ALICE' });
+  const answer = await stack.answerTo('U0ALICE', before);
+  const id = /request `([a-z0-9]+)`/.exec(answer)?.[1];
+  if (id === undefined) throw new Error(`not taken as a request: ${answer}`);
+  const card = await eventually('the approval card', async () => cardOf(stack, id));
+  return { id, card };
+}
+
+const cardOf = (stack: Stack, id: string) =>
+  stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``));
+
+/** The card's text once it contains `text`. */
+const cardSays = (stack: Stack, id: string, text: string): Promise<string> =>
+  eventually(
+    `the card of ${id} to say ${text}`,
+    async () => {
+      const shown = JSON.stringify(cardOf(stack, id)?.blocks ?? []);
+      return shown.includes(text.replaceAll('"', '\\"')) ? shown : undefined;
+    },
+    30_000,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}; the card says ${JSON.stringify(cardOf(stack, id)?.blocks ?? [])}`);
+  });
+
+async function approveBoth(stack: Stack, { id, card }: Card): Promise<void> {
+  for (const user of ['U0ADMIN1', 'U0ADMIN2']) await stack.click(card, 'approval_approve', { user, value: id });
+}
+
+/** The job's final status message. */
+async function outcome(stack: Stack, id: string): Promise<string> {
+  return eventually(
+    'the job to end',
+    async () =>
+      stack.slack
+        .messages('C0OPS')
+        .filter((x) => !x.ephemeral && !x.text?.startsWith('Approval'))
+        .map((x) => stack.lastText(x))
+        .find((x) => x.includes(`Job \`${id}\``) && /succeeded\*|failed\*/.test(x)),
+    60_000,
+  ).catch((err: Error) => {
+    const seen = stack.slack.messages('C0OPS').map((m) => stack.lastText(m).slice(0, 600));
+    throw new Error(`${err.message}; C0OPS has:\n${seen.join('\n')}`);
+  });
+}

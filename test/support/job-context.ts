@@ -4,7 +4,8 @@ import { backoff, retry } from '../../src/retry.js';
 import type { Config } from '../../src/config/model.js';
 import { parseParams } from '../../src/jobs/catalog/kind.js';
 import { CancelledError, PermanentError, errorMessage, isCancelled } from '../../src/jobs/engine/errors.js';
-import type { JobContext, JobEntry } from '../../src/jobs/engine/worker.js';
+import type { ApprovalNotes, JobContext, JobEntry } from '../../src/jobs/engine/worker.js';
+import type { ApprovalRequest } from '../../src/jobs/services/approvals.js';
 import type { JobRequest, JobResult, JobView, JsonValue, StepRecord, StepSpec } from '../../src/jobs/engine/types.js';
 import type { Platform } from '../../src/jobs/services/platform.js';
 
@@ -189,9 +190,28 @@ export class MemoryJobContext implements JobContext {
     }
   }
 
-  async fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void> {
-    this.readiness.push({ approvalId, readiness });
-  }
+  /** Approval requests kept in memory: readiness, plans and signatures recorded as Approvals would keep them. */
+  readonly approvalRequests = new Map<string, ApprovalRequest>();
+
+  readonly approvals: ApprovalNotes = {
+    get: async (approvalId) => this.approvalRequests.get(approvalId),
+    fabricReadiness: async (approvalId, readiness) => {
+      this.readiness.push({ approvalId, readiness });
+    },
+    plan: async (approvalId, plan) => {
+      const request = this.approvalRequests.get(approvalId);
+      if (request === undefined) return plan;
+      request.plan ??= plan;
+      return request.plan;
+    },
+    signature: async (approvalId, signature) => {
+      const request = this.approvalRequests.get(approvalId);
+      const kept = request?.signatures.find((s) => s.org === signature.org);
+      if (kept !== undefined) return kept;
+      request?.signatures.push(signature);
+      return signature;
+    },
+  };
 
   async redisRoundTripMs(): Promise<number> {
     return this.rttMs;

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import { describeRule, type ApprovalRequest } from '../../jobs/services/approvals.js';
+import { describeRule, type ApprovalRequest, type ChannelPlan, type PlanSignature } from '../../jobs/services/approvals.js';
 import type { JobView } from '../../jobs/engine/types.js';
 import { stateLabel, stepLine } from './job-status.js';
 import { context, escapeMrkdwn, formatTime, section, truncate, type Rendered } from './text.js';
@@ -45,6 +45,7 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
               .join(' · ')}`,
           ),
         ]),
+    ...(req.plan === undefined ? [] : planBlocks(req.plan, req.signatures)),
     section(`*${outcome}*`),
     ...(job === undefined
       ? []
@@ -61,6 +62,30 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
     });
   }
   return { text: `Approval ${req.state}: ${truncate(req.command, 300)}`, blocks };
+}
+
+/** A channel update's plan: what changes, on which config sequence, what Fabric will ask, and each org's signature. */
+function planBlocks(plan: ChannelPlan, signatures: readonly PlanSignature[]): KnownBlock[] {
+  const on = `*Plan* for \`${escapeMrkdwn(plan.channel)}\` at config sequence ${plan.sequence}`;
+  if (plan.problem !== undefined) return [section(`${on}: :warning: ${escapeMrkdwn(plan.problem)}`)];
+  if (plan.changes.length === 0) return [section(`${on}: nothing to change, the channel already has it`)];
+  const changes = truncate(plan.changes.map((line) => `• ${escapeMrkdwn(line)}`).join('\n'), 2000);
+  const asks = plan.policies.map((p) => `\`${escapeMrkdwn(p.policy)}\`: ${escapeMrkdwn(p.asks)}`);
+  const signed = plan.signers.map((mspId) => {
+    const s = signatures.find((x) => x.mspId === mspId && x.signature !== undefined);
+    return s === undefined ? `:white_circle: ${escapeMrkdwn(mspId)}` : `:white_check_mark: ${escapeMrkdwn(mspId)} (<@${s.user}>)`;
+  });
+  const refused = signatures
+    .filter((s) => s.refused !== undefined)
+    .map((s) => `:no_entry: ${escapeMrkdwn(s.org)}'s signature does not count: ${escapeMrkdwn(s.refused ?? '')}`);
+  return [
+    section(`${on}:\n${changes}`),
+    context(
+      `Fabric will check ${truncate(asks.join(' · '), 1200)}`,
+      `Signatures: ${signed.join(' · ')}`,
+      ...refused.map((line) => truncate(line, 600)),
+    ),
+  ];
 }
 
 export function renderApprovalList(requests: readonly ApprovalRequest[]): Rendered {

@@ -14,20 +14,29 @@ export interface JobKind<S extends z.ZodType = z.ZodType> {
   readonly type: string;
   readonly params: S;
   readonly approval?: ApprovalHooks<z.input<S>>;
+  /** Its jobs serve an approval card and show their work there: no status message unless one fails. */
+  readonly showsOnCard?: boolean;
 }
 
-/** What a job kind does around approvals (today only chaincode deploys have any). */
+/** What a job kind does around approvals (chaincode deploys and channel updates have some). */
 export interface ApprovalHooks<P> {
+  /** The job queued when the request is put up for approval (to show a plan on its card). */
+  requested?(request: ApprovalRequest): Omit<JobRequest, 'requestedAt'>;
   /** The params once approved, from the votes cast. */
-  approved?(params: P, votes: readonly Vote[]): P;
+  approved?(params: P, votes: readonly Vote[], approvalId: string): P;
   /** The params when the policy asks for no approval, from who asked. */
   unapproved?(params: P, requester: { org?: string; role?: string }): P;
   /** The job an org's approving vote queues straight away. */
   orgApproved?(request: ApprovalRequest, org: string, userId: string): Omit<JobRequest, 'requestedAt'>;
 }
 
-export function jobKind<S extends z.ZodType>(type: string, params: S, approval?: ApprovalHooks<z.input<S>>): JobKind<S> {
-  return { type, params, ...(approval === undefined ? {} : { approval }) };
+export function jobKind<S extends z.ZodType>(
+  type: string,
+  params: S,
+  approval?: ApprovalHooks<z.input<S>>,
+  options: { showsOnCard?: boolean } = {},
+): JobKind<S> {
+  return { type, params, ...(approval === undefined ? {} : { approval }), ...options };
 }
 
 /** The params as a job of the kind is submitted with them. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { dns1123Label } from '../../config/model.js';
 import { jobKind, type JobKind } from './kind.js';
-import type { Vote } from '../services/approvals.js';
+import type { ApprovalRequest, Vote } from '../services/approvals.js';
 
 /**
  * The kinds of job this project ships (see catalog.ts): a worker runs them with the handlers in
@@ -106,6 +106,49 @@ export const chaincodeDeploy = jobKind(
   },
 );
 
+const channelName = z.string().regex(/^[a-z][a-z0-9.-]{0,248}$/, 'must be a channel name');
+const approvalId = z.string().min(1).max(64);
+
+/** The job an approval card's request queues to plan a channel update for the card; a vote's to sign it for the voter's org. */
+const channelUpdateHooks = {
+  approved: <P>(params: P, votes: readonly Vote[], id: string) => ({ ...params, approvedByOrgs: approvingOrgs(votes), approvalId: id }),
+  unapproved: <P>(params: P, requester: { org?: string; role?: string }) => ({
+    ...params,
+    approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [],
+  }),
+  requested: (request: ApprovalRequest) => ({
+    type: channelPlan.type,
+    params: { approvalId: request.id },
+    requester: request.requester,
+    channel: request.channel,
+    network: request.network,
+    command: `${request.command} — plan`,
+  }),
+  orgApproved: (request: ApprovalRequest, org: string, userId: string) => ({
+    type: channelSign.type,
+    params: { approvalId: request.id, org },
+    requester: { userId, org, role: 'admin' },
+    channel: request.channel,
+    network: request.network,
+    targetOrg: org,
+    command: `${request.command} — ${org}'s signature`,
+  }),
+};
+
+/** The params every channel config update carries besides its own. */
+const channelUpdate = {
+  channel: channelName.optional(),
+  /** The orgs whose admins approved in Slack: only their admins sign the update. */
+  approvedByOrgs: z.array(dns1123Label).default([]),
+  /** The approval request whose plan (pinned to a config sequence) and signatures the update uses. */
+  approvalId: approvalId.optional(),
+};
+
+/** Plans a channel update put up for approval: computed on the channel's current config and shown on the card. */
+export const channelPlan = jobKind('channel.plan', z.strictObject({ approvalId }), undefined, { showsOnCard: true });
+/** One org's signature of a planned channel update, made when its admin approves on the card. */
+export const channelSign = jobKind('channel.sign', z.strictObject({ approvalId, org: dns1123Label }), undefined, { showsOnCard: true });
+
 /** A resource an ACL names (qscc/GetBlockByNumber, peer/Propose, event/Block…) and a policy path. */
 export const ACL_RESOURCE = /^[A-Za-z_]{1,32}\/[A-Za-z]{1,64}$/;
 export const POLICY_PATH = /^\/Channel(?:\/[A-Za-z0-9_.-]{1,64}){1,4}$/;
@@ -114,22 +157,29 @@ export const POLICY_PATH = /^\/Channel(?:\/[A-Za-z0-9_.-]{1,64}){1,4}$/;
 export const channelAcl = jobKind(
   'channel.acl',
   z.strictObject({
-    channel: z
-      .string()
-      .regex(/^[a-z][a-z0-9.-]{0,248}$/)
-      .optional(),
+    ...channelUpdate,
     resource: z.string().regex(ACL_RESOURCE, 'must be an ACL resource such as qscc/GetBlockByNumber'),
     policy: z.string().regex(POLICY_PATH, 'must be a policy path such as /Channel/Application/Writers'),
-    /** The orgs whose admins approved in Slack: only their admins sign the update. */
-    approvedByOrgs: z.array(dns1123Label).default([]),
   }),
-  {
-    approved: (params, votes) => ({ ...params, approvedByOrgs: approvingOrgs(votes) }),
-    unapproved: (params, requester) => ({
-      ...params,
-      approvedByOrgs: requester.role === 'admin' && requester.org !== undefined ? [requester.org] : [],
-    }),
-  },
+  channelUpdateHooks,
+);
+
+/** host:port of a peer, as anchor peers are given. */
+export const PEER_ADDRESS = /^(?=.{1,253}:)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?:\d{1,5}$/;
+
+/** Sets an org's anchor peers on a channel: a config update its own admins sign (the org group's Admins). */
+export const channelAnchors = jobKind(
+  'channel.anchors',
+  z.strictObject({
+    ...channelUpdate,
+    org: dns1123Label,
+    peers: z
+      .array(z.string().regex(PEER_ADDRESS, 'must be host:port'))
+      .min(1)
+      .max(16)
+      .refine((peers) => peers.every((p) => Number(p.slice(p.lastIndexOf(':') + 1)) <= 65535), 'a port is at most 65535'),
+  }),
+  channelUpdateHooks,
 );
 
 /** Every kind this project ships. */
@@ -143,5 +193,8 @@ export const jobKinds: readonly JobKind[] = [
   certRenew,
   chaincodeDeploy,
   chaincodeApproveOrg,
+  channelPlan,
+  channelSign,
   channelAcl,
+  channelAnchors,
 ];

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.js';
 import { ServiceUnavailableError } from '../../outage.js';
 import { backoff, retry } from '../../retry.js';
 import { jobDuration, jobsTotal } from '../../metrics.js';
-import type { Approvals } from '../services/approvals.js';
+import type { ApprovalRequest, Approvals, ChannelPlan, PlanSignature } from '../services/approvals.js';
 import type { AuditLog } from '../services/audit.js';
 import type { Platform } from '../services/platform.js';
 import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
@@ -46,8 +46,8 @@ export interface JobContext {
    * it needs is unavailable, and shown as a step only while it waits or when it fails.
    */
   prepare<T>(title: string, run: () => Promise<T>): Promise<T>;
-  /** Records Fabric's commit readiness on an approval request and shows its card again. */
-  fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void>;
+  /** The approval request a job acts for, and what it records there (each record shows the card again). */
+  readonly approvals: ApprovalNotes;
   /** How long Redis takes to answer this worker, in milliseconds. */
   redisRoundTripMs(): Promise<number>;
   /**
@@ -55,6 +55,17 @@ export interface JobContext {
    * time it started, so the step can find and undo what that attempt may have half done.
    */
   interruptedAt(step: StepSpec): number | undefined;
+}
+
+/** What a job reads of the approval request it acts for, and records on it for its card. */
+export interface ApprovalNotes {
+  get(approvalId: string): Promise<ApprovalRequest | undefined>;
+  /** Fabric's commit readiness of a chaincode definition. */
+  fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void>;
+  /** A channel update's plan; the first one recorded is kept and returned. */
+  plan(approvalId: string, plan: ChannelPlan): Promise<ChannelPlan>;
+  /** An org's signature of the plan; the first one recorded for the org is kept and returned. */
+  signature(approvalId: string, signature: PlanSignature): Promise<PlanSignature>;
 }
 
 /** What runs a job of kind K: its params arrive validated against the kind's schema. */
@@ -81,7 +92,7 @@ export interface WorkerDeps {
   reporter: JobReporter;
   audit: AuditLog;
   /** Where a job records what Fabric says of an approval it acts on (commit readiness). */
-  approvals: Pick<Approvals, 'setFabricReadiness'>;
+  approvals: Pick<Approvals, 'get' | 'setFabricReadiness' | 'setPlan' | 'addSignature'>;
   platform: Platform;
   log: Logger;
   concurrency: number;
@@ -112,9 +123,11 @@ class JobRun implements JobContext {
     this.progress = { steps: steps.filter((s) => s.state === 'done'), attempt: job.attemptsStarted };
     this.interrupted = new Map(steps.filter((s) => s.state !== 'done').map((s) => [s.key ?? s.name, s.startedAt]));
     this.message = job.data.statusMessage;
+    this.quiet = deps.handlers.find((h) => h.kind.type === job.name)?.kind.showsOnCard === true;
   }
 
   private readonly interrupted: Map<string, number>;
+  private readonly quiet: boolean;
 
   get id(): string {
     return this.job.id ?? '?';
@@ -228,13 +241,21 @@ class JobRun implements JobContext {
     }
   }
 
-  async fabricReadiness(approvalId: string, readiness: Record<string, boolean>): Promise<void> {
-    await this.deps.approvals.setFabricReadiness(approvalId, readiness);
+  readonly approvals: ApprovalNotes = {
+    get: (approvalId) => this.deps.approvals.get(approvalId),
+    fabricReadiness: (approvalId, readiness) => this.showingCard(approvalId, this.deps.approvals.setFabricReadiness(approvalId, readiness)),
+    plan: (approvalId, plan) => this.showingCard(approvalId, this.deps.approvals.setPlan(approvalId, plan)),
+    signature: (approvalId, signature) => this.showingCard(approvalId, this.deps.approvals.addSignature(approvalId, signature)),
+  };
+
+  private async showingCard<T>(approvalId: string, recorded: Promise<T>): Promise<T> {
+    const result = await recorded;
     try {
       await this.deps.reporter.approvalChanged?.(approvalId);
     } catch (err) {
       this.log.warn({ err, approvalId }, 'could not show the approval again');
     }
+    return result;
   }
 
   async redisRoundTripMs(): Promise<number> {
@@ -259,6 +280,8 @@ class JobRun implements JobContext {
   }
 
   async show(view: JobView, final: boolean): Promise<void> {
+    // A kind that serves an approval card shows there; a message of its own only says it failed.
+    if (this.quiet && !(final && view.state === 'failed')) return;
     try {
       const ref = await this.deps.reporter.publish(view, this.message, final);
       if (ref !== undefined && (this.message === undefined || ref.ts !== this.message.ts)) {

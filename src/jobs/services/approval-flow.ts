@@ -34,7 +34,7 @@ export interface ApprovalFlowDeps {
  */
 export async function enqueueApproved(deps: ApprovalFlowDeps, approval: ApprovalRequest): Promise<{ id: string; created: boolean }> {
   const type = approval.jobType;
-  const params = deps.kinds.get(type)?.approval?.approved?.(approval.params, approval.votes) ?? approval.params;
+  const params = deps.kinds.get(type)?.approval?.approved?.(approval.params, approval.votes, approval.id) ?? approval.params;
   const queued = await deps.jobs.enqueue(approval.id, {
     type,
     params: params as JobRequest['params'],
@@ -48,6 +48,12 @@ export async function enqueueApproved(deps: ApprovalFlowDeps, approval: Approval
   await deps.approvals.setJob(approval.id, queued.id);
   await deps.approvals.jobQueued(approval.id);
   return queued;
+}
+
+/** Queues the job a request's kind runs when it is put up for approval, if it has one (idempotent per request). */
+export async function enqueueRequestedFollowUp(deps: Pick<ApprovalFlowDeps, 'jobs' | 'kinds'>, approval: ApprovalRequest): Promise<void> {
+  const follow = deps.kinds.get(approval.jobType)?.approval?.requested?.(approval);
+  if (follow !== undefined) await deps.jobs.enqueue(jobIdFor(`${approval.id}:requested`), { ...follow, requestedAt: Date.now() });
 }
 
 /** Queues the job an org's approval runs at once, if its kind has one (idempotent per request and org). */

@@ -47,6 +47,42 @@ export interface ApprovalRequest {
   jobId?: string;
   /** For chaincode: which orgs' approveformyorg Fabric has recorded (commit readiness). */
   fabric?: Record<string, boolean>;
+  /** For a channel config update: the plan made when it was requested, which each org signs. */
+  plan?: ChannelPlan;
+  /** For a channel config update: each org's signature of the plan (or why it does not count), in order. */
+  signatures: PlanSignature[];
+}
+
+/**
+ * A channel config update as planned when it was requested. It applies to the config sequence it
+ * was computed on and to nothing else; what each org's admin signs is `update`, byte for byte.
+ */
+export interface ChannelPlan {
+  channel: string;
+  sequence: number;
+  /** The ConfigUpdate, base64 (configuration, no secret). */
+  update: string;
+  /** The change in an operator's words, one line each. */
+  changes: string[];
+  /** The policies Fabric will evaluate, and what each asks (e.g. "MAJORITY of Admins: 2 of Org1MSP, Org2MSP"). */
+  policies: { element: string; policy: string; asks: string }[];
+  /** The MSPs whose admins' signatures those policies count. */
+  signers: string[];
+  madeAt: number;
+  /** Why there is nothing to sign (the change is not possible, or the channel already has it). */
+  problem?: string;
+}
+
+/** One org's signature of a plan: its admin's ConfigSignature, or why it does not count. */
+export interface PlanSignature {
+  org: string;
+  mspId: string;
+  /** Whose approval it was (the Slack user), or "system" when signed at submission. */
+  user: string;
+  at: number;
+  /** The ConfigSignature, base64 (a signature and a certificate, no secret). */
+  signature?: string;
+  refused?: string;
 }
 
 export type VoteOutcome = 'missing' | 'closed' | 'expired' | 'duplicate' | 'duplicate-person' | 'rejected' | 'approved' | 'recorded';
@@ -70,6 +106,7 @@ export function describeRule(rule: ApprovalRule, orgCount: number): string {
 const voteScript = readFileSync(new URL('./scripts/vote.lua', import.meta.url), 'utf8');
 const requestKey = (id: string): string => `${KEY_PREFIX}:approval:${id}`;
 const votesKey = (id: string): string => `${KEY_PREFIX}:approval:${id}:votes`;
+const signaturesKey = (id: string): string => `${KEY_PREFIX}:approval:${id}:signatures`;
 const openIndex = (network: string): string => `${KEY_PREFIX}:approvals:open:${network}`;
 /** Approved requests whose job is not known to be queued yet (written by the deciding vote). */
 const OWED_JOBS = `${KEY_PREFIX}:approvals:owed-jobs`;
@@ -90,7 +127,7 @@ export class Approvals {
 
   /** Idempotent on id: Slack retrying the request returns the request already made. */
   async create(
-    req: Omit<ApprovalRequest, 'state' | 'createdAt' | 'expiresAt' | 'votes' | 'needed'>,
+    req: Omit<ApprovalRequest, 'state' | 'createdAt' | 'expiresAt' | 'votes' | 'needed' | 'signatures'>,
   ): Promise<{ request: ApprovalRequest; created: boolean }> {
     const createdAt = this.now();
     const expiresAt = createdAt + req.policy.expiresAfterMs;
@@ -126,7 +163,11 @@ export class Approvals {
   }
 
   async get(id: string): Promise<ApprovalRequest | undefined> {
-    const [fields, votes] = await Promise.all([this.redis.hgetall(requestKey(id)), this.redis.hgetall(votesKey(id))]);
+    const [fields, votes, signatures] = await Promise.all([
+      this.redis.hgetall(requestKey(id)),
+      this.redis.hgetall(votesKey(id)),
+      this.redis.hgetall(signaturesKey(id)),
+    ]);
     if (fields.state === undefined || fields.data === undefined) return undefined;
     const data = JSON.parse(fields.data) as Pick<
       ApprovalRequest,
@@ -149,6 +190,10 @@ export class Approvals {
       card: fields.card === undefined ? undefined : (JSON.parse(fields.card) as StatusMessageRef),
       jobId: fields.jobId,
       ...(fields.fabric === undefined ? {} : { fabric: JSON.parse(fields.fabric) as Record<string, boolean> }),
+      ...(fields.plan === undefined ? {} : { plan: JSON.parse(fields.plan) as ChannelPlan }),
+      signatures: Object.values(signatures)
+        .map((raw) => JSON.parse(raw) as PlanSignature)
+        .sort((a, b) => a.at - b.at),
     };
   }
 
@@ -219,6 +264,22 @@ export class Approvals {
 
   async setFabricReadiness(id: string, readiness: Record<string, boolean>): Promise<void> {
     await this.redis.hset(requestKey(id), 'fabric', JSON.stringify(readiness));
+  }
+
+  /** Records the plan of a request, unless one is there already; returns the one kept. */
+  async setPlan(id: string, plan: ChannelPlan): Promise<ChannelPlan> {
+    if ((await this.redis.hsetnx(requestKey(id), 'plan', JSON.stringify(plan))) === 1) return plan;
+    return JSON.parse((await this.redis.hget(requestKey(id), 'plan')) ?? 'null') as ChannelPlan;
+  }
+
+  /** Records an org's signature of the plan, unless it has one already; returns the one kept. */
+  async addSignature(id: string, signature: PlanSignature): Promise<PlanSignature> {
+    const key = signaturesKey(id);
+    if ((await this.redis.hsetnx(key, signature.org, JSON.stringify(signature))) === 1) {
+      await this.redis.pexpire(key, RETAIN_MS);
+      return signature;
+    }
+    return JSON.parse((await this.redis.hget(key, signature.org)) ?? 'null') as PlanSignature;
   }
 
   async setJob(id: string, jobId: string): Promise<void> {

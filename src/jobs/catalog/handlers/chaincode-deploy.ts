@@ -148,7 +148,7 @@ export const chaincodeApproveForOrg: JobHandler<typeof kinds.chaincodeApproveOrg
     await note(readinessText(r));
     return r;
   });
-  await ctx.fabricReadiness(approvalId, readiness);
+  await ctx.approvals.fabricReadiness(approvalId, readiness);
   return {
     summary: `${o.org.mspId} approved ${t.name} ${t.version} (sequence ${sequence})`,
     fields: [{ label: 'Package', value: t.pkg.packageId }],

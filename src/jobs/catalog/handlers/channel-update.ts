@@ -1,132 +1,318 @@
-import type * as kinds from '../kinds.js';
-import type { common } from '@hyperledger/fabric-protos';
+import * as kinds from '../kinds.js';
+import { common } from '@hyperledger/fabric-protos';
+import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../../fabric/channel-config.js';
 import { describeConfigChange } from '../../../fabric/config-diff.js';
-import { aclOf, withAcl } from '../../../fabric/config-edits.js';
-import { evaluatePolicy, policyExists, requiredPolicies, signerOf } from '../../../fabric/config-policy.js';
+import { aclOf, anchorPeersOf, hasApplicationOrg, withAcl, withAnchorPeers } from '../../../fabric/config-edits.js';
+import { evaluatePolicy, mspsIn, policyExists, requiredPolicies, signerOfConfigSignature } from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
-import type { PeerEndpoint } from '../../../fabric/connection.js';
+import type { FabricIdentity, PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
+import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError } from '../../engine/errors.js';
-import type { JobResult } from '../../engine/types.js';
+import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
+import type { ApprovalRequest, ChannelPlan, PlanSignature } from '../../services/approvals.js';
 import { ordererAccess, orgPeersAccess } from '../../services/fabric-access.js';
-import { networkNamed } from '../../services/platform.js';
+import { networkNamed, orgNamed } from '../../services/platform.js';
 
-/** A change to a channel's configuration, as a job makes it. */
+/** A change to a channel's configuration, as a kind's params describe it. */
 interface ChannelChange {
   channel?: string | undefined;
-  approvedByOrgs: string[];
   /** The change in words, for the summary. */
   what: string;
+  /** The config with the change made; throws PermanentError when the change is not possible. */
   edit(config: common.Config): common.Config;
 }
 
-const NEW_CONFIG_TIMEOUT_MS = 60_000;
+/** The change each kind of channel update makes. A new channel command adds its kind and its line here. */
+const channelChanges = new Map<string, (params: unknown, network: NetworkConfig) => ChannelChange>([
+  [kinds.channelAcl.type, (p) => aclChange(parsed(kinds.channelAcl, p))],
+  [kinds.channelAnchors.type, (p, network) => anchorsChange(parsed(kinds.channelAnchors, p), network)],
+]);
 
-/**
- * Plans, signs and submits a channel config update. The plan is pinned to the config sequence
- * the job first read: if the channel moved on before the update was submitted, the job stops and
- * says so. Each org whose admins approved in Slack signs with its admin identity (no other org
- * does); the update goes to the orderer only when those signatures satisfy Fabric's mod_policy.
- * A retry after the update was applied finds it applied and submits nothing.
- */
-async function changeChannel(ctx: JobContext, change: ChannelChange): Promise<JobResult> {
+function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
+  const result = parseParams(kind, params);
+  if (!result.ok) throw new PermanentError(`the request's ${kind.type} params are not valid: ${result.problem}`);
+  return result.params;
+}
+
+function changeOf(ctx: JobContext, request: Pick<ApprovalRequest, 'jobType' | 'params'>): ChannelChange {
+  const change = channelChanges.get(request.jobType);
+  if (change === undefined) throw new PermanentError(`${request.jobType} is not a channel update`);
+  return change(request.params, networkNamed(ctx.platform.config, ctx.request.network));
+}
+
+const NEW_CONFIG_TIMEOUT_MS = 60_000;
+const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
+const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
+
+/** The network and the channel a change is for: the network's first channel unless it names one. */
+function target(ctx: JobContext, channelParam: string | undefined): { network: NetworkConfig; channel: string } {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
-  const channel = change.channel ?? network.fabricChannels[0];
+  const channel = channelParam ?? network.fabricChannels[0];
   if (channel === undefined) throw new PermanentError(`network ${network.name} lists no fabricChannels`);
   if (!network.fabricChannels.includes(channel))
     throw new PermanentError(`${channel} is not one of network ${network.name}'s channels (${network.fabricChannels.join(', ')})`);
-  const kube = ctx.platform.kube();
-  const orgs = await ctx.prepare("Read the orgs' admin identities and peers", () =>
-    Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) }))),
-  );
-  const [first] = orgs;
-  if (first === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
-  const peer = first.peers[0] as PeerEndpoint;
-  const readConfig = (): Promise<common.Config> => channelConfig(peer, first.admin, channel);
+  return { network, channel };
+}
 
-  const planned = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
-    const config = await readConfig();
-    const lines = describeConfigChange(config, change.edit(config));
-    await note(`${channel} at config sequence ${config.getSequence()}${lines.length === 0 ? ': nothing to change' : ''}`);
-    for (const line of lines) await note(line);
-    return { sequence: config.getSequence(), changes: lines.length };
-  });
+/** An org's admin and a peer of its to read the channel through: `org` when given, else the requester's org, else the first. */
+async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfig): Promise<{ admin: FabricIdentity; peer: PeerEndpoint }> {
+  const chosen = org ?? network.orgs.find((o) => o.name === ctx.request.requester.org) ?? network.orgs[0];
+  if (chosen === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
+  const access = await ctx.prepare(`Read ${chosen.name}'s admin identity`, () => orgPeersAccess(ctx.platform.kube(), network, chosen));
+  return { admin: access.admin, peer: access.peers[0] as PeerEndpoint };
+}
+
+/** The update from `config` to the change made on it, and what it takes: the plan the orgs sign. */
+function planOf(channel: string, config: common.Config, change: ChannelChange): ChannelPlan {
+  const made = { channel, sequence: config.getSequence(), madeAt: Date.now(), update: '', changes: [], policies: [], signers: [] };
+  let updated: common.Config;
+  try {
+    updated = change.edit(config);
+  } catch (err) {
+    if (err instanceof PermanentError) return { ...made, problem: err.message };
+    throw err;
+  }
+  const changes = describeConfigChange(config, updated);
+  if (changes.length === 0) return made;
+  const update = computeConfigUpdate(channel, config, updated);
+  const policies = requiredPolicies(config, update).map(({ element, policy }) => ({
+    element,
+    policy,
+    asks: evaluatePolicy(config, policy, []).asks,
+  }));
+  const signers = [...new Set(policies.flatMap(({ policy }) => mspsIn(config, policy)))].sort();
+  return { ...made, update: base64(update.serializeBinary()), changes, policies, signers };
+}
+
+/** The plan recorded on the request; when none is (its planning job has not run yet), one made now and recorded. */
+async function planFor(
+  ctx: JobContext,
+  approval: ApprovalRequest,
+  change: ChannelChange,
+  reader: () => Promise<common.Config>,
+  channel: string,
+) {
+  return approval.plan ?? ctx.approvals.plan(approval.id, planOf(channel, await reader(), change));
+}
+
+async function notePlan(note: (detail: string) => Promise<void>, plan: ChannelPlan): Promise<void> {
+  await note(
+    `${plan.channel} at config sequence ${plan.sequence}${plan.changes.length === 0 && plan.problem === undefined ? ': nothing to change' : ''}`,
+  );
+  for (const line of plan.changes) await note(line);
+  if (plan.problem !== undefined) await note(plan.problem);
+}
+
+/** An org admin's signature of the plan. */
+async function signPlan(ctx: JobContext, network: NetworkConfig, org: OrgConfig, plan: ChannelPlan, user: string): Promise<PlanSignature> {
+  const { admin } = await orgAccess(ctx, network, org);
+  const signature = await signConfigUpdate(bytesOf(plan.update), admin);
+  return { org: org.name, mspId: org.mspId, user, at: Date.now(), signature: base64(signature.serializeBinary()) };
+}
+
+/**
+ * Submits a channel config update: the plan made when it was requested (or now, without an
+ * approval), pinned to the config sequence it was computed on. If the channel moved on before
+ * submission, nothing is submitted and the job says to request it again. The update carries the
+ * signatures the approving orgs' admins made when they clicked (an approving org that has none
+ * yet signs now; no other org does), and goes to the orderer only if they satisfy Fabric's
+ * mod_policy. A retry after the update was applied finds it applied and submits nothing.
+ */
+async function changeChannel(
+  ctx: JobContext,
+  params: { approvedByOrgs: string[]; approvalId?: string | undefined },
+  change: ChannelChange,
+): Promise<JobResult> {
+  const { network, channel } = target(ctx, change.channel);
+  const reader = await orgAccess(ctx, network);
+  const readConfig = (): Promise<common.Config> => channelConfig(reader.peer, reader.admin, channel);
+  const { approvalId } = params;
+  const approval =
+    approvalId === undefined ? undefined : await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
+
+  // A ChannelPlan is plain JSON.
+  const plan = (await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
+    const made =
+      approval === undefined ? planOf(channel, await readConfig(), change) : await planFor(ctx, approval, change, readConfig, channel);
+    await notePlan(note, made);
+    return made as unknown as JsonValue;
+  })) as unknown as ChannelPlan;
+  if (plan.problem !== undefined) throw new PermanentError(plan.problem);
+
   const current = await ctx.prepare(`Read ${channel}'s config`, readConfig);
-  const updated = change.edit(current);
-  const applied = describeConfigChange(current, updated).length === 0;
-  if (planned.changes === 0 || (applied && current.getSequence() > planned.sequence))
-    return { summary: `${change.what} on ${channel}: already so (config sequence ${current.getSequence()})` };
-  if (current.getSequence() !== planned.sequence)
+  const sequence = current.getSequence();
+  if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, change.edit(current)).length === 0))
+    return { summary: `${change.what} on ${channel}: already so (config sequence ${sequence})` };
+  if (sequence !== plan.sequence)
     throw new PermanentError(
-      `${channel} moved from config sequence ${planned.sequence} to ${current.getSequence()} since this update was planned: request it again`,
+      `${channel} moved from config sequence ${plan.sequence} to ${sequence} since this update was planned, so it was not submitted: request it again to plan it on the current config`,
     );
 
-  const update = computeConfigUpdate(channel, current, updated);
-  const signing = orgs.filter((o) => change.approvedByOrgs.includes(o.org.name));
-  await ctx.step(
+  const signatures = await ctx.step(
     { key: 'check-the-signatures-against-fabric-s-policy', title: "Check the signatures against Fabric's policy" },
     async (note) => {
-      const signers = signing.map((o) => signerOf(o.admin.mspId, o.admin.certPem));
-      for (const { element, policy } of requiredPolicies(current, update)) {
+      const kept = new Map(
+        (approval === undefined ? [] : ((await ctx.approvals.get(approval.id))?.signatures ?? [])).map((s) => [s.org, s]),
+      );
+      for (const name of params.approvedByOrgs) {
+        const org = orgNamed(network, name);
+        if (kept.has(name) || !plan.signers.includes(org.mspId)) continue;
+        const user = approval?.votes.find((v) => v.org === name)?.user ?? ctx.request.requester.userId;
+        const made = await signPlan(ctx, network, org, plan, user);
+        kept.set(name, approval === undefined ? made : await ctx.approvals.signature(approval.id, made));
+        await note(`signed for ${org.mspId} as its admin`);
+      }
+      const valid = [...kept.values()].filter((s) => s.signature !== undefined && params.approvedByOrgs.includes(s.org));
+      const signers = valid.map((s) => signerOfConfigSignature(common.ConfigSignature.deserializeBinary(bytesOf(s.signature ?? ''))));
+      const signed = valid.map((s) => s.mspId);
+      for (const { element, policy } of plan.policies) {
         const verdict = evaluatePolicy(current, policy, signers);
         await note(`${element} needs ${policy}: ${verdict.explanation}`);
-        if (!verdict.satisfied)
+        if (!verdict.satisfied) {
+          const missing = plan.signers.filter((m) => !signed.includes(m));
           throw new PermanentError(
-            `Fabric would refuse: ${policy} is not satisfied by the admins of ${signing.map((o) => o.org.name).join(', ') || 'no org'} (${verdict.explanation})`,
+            `not submitted, Fabric would refuse it: ${policy} asks ${verdict.asks}, and only ${signed.join(', ') || 'no org'} signed` +
+              `${missing.length === 0 ? '' : ` (${missing.join(', ')} can still sign: request it again and have their admins approve)`}`,
           );
+        }
       }
+      return valid.map((s) => ({ org: s.org, mspId: s.mspId, signature: s.signature ?? '' }));
     },
   );
-  const orderer = await ctx.prepare('Read the orderer endpoint', () => ordererAccess(kube, network));
-  await ctx.step({ key: 'sign-and-submit', title: 'Sign for each approving org and submit' }, async (note) => {
-    const bytes = update.serializeBinary();
-    const signatures = [];
-    for (const o of signing) {
-      signatures.push(await signConfigUpdate(bytes, o.admin));
-      await note(`signed by ${o.org.mspId}'s admin`);
-    }
-    const submitter = signing[0]?.admin ?? first.admin;
+
+  const orderer = await ctx.prepare('Read the orderer endpoint', () => ordererAccess(ctx.platform.kube(), network));
+  await ctx.step({ key: 'sign-and-submit', title: 'Submit the signed update' }, async (note) => {
+    const update = bytesOf(plan.update);
+    const signed = signatures.map((s) => common.ConfigSignature.deserializeBinary(bytesOf(s.signature)));
     try {
-      await broadcast(orderer, await configUpdateTransaction(channel, bytes, signatures, submitter));
+      await broadcast(orderer, await configUpdateTransaction(channel, update, signed, reader.admin));
     } catch (err) {
       if (err instanceof OrdererRefusal) throw new PermanentError(err.message);
       throw err;
     }
     await note(`accepted by ${orderer.address}`);
   });
-  const sequence = await ctx.step({ key: 'wait-for-the-new-config', title: 'Wait for the new config on the peer' }, async (note) => {
-    const next = await pollUntil(
+  const next = await ctx.step({ key: 'wait-for-the-new-config', title: 'Wait for the new config on the peer' }, async (note) => {
+    const seen = await pollUntil(
       async () => {
         const c = await readConfig();
-        return c.getSequence() > planned.sequence ? c.getSequence() : undefined;
+        return c.getSequence() > plan.sequence ? c.getSequence() : undefined;
       },
       {
         everyMs: 250,
         withinMs: NEW_CONFIG_TIMEOUT_MS,
         signal: ctx.signal,
-        timedOut: () => new Error(`${peer.address} still has config sequence ${planned.sequence}`),
+        timedOut: () => new Error(`${reader.peer.address} still has config sequence ${plan.sequence}`),
       },
     );
-    await note(`config sequence ${planned.sequence} → ${next}`);
-    return next;
+    await note(`config sequence ${plan.sequence} → ${seen}`);
+    return seen;
   });
   return {
-    summary: `${change.what} on ${channel}: config sequence ${planned.sequence} → ${sequence}`,
-    fields: [{ label: 'Signed by', value: signing.map((o) => o.org.mspId).join(', ') }],
+    summary: `${change.what} on ${channel}: config sequence ${plan.sequence} → ${next}`,
+    fields: [{ label: 'Signed by', value: signatures.map((s) => s.mspId).join(', ') }],
   };
 }
 
-/** `/fabric channel acl RESOURCE POLICY`. */
-export const channelAcl: JobHandler<typeof kinds.channelAcl> = (ctx, params) =>
-  changeChannel(ctx, {
+async function requestNamed(ctx: JobContext, approvalId: string): Promise<ApprovalRequest> {
+  const approval = await ctx.approvals.get(approvalId);
+  if (approval === undefined) throw new PermanentError(`approval request ${approvalId} is gone`);
+  return approval;
+}
+
+/** Plans a channel update put up for approval, so that its card shows what the orgs are asked to sign. */
+export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { approvalId }) => {
+  const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
+  const change = changeOf(ctx, approval);
+  const { network, channel } = target(ctx, change.channel);
+  const plan = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
+    const reader = await orgAccess(ctx, network);
+    const made = await planFor(ctx, approval, change, () => channelConfig(reader.peer, reader.admin, channel), channel);
+    await notePlan(note, made);
+    return made as unknown as JsonValue;
+  });
+  const { sequence, changes, policies } = plan as unknown as ChannelPlan;
+  return {
+    summary: `${change.what} on ${channel}, planned on config sequence ${sequence}: ${changes.length} change(s)${policies.map((p) => `; ${p.policy} asks ${p.asks}`).join('')}`,
+  };
+};
+
+/** One org's signature of a planned update, made as its admin approves; refused, with the reason, when Fabric would not count it. */
+export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { approvalId, org: orgName }) => {
+  const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
+  const change = changeOf(ctx, approval);
+  const { network, channel } = target(ctx, change.channel);
+  const org = orgNamed(network, orgName);
+  const signature = await ctx.step({ key: 'sign-the-plan', title: `Sign the plan as ${org.mspId}'s admin` }, async (note) => {
+    const kept = approval.signatures.find((s) => s.org === org.name);
+    if (kept !== undefined) return kept as unknown as JsonValue;
+    const plan = await planFor(
+      ctx,
+      approval,
+      change,
+      async () => {
+        const reader = await orgAccess(ctx, network, org);
+        return channelConfig(reader.peer, reader.admin, channel);
+      },
+      channel,
+    );
+    if (plan.problem !== undefined || plan.changes.length === 0) return undefined;
+    if (!plan.signers.includes(org.mspId)) {
+      const refused = `${org.mspId}'s admins are not among those ${plan.policies.map((p) => p.policy).join(', ')} count (${plan.signers.join(', ')})`;
+      await ctx.approvals.signature(approvalId, {
+        org: org.name,
+        mspId: org.mspId,
+        user: ctx.request.requester.userId,
+        at: Date.now(),
+        refused,
+      });
+      throw new PermanentError(`${org.name}'s signature would not count: ${refused}`);
+    }
+    const made = await ctx.approvals.signature(approvalId, await signPlan(ctx, network, org, plan, ctx.request.requester.userId));
+    await note(`signed config sequence ${plan.sequence}'s update`);
+    return made as unknown as JsonValue;
+  });
+  if (signature === undefined) return { summary: `${change.what} on ${channel}: nothing to sign` };
+  return { summary: `${change.what} on ${channel}: signed for ${(signature as unknown as PlanSignature).mspId}` };
+};
+
+/** Anchor peers need the org's MSP ID, which the network's configuration gives. */
+function anchorsChange(params: ParamsOf<typeof kinds.channelAnchors>, network: NetworkConfig): ChannelChange {
+  const { mspId } = orgNamed(network, params.org);
+  const peers = params.peers.map((address) => {
+    const at = address.lastIndexOf(':');
+    return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+  });
+  return {
     channel: params.channel,
-    approvedByOrgs: params.approvedByOrgs,
+    what: `anchor peers of ${params.org} → ${params.peers.join(', ')}`,
+    edit: (config) => {
+      if (!hasApplicationOrg(config, mspId)) throw new PermanentError(`${mspId} is not a member of the channel`);
+      const now = anchorPeersOf(config, mspId);
+      if (now.length === peers.length && now.every((p, i) => p.host === peers[i]?.host && p.port === peers[i]?.port)) return config;
+      return withAnchorPeers(config, mspId, peers);
+    },
+  };
+}
+
+function aclChange(params: ParamsOf<typeof kinds.channelAcl>): ChannelChange {
+  return {
+    channel: params.channel,
     what: `ACL ${params.resource} → ${params.policy}`,
     edit: (config) => {
       if (aclOf(config, params.resource) === params.policy) return config;
       if (!policyExists(config, params.policy)) throw new PermanentError(`${params.policy} is not a policy of the channel`);
       return withAcl(config, params.resource, params.policy);
     },
-  });
+  };
+}
+
+/** `/fabric channel acl RESOURCE POLICY`. */
+export const channelAcl: JobHandler<typeof kinds.channelAcl> = (ctx, params) => changeChannel(ctx, params, aclChange(params));
+
+/** `/fabric channel anchors ORG PEER...`. */
+export const channelAnchors: JobHandler<typeof kinds.channelAnchors> = (ctx, params) =>
+  changeChannel(ctx, params, anchorsChange(params, networkNamed(ctx.platform.config, ctx.request.network)));

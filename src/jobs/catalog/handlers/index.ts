@@ -2,7 +2,7 @@ import * as kinds from '../kinds.js';
 import { handle, type JobEntry } from '../../engine/worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
-import { channelAcl } from './channel-update.js';
+import { channelAcl, channelAnchors, channelPlan, channelSign } from './channel-update.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
@@ -18,5 +18,8 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.certRenew, certRenew),
   handle(kinds.chaincodeDeploy, chaincodeDeploy),
   handle(kinds.chaincodeApproveOrg, chaincodeApproveForOrg),
+  handle(kinds.channelPlan, channelPlan),
+  handle(kinds.channelSign, channelSign),
   handle(kinds.channelAcl, channelAcl),
+  handle(kinds.channelAnchors, channelAnchors),
 ];
