@@ -272,7 +272,30 @@ describe('/fabric channel acl from Slack: planned on the card, signed by each or
       `mychannel moved from config sequence ${sequence} to ${sequence + 1} since this update was planned, so it was not submitted: request it again`,
     );
     expect(await aclInFabric('qscc/GetTransactionByID')).toBe(before);
-  }, 120_000);
+
+    // One click asks again: a new request, planned on the channel as it is now, then applied.
+    const failed = stack.slack.messages('C0OPS').find((m) => !m.ephemeral && stack.lastText(m).includes(`Job \`${second.id}\``));
+    if (failed === undefined) throw new Error('no status message for the refused job');
+    await stack.click(failed, 'job_request_again', {
+      user: 'U0ALICE',
+      value: `testnet/channel acl qscc/GetTransactionByID /Channel/Application/Writers`,
+    });
+    const again = await eventually('a new approval card', async () =>
+      stack.slack
+        .messages('C0OPS')
+        .map((m) => /Request `([a-z0-9]+)`/.exec(JSON.stringify(m.blocks ?? []))?.[1])
+        .find(
+          (id) =>
+            id !== undefined &&
+            ![first.id, second.id].includes(id) &&
+            JSON.stringify(cardOf(stack, id)?.blocks).includes('qscc/GetTransactionByID'),
+        ),
+    );
+    await cardSays(stack, again, `at config sequence ${sequence + 1}`);
+    await approveBoth(stack, { id: again, card: cardOf(stack, again) as NonNullable<ReturnType<typeof cardOf>> });
+    expect(await outcome(stack, again)).toContain(`config sequence ${sequence + 1} → ${sequence + 2}`);
+    expect(await aclInFabric('qscc/GetTransactionByID')).toBe('/Channel/Application/Writers');
+  }, 180_000);
 
   it('refuses a policy the channel does not have on the card, before anyone signs, and leaves the config as it was', async () => {
     const before = await aclInFabric('qscc/GetChainInfo');
@@ -298,8 +321,16 @@ describe('/fabric channel acl from Slack: planned on the card, signed by each or
     const said = await outcome(stack, request.id);
     expect(said).toContain('succeeded');
     expect(said).toContain('Signed by*\\nOrg1MSP');
-    const read = application(await fetchedConfig('org2')).groups.Org1MSP.values.AnchorPeers?.value.anchor_peers;
-    expect(read.map((p: Json) => `${p.host}:${p.port}`).join(' ')).toBe(anchors);
+    const anchorsInFabric = async (): Promise<string> =>
+      application(await fetchedConfig('org2'))
+        .groups.Org1MSP.values.AnchorPeers?.value.anchor_peers.map((p: Json) => `${p.host}:${p.port}`)
+        .join(' ');
+    expect(await anchorsInFabric()).toBe(anchors);
+    // Back to the peer the channel was made with, so that gossip across orgs stays as it was.
+    const back = await requested(stack, `channel anchors org1 ${org1Peer}`);
+    await stack.click(back.card, 'approval_approve', { user: 'U0ADMIN1', value: back.id });
+    expect(await outcome(stack, back.id)).toContain('succeeded');
+    expect(await anchorsInFabric()).toBe(org1Peer);
   }, 120_000);
 
   it('refuses a malformed policy path before anything is requested', async () => {

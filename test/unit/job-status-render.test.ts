@@ -42,3 +42,23 @@ describe('why a job is not done, as its status message says it', () => {
     expect(shown(view({ state: 'succeeded', attempt: 2, error: PEER_DOWN, result: { summary: 'deployed' } }))).not.toContain(PEER_DOWN);
   });
 });
+
+describe('a job that failed on a stale plan offers to ask again', () => {
+  const stale = (over: Partial<JobView>): JobView =>
+    view({ state: 'failed', command: '/fabric channel acl qscc/GetChainInfo /Channel/Application/Writers', error: 'moved', ...over });
+  const againButton = (v: JobView) =>
+    (renderJobStatus(v).blocks ?? [])
+      .flatMap((b) => (b.type === 'actions' ? b.elements : []))
+      .find((e) => e.type === 'button' && e.action_id === 'job_request_again');
+
+  it('carries the network and the command as typed, run again by whoever clicks', () => {
+    expect(againButton(stale({ requestAgain: true }))).toMatchObject({
+      value: 'testnet/channel acl qscc/GetChainInfo /Channel/Application/Writers',
+    });
+  });
+
+  it('is not offered for other failures, nor while the job is retrying', () => {
+    expect(againButton(stale({}))).toBeUndefined();
+    expect(againButton(stale({ state: 'retrying', requestAgain: true }))).toBeUndefined();
+  });
+});

@@ -6,14 +6,22 @@ import { isRedisUnavailable } from '../../jobs/engine/redis.js';
 import { auditSafely, type BotContext } from '../context.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../render/approval.js';
 import { RENEW_CERT_ACTION, RESTART_POD_ACTION, SHOW_LOGS_ACTION } from '../render/alert.js';
-import { CANCEL_ACTION } from '../render/job-status.js';
+import { CANCEL_ACTION, REQUEST_AGAIN_ACTION } from '../render/job-status.js';
 import { requestIdFor, runCommandText } from './commands.js';
 import { retryingRespond } from '../respond.js';
 import { refreshCard } from '../submissions.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
 
-const HANDLED_ACTIONS = new Set([SHOW_LOGS_ACTION, RESTART_POD_ACTION, RENEW_CERT_ACTION, CANCEL_ACTION, APPROVE_ACTION, REJECT_ACTION]);
+const HANDLED_ACTIONS = new Set([
+  SHOW_LOGS_ACTION,
+  RESTART_POD_ACTION,
+  RENEW_CERT_ACTION,
+  REQUEST_AGAIN_ACTION,
+  CANCEL_ACTION,
+  APPROVE_ACTION,
+  REJECT_ACTION,
+]);
 
 export function registerActions(app: App, bot: BotContext): void {
   const tell = (respond: ButtonArgs['respond'], text: string): Promise<unknown> =>
@@ -36,7 +44,7 @@ export function registerActions(app: App, bot: BotContext): void {
     if (respond !== undefined) await tell(respond, 'That button does nothing any more.');
   });
 
-  // Alert buttons stand for commands, run as the person who clicked, with the same checks.
+  // Alert buttons (and Request again) stand for commands, run as the person who clicked, with the same checks.
   // One click of one person is one request, however often Slack or the person repeats it.
   // Their values name the network they were posted for, which must be this channel's.
   const asCommand =
@@ -76,6 +84,12 @@ export function registerActions(app: App, bot: BotContext): void {
   app.action<BlockAction<ButtonAction>>(
     RENEW_CERT_ACTION,
     asCommand(([org = '', name = '']) => `cert renew ${org} ${name}`),
+  );
+
+  // A job that failed on a stale plan: the command as it was typed, asked again by whoever clicks.
+  app.action<BlockAction<ButtonAction>>(
+    REQUEST_AGAIN_ACTION,
+    asCommand((parts) => parts.join('/')),
   );
 
   app.action<BlockAction<ButtonAction>>(CANCEL_ACTION, async ({ ack, body, action, respond }) => {

@@ -3,6 +3,7 @@ import type { JobState, JobView, StepRecord } from '../../jobs/engine/types.js';
 import { LIMITS, context, escapeMrkdwn, fields, formatDuration, linesToSections, section, truncate, type Rendered } from './text.js';
 
 export const CANCEL_ACTION = 'job_cancel';
+export const REQUEST_AGAIN_ACTION = 'job_request_again';
 
 export const stateLabel: Record<JobState, string> = {
   queued: ':hourglass_flowing_sand: queued',
@@ -61,6 +62,23 @@ export function renderJobStatus(job: JobView): Rendered {
             confirm: { type: 'plain_text', text: 'Cancel job' },
             deny: { type: 'plain_text', text: 'Keep running' },
           },
+        },
+      ],
+    });
+  }
+  const commandText = job.command.slice(job.command.indexOf(' ') + 1);
+  const again = `${job.network}/${commandText}`;
+  if (job.state === 'failed' && job.requestAgain === true && job.command.includes(' ') && again.length <= LIMITS.buttonValue) {
+    blocks.push({
+      type: 'actions',
+      block_id: 'job_request_again',
+      elements: [
+        {
+          type: 'button',
+          action_id: REQUEST_AGAIN_ACTION,
+          text: { type: 'plain_text', text: 'Request again' },
+          // The network it was asked in, then the command as typed: run again as whoever clicks.
+          value: again,
         },
       ],
     });

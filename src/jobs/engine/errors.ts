@@ -12,6 +12,18 @@ export class PermanentError extends UnrecoverableError {
   }
 }
 
+/**
+ * A permanent failure that the same command, asked again, would not meet: what was planned went
+ * stale (a channel moved on). Its status message offers to ask again in one click.
+ */
+export class RequestAgainError extends PermanentError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RequestAgainError';
+    Object.setPrototypeOf(this, new.target.prototype);
+  }
+}
+
 export class CancelledError extends UnrecoverableError {
   constructor(readonly by: string) {
     super(`cancelled by <@${by}>`);
@@ -24,7 +36,7 @@ export class CancelledError extends UnrecoverableError {
 export function isPermanent(err: unknown): boolean {
   return (
     err instanceof UnrecoverableError ||
-    (err instanceof Error && ['PermanentError', 'CancelledError', 'UnrecoverableError'].includes(err.name))
+    (err instanceof Error && ['PermanentError', 'RequestAgainError', 'CancelledError', 'UnrecoverableError'].includes(err.name))
   );
 }
 

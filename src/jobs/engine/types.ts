@@ -90,6 +90,8 @@ export interface JobView {
   error?: string;
   /** When the job is waiting to be retried. */
   nextAttemptAt?: number;
+  /** It failed on something stale: the same command asked again would plan it anew. */
+  requestAgain?: boolean;
 }
 
 /** Where a job's visible state goes: the bot renders it as a Slack message updated in place. */

@@ -7,7 +7,7 @@ import { jobDuration, jobsTotal } from '../../metrics.js';
 import type { ApprovalRequest, Approvals, ChannelPlan, PlanSignature } from '../services/approvals.js';
 import type { AuditLog } from '../services/audit.js';
 import type { Platform } from '../services/platform.js';
-import { CancelledError, PermanentError, errorMessage, isCancelled, isPermanent } from './errors.js';
+import { CancelledError, PermanentError, RequestAgainError, errorMessage, isCancelled, isPermanent } from './errors.js';
 import { envelopeProblem, parseParams, type JobKind, type ParamsOf } from '../catalog/kind.js';
 import { cancelKey, queueNameFor, toView } from './queue.js';
 import { KEY_PREFIX } from './redis.js';
@@ -356,7 +356,12 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
       network: job.data.network,
       detail: message,
     });
-    await run.show(run.view(outcome, { error: message, finishedAt: willRetry ? undefined : Date.now() }), !willRetry);
+    const requestAgain =
+      outcome === 'failed' && (err instanceof RequestAgainError || (err instanceof Error && err.name === 'RequestAgainError'));
+    await run.show(
+      run.view(outcome, { error: message, finishedAt: willRetry ? undefined : Date.now(), ...(requestAgain ? { requestAgain } : {}) }),
+      !willRetry,
+    );
     jobsTotal.inc({ type: job.name, outcome: willRetry ? 'retried' : outcome });
     if (!willRetry) jobDuration.observe({ type: job.name, outcome }, (Date.now() - started) / 1000);
     throw err;

@@ -9,7 +9,7 @@ import { computeConfigUpdate } from '../../../fabric/config-update.js';
 import type { FabricIdentity, PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
 import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
-import { PermanentError } from '../../engine/errors.js';
+import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
 import type { ApprovalRequest, ChannelPlan, PlanSignature } from '../../services/approvals.js';
@@ -147,8 +147,8 @@ async function changeChannel(
   if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, change.edit(current)).length === 0))
     return { summary: `${change.what} on ${channel}: already so (config sequence ${sequence})` };
   if (sequence !== plan.sequence)
-    throw new PermanentError(
-      `${channel} moved from config sequence ${plan.sequence} to ${sequence} since this update was planned, so it was not submitted: request it again to plan it on the current config`,
+    throw new RequestAgainError(
+      `${channel} moved from config sequence ${plan.sequence} to ${sequence} since this update was planned, so it was not submitted: request it again to plan it on the current config (Request again below)`,
     );
 
   const signatures = await ctx.step(
