@@ -280,6 +280,16 @@ export class FabricCaClient {
   }
 
   /** The CA's current certificate revocation list (PEM) and the serials on it (hex, lower case). */
+  /** The CA's certificate chain, as its /cainfo gives it (PEM, its own certificate first). */
+  async caChain(registrar: RegistrarIdentity): Promise<string> {
+    try {
+      const info = (await this.services.getCaInfo(await this.asUser(registrar))) as { caChain: string };
+      return info.caChain;
+    } catch (err) {
+      throw caError(err, 'reading the CA chain');
+    }
+  }
+
   async crl(registrar: RegistrarIdentity): Promise<{ pem: string; serials: string[] }> {
     const user = await this.asUser(registrar);
     let b64: string;

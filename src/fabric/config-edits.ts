@@ -38,13 +38,7 @@ export function aclOf(config: common.Config, resource: string): string | undefin
 
 /** The application group of the org whose MSP is `mspId` (its key is the org's name in configtx, often but not always the MSP ID). */
 function orgGroup(config: common.Config, mspId: string): common.ConfigGroup | undefined {
-  for (const group of mapEntries<common.ConfigGroup>(application(config).getGroupsMap()).values()) {
-    const value = group.getValuesMap().get('MSP');
-    if (value === undefined) continue;
-    const definition = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
-    if (msp.FabricMSPConfig.deserializeBinary(definition.getConfig_asU8()).getName() === mspId) return group;
-  }
-  return undefined;
+  return [...mapEntries<common.ConfigGroup>(application(config).getGroupsMap()).values()].find((group) => mspIdOf(group) === mspId);
 }
 
 /** Whether the channel's application has the org whose MSP is `mspId`. */
@@ -86,5 +80,32 @@ export function withAnchorPeers(config: common.Config, mspId: string, peers: rea
   );
   value.setValue(anchors.serializeBinary());
   group.getValuesMap().set('AnchorPeers', value);
+  return updated;
+}
+
+/** The MSP ID an org group's MSP definition names. */
+function mspIdOf(group: common.ConfigGroup): string | undefined {
+  const value = group.getValuesMap().get('MSP');
+  if (value === undefined) return undefined;
+  return msp.FabricMSPConfig.deserializeBinary(msp.MSPConfig.deserializeBinary(value.getValue_asU8()).getConfig_asU8()).getName();
+}
+
+/** The MSP IDs of the channel's application orgs. */
+export function applicationOrgs(config: common.Config): string[] {
+  return [...mapEntries<common.ConfigGroup>(application(config).getGroupsMap()).values()].flatMap((group) => mspIdOf(group) ?? []);
+}
+
+/** The org's group added to the application under `key` (by convention its MSP ID). */
+export function withApplicationOrg(config: common.Config, key: string, group: common.ConfigGroup): common.Config {
+  const updated = copyOf(config);
+  application(updated).getGroupsMap().set(key, group);
+  return updated;
+}
+
+/** The application without the org whose MSP is `mspId`. */
+export function withoutApplicationOrg(config: common.Config, mspId: string): common.Config {
+  const updated = copyOf(config);
+  const groups = application(updated).getGroupsMap();
+  for (const [key, group] of mapEntries<common.ConfigGroup>(groups)) if (mspIdOf(group) === mspId) groups.del(key);
   return updated;
 }

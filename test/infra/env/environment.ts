@@ -30,6 +30,8 @@ export interface EnvDetails {
     channel: string;
     orderer: { address: string; admin: string; tlsRootCert: string };
     peers: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
+    /** Orgs in the bot's configuration whose peer runs but that are not members of the channel. */
+    candidates: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
     /** FABRIC_CFG_PATH for the peer CLI (Fabric's core.yaml). */
     configDir: string;
   };
@@ -49,9 +51,19 @@ export interface Environment {
 }
 
 const ORGS = ['org1', 'org2'];
+/** An org with a CA and a running peer that the channel does not have: channel governance onboards it. */
+const CANDIDATE_ORG = 'org3';
 /** With peerPods, the org whose new peers are pods on the real node. */
 const POD_ORG = 'org1';
 const PEER_POD_IMAGES: NodeImage[] = ['fabric-peer', 'fabric-chatops'];
+
+const peerDetails = (p: FabricNetwork['peers'][number]) => ({
+  org: p.org,
+  mspId: p.mspId,
+  address: p.address,
+  tlsRootCert: p.tlsRootCert,
+  adminMsp: p.admin.mspDir,
+});
 
 function listeningPorts(processes: ManagedProcess[]): number[] {
   // Ports named in each process's command line are the ones it listens on.
@@ -154,6 +166,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   };
   let kube: KubeEnv;
   let cas: FabricCa[];
+  let candidateCa: FabricCa;
   let ordererCa: FabricCa;
   let fabric: FabricNetwork;
   try {
@@ -166,32 +179,35 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     const [started] = await Promise.all([
       Promise.all([
         startKubernetes({ dir, logDir, ...realNode }).then((k) => tracked(k, k.processes)),
-        ...['orderer', ...ORGS].map((org) =>
+        ...['orderer', ...ORGS, CANDIDATE_ORG].map((org) =>
           startFabricCa({ org, dir, logDir, ...(host === undefined ? {} : { host }) }).then((ca) => tracked(ca, [ca.process])),
         ),
       ]),
       node?.startRuntime(images),
     ]);
     [kube, ordererCa, ...cas] = started as [KubeEnv, FabricCa, ...FabricCa[]];
+    candidateCa = cas.pop() as FabricCa;
     [, fabric] = await Promise.all([
-      createNetworkObjects(kube.kubeconfigPath, cas, dir, opts.peerPods === true ? [POD_ORG] : []),
+      createNetworkObjects(kube.kubeconfigPath, [...cas, candidateCa], dir, [CANDIDATE_ORG, ...(opts.peerPods === true ? [POD_ORG] : [])]),
       startFabricNetwork({
         dir,
         logDir,
         ordererCa,
         orgCas: cas,
+        candidateCas: [candidateCa],
         ...(host === undefined ? {} : { host, clusterDns: { server: REAL_NODE_ADDRESS, namespace: NAMESPACE, domain: CLUSTER_DOMAIN } }),
       }).then((f) => tracked(f, f.processes)),
       node?.join({ server: kube.server, ca: kube.ca }, kube.kubeconfigPath),
     ]);
     await storeAdminIdentities(
       kube.kubeconfigPath,
-      fabric.peers.map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
+      [...fabric.peers, ...fabric.candidates].map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
     );
     await storeOrdererTlsRoot(kube.kubeconfigPath, fabric.orderer.tlsRootCert);
     if (opts.peerPods === true && node !== undefined) {
       // Pods reach the orderer and the host's peers (blocks, gossip), and the CAs (a worker in a pod enrolls).
-      for (const address of [fabric.orderer.address, ...fabric.peers.map((p) => p.address), ...cas.map((ca) => new URL(ca.url).host)])
+      const peers = [...fabric.peers, ...fabric.candidates].map((p) => p.address);
+      for (const address of [fabric.orderer.address, ...peers, ...[...cas, candidateCa].map((ca) => new URL(ca.url).host)])
         node.admitPodsTo(Number(address.split(':')[1]));
       volumes = new NodeVolumes(kube.kubeconfigPath, path.join(dir, 'volumes'));
       await volumes.start();
@@ -218,7 +234,12 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
   const podAddress: Record<string, string> = opts.peerPods === true ? { [POD_ORG]: podAddressThroughClusterDns(REAL_NODE_ADDRESS) } : {};
   writeFileSync(
     botConfig,
-    botConfigYaml(cas, Object.fromEntries(fabric.peers.map((p) => [p.org, [p.address]])), podAddress, fabric.orderer.address),
+    botConfigYaml(
+      [...cas, candidateCa],
+      Object.fromEntries([...fabric.peers, ...fabric.candidates].map((p) => [p.org, [p.address]])),
+      podAddress,
+      fabric.orderer.address,
+    ),
   );
   const details: EnvDetails = {
     dir,
@@ -238,13 +259,8 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     fabric: {
       channel: fabric.channel,
       orderer: { address: fabric.orderer.address, admin: fabric.orderer.admin, tlsRootCert: fabric.orderer.tlsRootCert },
-      peers: fabric.peers.map((p) => ({
-        org: p.org,
-        mspId: p.mspId,
-        address: p.address,
-        tlsRootCert: p.tlsRootCert,
-        adminMsp: p.admin.mspDir,
-      })),
+      peers: fabric.peers.map(peerDetails),
+      candidates: fabric.candidates.map(peerDetails),
       configDir: fabricConfigDir(),
     },
     pids: [...processes.flatMap((p) => (p.pid === undefined ? [] : [p.pid])), ...(node?.pids() ?? [])],

@@ -35,6 +35,8 @@ export interface FabricNetwork {
   channel: string;
   orderer: { address: string; admin: string; tlsRootCert: string; process: ManagedProcess };
   peers: PeerNode[];
+  /** Orgs with a CA and a running peer that are not members of the channel (yet): channel governance adds them. */
+  candidates: PeerNode[];
   /** The channel's genesis block, for peers joining later. */
   channelBlock: string;
   /** Environment for the `peer` CLI acting as an org's admin against its peer. */
@@ -179,6 +181,8 @@ export async function startFabricNetwork(opts: {
   logDir: string;
   ordererCa: FabricCa;
   orgCas: FabricCa[];
+  /** Orgs whose peer runs but that the channel does not have (their MSP IDs follow the members'). */
+  candidateCas?: FabricCa[];
   /** Where the orderer and peers listen and are reached (a real node's pods reach its bridge address); default 127.0.0.1. */
   host?: string;
   /** The peers resolve names with this cluster DNS, as pods do: a chaincode Service by its name. */
@@ -190,7 +194,7 @@ export async function startFabricNetwork(opts: {
   const config = fabricConfigDir();
   try {
     const registrarHome = (ca: FabricCa): string => path.join(root, 'registrars', ca.org);
-    for (const ca of [opts.ordererCa, ...opts.orgCas]) await enrollRegistrar(ca, registrarHome(ca));
+    for (const ca of [opts.ordererCa, ...opts.orgCas, ...(opts.candidateCas ?? [])]) await enrollRegistrar(ca, registrarHome(ca));
 
     // Orderer organisation.
     const oDir = path.join(root, 'orderer');
@@ -205,9 +209,9 @@ export async function startFabricNetwork(opts: {
     const [oPort, oAdmin, oOps] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
     const tls = ordererId.tls as NonNullable<EnrolledIdentity['tls']>;
 
-    // Peer organisations.
-    const orgs = await Promise.all(
-      opts.orgCas.map(async (ca, i) => {
+    // Peer organisations: the channel's members, then the candidates.
+    const allOrgs = await Promise.all(
+      [...opts.orgCas, ...(opts.candidateCas ?? [])].map(async (ca, i) => {
         const dir = path.join(root, ca.org);
         const mspId = `Org${i + 1}MSP`;
         const [admin, peer] = await Promise.all([
@@ -218,6 +222,7 @@ export async function startFabricNetwork(opts: {
         return { ca, mspId, admin, peer, msp: orgMsp(ca, dir), ports };
       }),
     );
+    const orgs = allOrgs.slice(0, opts.orgCas.length);
 
     // The channel's genesis block, from a configtx.yaml written for these identities.
     const txDir = path.join(root, 'configtx');
@@ -262,10 +267,10 @@ export async function startFabricNetwork(opts: {
     await orderer.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${oOps}/healthz`));
     await run(binary('osnadmin'), ['channel', 'join', '--channelID', CHANNEL, '--config-block', block, '-o', `127.0.0.1:${oAdmin}`]);
 
-    const peers: PeerNode[] = [];
-    for (const org of orgs) {
+    const started: PeerNode[] = [];
+    for (const org of allOrgs) {
       const ptls = org.peer.tls as NonNullable<EnrolledIdentity['tls']>;
-      const started = await startPeer({
+      const peerProcess = await startPeer({
         name: `peer0-${org.ca.org}`,
         id: `peer0.${org.ca.org}`,
         mspId: org.mspId,
@@ -277,24 +282,27 @@ export async function startFabricNetwork(opts: {
         host,
         ...(opts.clusterDns === undefined ? {} : { clusterDns: opts.clusterDns }),
       });
-      processes.push(started.process);
-      peers.push({
+      processes.push(peerProcess.process);
+      started.push({
         org: org.ca.org,
         mspId: org.mspId,
-        address: started.address,
-        operations: started.operations,
+        address: peerProcess.address,
+        operations: peerProcess.operations,
         tlsRootCert: ptls.ca,
         admin: org.admin,
-        process: started.process,
+        process: peerProcess.process,
       });
     }
+    const peers = started.slice(0, orgs.length);
+    const candidates = started.slice(orgs.length);
     const network: FabricNetwork = {
       channel: CHANNEL,
       orderer: { address: `${host}:${oPort}`, admin: `127.0.0.1:${oAdmin}`, tlsRootCert: tls.ca, process: orderer },
       peers,
+      candidates,
       channelBlock: block,
       peerCliEnv(org) {
-        const p = peers.find((x) => x.org === org);
+        const p = started.find((x) => x.org === org);
         if (p === undefined) throw new Error(`no peer for ${org}`);
         return {
           ...process.env,

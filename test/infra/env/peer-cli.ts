@@ -13,7 +13,7 @@ export interface PeerTarget {
 
 /** Environment for Fabric's peer CLI acting as `org`'s admin. */
 export function peerCliEnv(env: EnvDetails, org: string, target: PeerTarget = {}): NodeJS.ProcessEnv {
-  const p = env.fabric.peers.find((x) => x.org === org);
+  const p = [...env.fabric.peers, ...(env.fabric.candidates ?? [])].find((x) => x.org === org);
   if (p === undefined) throw new Error(`no peer for ${org}`);
   return {
     ...process.env,

@@ -27,6 +27,8 @@ import { PolicyError } from '../../../fabric/policy.js';
 import type { Kube } from '../../../k8s/client.js';
 import { PermanentError } from '../../engine/errors.js';
 import { orgPeersAccess } from '../../services/fabric-access.js';
+import { channelConfig } from '../../../fabric/channel-config.js';
+import { applicationOrgs } from '../../../fabric/config-edits.js';
 import { networkNamed } from '../../services/platform.js';
 import type { ParamsOf } from '../kind.js';
 import { imageProblem } from '../../services/policy.js';
@@ -46,9 +48,20 @@ async function deployTarget(ctx: JobContext, params: DeployParams) {
   const [owner] = network.orgs;
   if (owner === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
   const kube = ctx.platform.kube();
-  const orgs = await ctx.prepare("Read the orgs' admin identities and peers", () =>
-    Promise.all(network.orgs.map(async (org) => ({ org, ...(await orgPeersAccess(kube, network, org)) }))),
+  // The orgs of the network the channel has: an org not (yet) a member neither installs nor approves.
+  const ownerAccess = await ctx.prepare(`Read ${owner.name}'s admin identity and peers`, () => orgPeersAccess(kube, network, owner));
+  const members = await ctx.prepare(`Read ${channel}'s member orgs`, async () =>
+    applicationOrgs(await channelConfig(ownerAccess.peers[0] as PeerEndpoint, ownerAccess.admin, channel)),
   );
+  const orgs = await ctx.prepare("Read the member orgs' admin identities and peers", () =>
+    Promise.all(
+      network.orgs
+        .filter((org) => members.includes(org.mspId))
+        .map(async (org) => ({ org, ...(org === owner ? ownerAccess : await orgPeersAccess(kube, network, org)) })),
+    ),
+  );
+  if (orgs[0]?.org !== owner)
+    throw new PermanentError(`${owner.name}, whose CA issues the chaincode server's certificate, is not a member of ${channel}`);
   const address = params.address ?? chaincodeAddress({ org: owner.name, name }, network.namespace);
   // Peers verify the chaincode server against the CA that issues the owner org's TLS certificates.
   const first = orgs[0] as (typeof orgs)[number];
@@ -139,7 +152,7 @@ export const chaincodeApproveForOrg: JobHandler<typeof kinds.chaincodeApproveOrg
   const t = await deployTarget(ctx, params);
   const { org: orgName, approvalId } = params;
   const o = t.orgs.find((x) => x.org.name === orgName);
-  if (o === undefined) throw new PermanentError(`network ${t.network.name} has no org ${orgName}`);
+  if (o === undefined) throw new PermanentError(`${orgName} is not a member of ${t.channel}: it has nothing to approve there`);
   const sequence = await sequenceFor(ctx, t);
   const def = definitionOf(t, sequence);
   await approveStep(ctx, o, def, t.pkg.packageId);
