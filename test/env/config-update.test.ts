@@ -1,12 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { common } from '@hyperledger/fabric-protos';
 import { computeConfigUpdate } from '../../src/fabric/config-update.js';
+import { nodeOUsConfig } from '../../src/fabric/node-files.js';
+import { applicationOrgGroup } from '../../src/fabric/org-definition.js';
+import { withApplicationOrg } from '../../src/fabric/config-edits.js';
 import { describeConfigChange } from '../../src/fabric/config-diff.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../src/fabric/channel-config.js';
 import type { FabricIdentity, PeerEndpoint } from '../../src/fabric/connection.js';
@@ -45,10 +48,10 @@ type Json = any;
 let original: Json;
 
 /** The channel's current config as the orderer gives it to `org`'s admin (`peer channel fetch config`), as configtxlator's JSON. */
-async function fetchedConfig(org: string): Promise<Json> {
-  const block = file(`${org}-config.block`);
+async function fetchedConfig(org: string, channel = env.fabric.channel): Promise<Json> {
+  const block = file(`${org}-${channel}-config.block`);
   const o = env.fabric.orderer;
-  await peerCli(org, ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', env.fabric.channel]);
+  await peerCli(org, ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', channel]);
   const decoded = (await decode('common.Block', readFileSync(block))) as Json;
   return decoded.data.data[0].payload.data.config;
 }
@@ -369,10 +372,122 @@ describe('a Slack rule that asks less than Fabric: one admin’s approval, one s
   }, 120_000);
 });
 
-function slackStack(config: string): Promise<Stack> {
+describe('onboarding org3 onto the governance channel, and the refusals around it', () => {
+  const GOVERNANCE = 'governance';
+  let stack: Stack;
+  const config = path.join(work, 'governance.yaml');
+  const org3 = env.fabric.candidates[0] as (typeof env.fabric.candidates)[number];
+  const members = async (org = 'org1'): Promise<string[]> => Object.keys(application(await fetchedConfig(org, GOVERNANCE)).groups).sort();
+  beforeAll(async () => {
+    const yaml = parse(readFileSync(env.botConfig, 'utf8')) as Json;
+    yaml.networks[0].fabricChannels = ['mychannel', GOVERNANCE];
+    writeFileSync(config, stringify(yaml));
+    stack = await slackStack(config, ['U0ADMIN3']);
+  }, 120_000);
+  afterAll(async () => stack?.stop());
+
+  it('builds the org’s definition exactly as configtxgen -printOrg does from an MSP folder with the same certificates', async () => {
+    const pem = readFileSync(org3.tlsRootCert, 'utf8');
+    const msp = path.join(work, 'org3-msp');
+    for (const sub of ['cacerts', 'tlscacerts']) {
+      mkdirSync(path.join(msp, sub), { recursive: true });
+      writeFileSync(path.join(msp, sub, 'ca.pem'), pem);
+    }
+    writeFileSync(path.join(msp, 'config.yaml'), nodeOUsConfig('cacerts/ca.pem'));
+    const m = 'Org3MSP';
+    const policy = (rule: string) => ({ Type: 'Signature', Rule: rule });
+    const configtx = {
+      Organizations: [
+        {
+          Name: m,
+          ID: m,
+          MSPDir: msp,
+          Policies: {
+            Readers: policy(`OR('${m}.admin', '${m}.peer', '${m}.client')`),
+            Writers: policy(`OR('${m}.admin', '${m}.client')`),
+            Admins: policy(`OR('${m}.admin')`),
+            Endorsement: policy(`OR('${m}.peer')`),
+          },
+        },
+      ],
+    };
+    writeFileSync(file('configtx.yaml'), stringify(configtx));
+    const { stdout } = await run(binary('configtxgen'), ['-printOrg', m], { env: { ...process.env, FABRIC_CFG_PATH: work } });
+    // Decoded inside a channel config, where configtxlator knows the MSP value's type.
+    const channel = common.Config.deserializeBinary(await encode('common.Config', original));
+    const withOrg3 = withApplicationOrg(channel, m, applicationOrgGroup({ mspId: m, caChain: [pem], tlsRoots: [pem] }));
+    const ours = application(await decode('common.Config', withOrg3.serializeBinary())).groups[m];
+    expect(ours).toEqual(JSON.parse(stdout));
+  });
+
+  it('refuses, with the reason, the signature of an org the policy does not count, and does not submit without enough', async () => {
+    const before = await members();
+    const request = await requested(stack, `channel acl qscc/GetChainInfo /Channel/Application/Writers --channel ${GOVERNANCE}`);
+    await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
+    await stack.click(request.card, 'approval_approve', { user: 'U0ADMIN3', value: request.id });
+    await cardSays(
+      stack,
+      request.id,
+      "org3's signature does not count: Org3MSP's admins are not among those /Channel/Application/Admins count (Org1MSP, Org2MSP)",
+    );
+    // Slack's MAJORITY of three orgs is met by org3 and org1; Fabric's MAJORITY of the two members is not.
+    await stack.click(request.card, 'approval_approve', { user: 'U0ADMIN1', value: request.id });
+    const said = await outcome(stack, request.id);
+    expect(said).toContain('failed');
+    expect(said).toContain('and only Org1MSP signed (Org2MSP can still sign');
+    expect(await members()).toEqual(before);
+  }, 120_000);
+
+  it('adds org3: planned, signed by org1’s and org2’s admins, submitted; its peer joins and catches up (checked with the CLIs)', async () => {
+    expect(await members()).toEqual(['Org1MSP', 'Org2MSP']);
+    const request = await requested(stack, `channel add-org org3 --channel ${GOVERNANCE}`);
+    const planned = await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
+    expect(planned).toContain('Org3MSP added to');
+    expect(planned).toContain('Fabric will check `/Channel/Application/Admins`: MAJORITY of Admins: 2 of Org1MSP, Org2MSP');
+    await approveBoth(stack, request);
+    const said = await outcome(stack, request.id);
+    expect(said).toContain('succeeded');
+    expect(said).toContain(`org3's peers*\\n${org3.address} at height`);
+    expect(await members()).toEqual(['Org1MSP', 'Org2MSP', 'Org3MSP']);
+    const list = await peerCli('org3', ['channel', 'list']);
+    expect(list).toContain(GOVERNANCE);
+    const height = async (org: string): Promise<number> => {
+      const out = await peerCli(org, ['channel', 'getinfo', '-c', GOVERNANCE]);
+      return (JSON.parse(out.slice(out.indexOf('{'))) as { height: number }).height;
+    };
+    expect(await height('org3')).toBe(await height('org1'));
+  }, 180_000);
+
+  it('refuses to add an org the channel has, on the card and in the job', async () => {
+    const request = await requested(stack, `channel add-org org2 --channel ${GOVERNANCE}`);
+    await cardSays(stack, request.id, ':warning: Org2MSP is already a member of the channel');
+    await approveBoth(stack, request);
+    expect(await outcome(stack, request.id)).toContain('Org2MSP is already a member of the channel');
+  }, 120_000);
+
+  it('removes org3 and org2 (MAJORITY of the members each time), and refuses to remove the last org', async () => {
+    for (const [org, approvers] of [
+      ['org3', ['U0ADMIN1', 'U0ADMIN2']],
+      ['org2', ['U0ADMIN1', 'U0ADMIN2']],
+    ] as const) {
+      const request = await requested(stack, `channel remove-org ${org} --channel ${GOVERNANCE}`);
+      await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
+      for (const user of approvers) await stack.click(request.card, 'approval_approve', { user, value: request.id });
+      expect(await outcome(stack, request.id)).toContain('succeeded');
+    }
+    expect(await members()).toEqual(['Org1MSP']);
+    const last = await requested(stack, `channel remove-org org1 --channel ${GOVERNANCE}`);
+    await cardSays(stack, last.id, ":warning: Org1MSP is the channel's last org");
+    await approveBoth(stack, last);
+    expect(await outcome(stack, last.id)).toContain('failed');
+    expect(await members()).toEqual(['Org1MSP']);
+  }, 180_000);
+});
+
+function slackStack(config: string, moreUsers: string[] = []): Promise<Stack> {
   return startStack({
     channels: ['C0OPS', 'C0ALERTS'],
-    users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN2'],
+    users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN2', ...moreUsers],
     config,
     env: { KUBECONFIG: env.kubeconfig },
     workers: 1,

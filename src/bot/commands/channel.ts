@@ -1,6 +1,6 @@
 import * as kinds from '../../jobs/catalog/kinds.js';
 import { orgName } from './arg-types.js';
-import { orgArgument, submitted, type CommandSpec } from './types.js';
+import { ephemeral, orgArgument, submitted, type CommandContext, type CommandSpec, type Reply } from './types.js';
 
 const channelFlag = {
   name: 'channel',
@@ -57,5 +57,43 @@ export const channelAcl: CommandSpec = {
       ...channelParam(args),
     };
     return submitted(await ctx.submit(kinds.channelAcl, params), `set ACL ${params.resource}`);
+  },
+};
+
+/** The org must be one of the network's (its CA and peers are in the configuration), though not of the requester's own. */
+function unknownOrg(ctx: CommandContext, org: string): Reply | undefined {
+  const orgs = ctx.network?.orgs ?? [];
+  if (orgs.some((o) => o.name === org)) return undefined;
+  const text = `Network ${ctx.network?.name ?? ''} has no org \`${org}\`; its orgs are ${orgs.map((o) => `\`${o.name}\``).join(', ')}.`;
+  return ephemeral({ text });
+}
+
+export const channelAddOrg: CommandSpec = {
+  path: ['channel', 'add-org'],
+  summary: 'Add one of the network’s orgs to a channel: its MSP from its CA, signed by the members’ admins; then its peers join',
+  args: [{ name: 'ORG', type: orgName }],
+  flags: [channelFlag],
+  details:
+    "The org's definition (its CA's root and intermediates, its peers' TLS root, NodeOUs, the usual Readers, Writers, Admins and " +
+    "Endorsement policies) is built from its CA. Fabric asks the channel's /Channel/Application/Admins (by default a MAJORITY of the " +
+    "members' admins); a new org's own signature does not count. Once the channel has it, its peers join and catch up.",
+  access: 'operator',
+  approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
+  async run(ctx, args) {
+    const org = args.string('ORG');
+    return unknownOrg(ctx, org) ?? submitted(await ctx.submit(kinds.channelAddOrg, { org, ...channelParam(args) }), `add ${org}`);
+  },
+};
+
+export const channelRemoveOrg: CommandSpec = {
+  path: ['channel', 'remove-org'],
+  summary: 'Remove an org from a channel (never its last): signed by the members’ admins',
+  args: [{ name: 'ORG', type: orgName }],
+  flags: [channelFlag],
+  access: 'operator',
+  approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
+  async run(ctx, args) {
+    const org = args.string('ORG');
+    return unknownOrg(ctx, org) ?? submitted(await ctx.submit(kinds.channelRemoveOrg, { org, ...channelParam(args) }), `remove ${org}`);
   },
 };

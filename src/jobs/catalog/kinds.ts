@@ -182,6 +182,11 @@ export const channelAnchors = jobKind(
   channelUpdateHooks,
 );
 
+/** Adds an org of the network to a channel (its MSP from its CA), then joins its peers: signed by the members' admins. */
+export const channelAddOrg = jobKind('channel.add-org', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
+/** Removes an org from a channel (never the last): signed by the members' admins. */
+export const channelRemoveOrg = jobKind('channel.remove-org', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -197,4 +202,6 @@ export const jobKinds: readonly JobKind[] = [
   channelSign,
   channelAcl,
   channelAnchors,
+  channelAddOrg,
+  channelRemoveOrg,
 ];

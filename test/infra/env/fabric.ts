@@ -12,6 +12,8 @@ import { ManagedProcess } from './proc.js';
 const run = promisify(execFile);
 
 export const CHANNEL = 'mychannel';
+/** A second channel of the same members, for tests that change who is a member (onboarding an org) apart from the rest. */
+export const GOVERNANCE_CHANNEL = 'governance';
 const LOOPBACK = '127.0.0.1';
 
 /** An enrolled identity on disk: an MSP directory and, for nodes, a TLS key pair. */
@@ -231,10 +233,12 @@ export async function startFabricNetwork(opts: {
       path.join(txDir, 'configtx.yaml'),
       JSON.stringify(configtx({ host, ordererMsp: orgMsp(opts.ordererCa, oDir), orderer: { port: oPort, tlsCert: tls.cert }, orgs })),
     );
-    const block = path.join(txDir, `${CHANNEL}.block`);
-    await run(binary('configtxgen'), ['-profile', 'ChannelUsingRaft', '-outputBlock', block, '-channelID', CHANNEL], {
-      env: { ...process.env, FABRIC_CFG_PATH: txDir },
-    });
+    const blockOf = (channel: string): string => path.join(txDir, `${channel}.block`);
+    for (const channel of [CHANNEL, GOVERNANCE_CHANNEL])
+      await run(binary('configtxgen'), ['-profile', 'ChannelUsingRaft', '-outputBlock', blockOf(channel), '-channelID', channel], {
+        env: { ...process.env, FABRIC_CFG_PATH: txDir },
+      });
+    const block = blockOf(CHANNEL);
 
     const orderer = ManagedProcess.start('orderer', binary('orderer'), [], {
       logDir: opts.logDir,
@@ -265,7 +269,17 @@ export async function startFabricNetwork(opts: {
     });
     processes.push(orderer);
     await orderer.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${oOps}/healthz`));
-    await run(binary('osnadmin'), ['channel', 'join', '--channelID', CHANNEL, '--config-block', block, '-o', `127.0.0.1:${oAdmin}`]);
+    for (const channel of [CHANNEL, GOVERNANCE_CHANNEL])
+      await run(binary('osnadmin'), [
+        'channel',
+        'join',
+        '--channelID',
+        channel,
+        '--config-block',
+        blockOf(channel),
+        '-o',
+        `127.0.0.1:${oAdmin}`,
+      ]);
 
     const started: PeerNode[] = [];
     for (const org of allOrgs) {
@@ -317,7 +331,10 @@ export async function startFabricNetwork(opts: {
       },
       processes,
     };
-    for (const p of peers) await joinChannel(network, p.org, p.address);
+    for (const p of peers) {
+      await joinChannel(network, p.org, p.address);
+      await joinChannel(network, p.org, p.address, blockOf(GOVERNANCE_CHANNEL));
+    }
     return network;
   } catch (err) {
     await Promise.all(processes.map((p) => p.stop()));
@@ -411,8 +428,8 @@ export async function startPeer(opts: {
 }
 
 /** The org's admin joins the peer at `address` to the channel. */
-export async function joinChannel(network: FabricNetwork, org: string, address: string): Promise<void> {
-  await run(binary('peer'), ['channel', 'join', '-b', network.channelBlock], {
+export async function joinChannel(network: FabricNetwork, org: string, address: string, block = network.channelBlock): Promise<void> {
+  await run(binary('peer'), ['channel', 'join', '-b', block], {
     env: { ...network.peerCliEnv(org), CORE_PEER_ADDRESS: address },
   });
 }

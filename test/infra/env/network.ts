@@ -144,6 +144,7 @@ export function botConfigYaml(
       { user: 'U0ADMIN1', network: NETWORK, org: 'org1', role: 'admin' },
       { user: 'U0ADMIN1B', network: NETWORK, org: 'org1', role: 'admin' },
       { user: 'U0ADMIN2', network: NETWORK, org: 'org2', role: 'admin' },
+      { user: 'U0ADMIN3', network: NETWORK, org: 'org3', role: 'admin' },
       { user: 'U0VIEWER', network: NETWORK, org: 'org2', role: 'viewer' },
       { user: 'U0VIEWER1', network: NETWORK, org: 'org1', role: 'viewer' },
     ],

@@ -3,10 +3,23 @@ import { common } from '@hyperledger/fabric-protos';
 import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../../fabric/channel-config.js';
 import { describeConfigChange } from '../../../fabric/config-diff.js';
-import { aclOf, anchorPeersOf, hasApplicationOrg, withAcl, withAnchorPeers } from '../../../fabric/config-edits.js';
+import {
+  aclOf,
+  anchorPeersOf,
+  applicationOrgs,
+  hasApplicationOrg,
+  withAcl,
+  withAnchorPeers,
+  withApplicationOrg,
+  withoutApplicationOrg,
+} from '../../../fabric/config-edits.js';
+import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
+import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
+import { readSecretData } from '../../../k8s/identities.js';
+import { caAccess } from '../../services/ca-access.js';
 import { evaluatePolicy, mspsIn, policyExists, requiredPolicies, signerOfConfigSignature } from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
-import type { FabricIdentity, PeerEndpoint } from '../../../fabric/connection.js';
+import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
 import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError, RequestAgainError } from '../../engine/errors.js';
@@ -21,14 +34,23 @@ interface ChannelChange {
   channel?: string | undefined;
   /** The change in words, for the summary. */
   what: string;
-  /** The config with the change made; throws PermanentError when the change is not possible. */
+  /** Why the change cannot be made on this config (it is planned, with this reason, as nothing to sign). */
+  refusal?(config: common.Config): string | undefined;
+  /** The config with the change made; the same config when it has it already. Throws PermanentError when it is not possible. */
   edit(config: common.Config): common.Config;
+  /** What follows once the channel has the change (an added org's peers join); safe to run again. */
+  afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<JobResult['fields']>;
 }
 
+type OrgAccess = { admin: FabricIdentity; peer: PeerEndpoint };
+type ChangeFactory = (ctx: JobContext, params: unknown, network: NetworkConfig) => ChannelChange | Promise<ChannelChange>;
+
 /** The change each kind of channel update makes. A new channel command adds its kind and its line here. */
-const channelChanges = new Map<string, (params: unknown, network: NetworkConfig) => ChannelChange>([
-  [kinds.channelAcl.type, (p) => aclChange(parsed(kinds.channelAcl, p))],
-  [kinds.channelAnchors.type, (p, network) => anchorsChange(parsed(kinds.channelAnchors, p), network)],
+const channelChanges = new Map<string, ChangeFactory>([
+  [kinds.channelAcl.type, (_ctx, p) => aclChange(parsed(kinds.channelAcl, p))],
+  [kinds.channelAnchors.type, (_ctx, p, network) => anchorsChange(parsed(kinds.channelAnchors, p), network)],
+  [kinds.channelAddOrg.type, (ctx, p, network) => addOrgChange(ctx, parsed(kinds.channelAddOrg, p), network)],
+  [kinds.channelRemoveOrg.type, (_ctx, p, network) => removeOrgChange(parsed(kinds.channelRemoveOrg, p), network)],
 ]);
 
 function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
@@ -37,10 +59,10 @@ function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
   return result.params;
 }
 
-function changeOf(ctx: JobContext, request: Pick<ApprovalRequest, 'jobType' | 'params'>): ChannelChange {
+async function changeOf(ctx: JobContext, request: Pick<ApprovalRequest, 'jobType' | 'params'>): Promise<ChannelChange> {
   const change = channelChanges.get(request.jobType);
   if (change === undefined) throw new PermanentError(`${request.jobType} is not a channel update`);
-  return change(request.params, networkNamed(ctx.platform.config, ctx.request.network));
+  return change(ctx, request.params, networkNamed(ctx.platform.config, ctx.request.network));
 }
 
 const NEW_CONFIG_TIMEOUT_MS = 60_000;
@@ -58,7 +80,7 @@ function target(ctx: JobContext, channelParam: string | undefined): { network: N
 }
 
 /** An org's admin and a peer of its to read the channel through: `org` when given, else the requester's org, else the first. */
-async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfig): Promise<{ admin: FabricIdentity; peer: PeerEndpoint }> {
+async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfig): Promise<OrgAccess> {
   const chosen = org ?? network.orgs.find((o) => o.name === ctx.request.requester.org) ?? network.orgs[0];
   if (chosen === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
   const access = await ctx.prepare(`Read ${chosen.name}'s admin identity`, () => orgPeersAccess(ctx.platform.kube(), network, chosen));
@@ -68,6 +90,8 @@ async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfi
 /** The update from `config` to the change made on it, and what it takes: the plan the orgs sign. */
 function planOf(channel: string, config: common.Config, change: ChannelChange): ChannelPlan {
   const made = { channel, sequence: config.getSequence(), madeAt: Date.now(), update: '', changes: [], policies: [], signers: [] };
+  const refusal = change.refusal?.(config);
+  if (refusal !== undefined) return { ...made, problem: refusal };
   let updated: common.Config;
   try {
     updated = change.edit(config);
@@ -144,8 +168,13 @@ async function changeChannel(
 
   const current = await ctx.prepare(`Read ${channel}'s config`, readConfig);
   const sequence = current.getSequence();
-  if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, change.edit(current)).length === 0))
-    return { summary: `${change.what} on ${channel}: already so (config sequence ${sequence})` };
+  if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, change.edit(current)).length === 0)) {
+    const fields = await change.afterwards?.(ctx, channel, reader);
+    return {
+      summary: `${change.what} on ${channel}: already so (config sequence ${sequence})`,
+      ...(fields === undefined ? {} : { fields }),
+    };
+  }
   if (sequence !== plan.sequence)
     throw new RequestAgainError(
       `${channel} moved from config sequence ${plan.sequence} to ${sequence} since this update was planned, so it was not submitted: request it again to plan it on the current config (Request again below)`,
@@ -211,9 +240,10 @@ async function changeChannel(
     await note(`config sequence ${plan.sequence} → ${seen}`);
     return seen;
   });
+  const more = (await change.afterwards?.(ctx, channel, reader)) ?? [];
   return {
     summary: `${change.what} on ${channel}: config sequence ${plan.sequence} → ${next}`,
-    fields: [{ label: 'Signed by', value: signatures.map((s) => s.mspId).join(', ') }],
+    fields: [{ label: 'Signed by', value: signatures.map((s) => s.mspId).join(', ') }, ...more],
   };
 }
 
@@ -226,7 +256,7 @@ async function requestNamed(ctx: JobContext, approvalId: string): Promise<Approv
 /** Plans a channel update put up for approval, so that its card shows what the orgs are asked to sign. */
 export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { approvalId }) => {
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
-  const change = changeOf(ctx, approval);
+  const change = await changeOf(ctx, approval);
   const { network, channel } = target(ctx, change.channel);
   const plan = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
     const reader = await orgAccess(ctx, network);
@@ -243,7 +273,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
 /** One org's signature of a planned update, made as its admin approves; refused, with the reason, when Fabric would not count it. */
 export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { approvalId, org: orgName }) => {
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
-  const change = changeOf(ctx, approval);
+  const change = await changeOf(ctx, approval);
   const { network, channel } = target(ctx, change.channel);
   const org = orgNamed(network, orgName);
   const signature = await ctx.step({ key: 'sign-the-plan', title: `Sign the plan as ${org.mspId}'s admin` }, async (note) => {
@@ -316,3 +346,86 @@ export const channelAcl: JobHandler<typeof kinds.channelAcl> = (ctx, params) => 
 /** `/fabric channel anchors ORG PEER...`. */
 export const channelAnchors: JobHandler<typeof kinds.channelAnchors> = (ctx, params) =>
   changeChannel(ctx, params, anchorsChange(params, networkNamed(ctx.platform.config, ctx.request.network)));
+
+/** An org's definition for the channel, from its CA (the chain /cainfo gives) and the TLS root its peers' certificates chain to. */
+async function orgDefinition(ctx: JobContext, network: NetworkConfig, org: OrgConfig): Promise<OrgDefinition> {
+  return ctx.prepare(`Read ${org.name}'s CA chain and TLS root`, async () => {
+    const kube = ctx.platform.kube();
+    const { ca, registrar } = await caAccess(kube, network, org);
+    const caChain = pemCertificates(await ca.caChain(registrar));
+    const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
+    const tlsPem = tlsSecret === undefined ? undefined : (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
+    if (tlsPem === undefined) throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to its peers' TLS root`);
+    return { mspId: org.mspId, caChain, tlsRoots: pemCertificates(tlsPem) };
+  });
+}
+
+const PEERS_CATCH_UP_MS = 120_000;
+
+async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelAddOrg>, network: NetworkConfig): Promise<ChannelChange> {
+  const org = orgNamed(network, params.org);
+  const definition = await orgDefinition(ctx, network, org);
+  return {
+    channel: params.channel,
+    what: `add ${org.mspId}`,
+    refusal: (config) => (hasApplicationOrg(config, org.mspId) ? `${org.mspId} is already a member of the channel` : undefined),
+    edit: (config) =>
+      hasApplicationOrg(config, org.mspId) ? config : withApplicationOrg(config, org.mspId, applicationOrgGroup(definition)),
+    afterwards: async (job, channel, reader) => {
+      const access = await job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
+        orgPeersAccess(job.platform.kube(), network, org),
+      );
+      await job.step({ key: 'join-the-org-s-peers', title: `Join ${org.name}'s peers to ${channel}` }, async (note) => {
+        const block = await withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel));
+        for (const peer of access.peers) await note(`${peer.address}: ${await joinPeer(peer, access.admin, block)}`);
+      });
+      const heights = await job.step(
+        { key: 'wait-until-they-catch-up', title: `Wait until ${org.name}'s peers catch up` },
+        async (note) => {
+          const target = await ledgerHeight(reader.peer, reader.admin, channel);
+          const seen: number[] = [];
+          for (const [i, peer] of access.peers.entries()) {
+            seen[i] = await pollUntil(
+              async () => {
+                const height = await ledgerHeight(peer, access.admin, channel).catch(() => 0);
+                return height >= target ? height : undefined;
+              },
+              {
+                everyMs: 500,
+                withinMs: PEERS_CATCH_UP_MS,
+                signal: job.signal,
+                timedOut: () => new Error(`${peer.address} did not reach height ${target}`),
+              },
+            );
+            await note(`${peer.address}: height ${seen[i]} of ${target}`);
+          }
+          return seen;
+        },
+      );
+      return [{ label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') }];
+    },
+  };
+}
+
+function removeOrgChange(params: ParamsOf<typeof kinds.channelRemoveOrg>, network: NetworkConfig): ChannelChange {
+  const { mspId } = orgNamed(network, params.org);
+  return {
+    channel: params.channel,
+    what: `remove ${mspId}`,
+    refusal: (config) => {
+      const members = applicationOrgs(config);
+      if (!members.includes(mspId)) return `${mspId} is not a member of the channel`;
+      if (members.length === 1) return `${mspId} is the channel's last org: a channel without orgs serves no one, so it is not removed`;
+      return undefined;
+    },
+    edit: (config) => withoutApplicationOrg(config, mspId),
+  };
+}
+
+/** `/fabric channel add-org ORG`. */
+export const channelAddOrg: JobHandler<typeof kinds.channelAddOrg> = async (ctx, params) =>
+  changeChannel(ctx, params, await addOrgChange(ctx, params, networkNamed(ctx.platform.config, ctx.request.network)));
+
+/** `/fabric channel remove-org ORG`. */
+export const channelRemoveOrg: JobHandler<typeof kinds.channelRemoveOrg> = (ctx, params) =>
+  changeChannel(ctx, params, removeOrgChange(params, networkNamed(ctx.platform.config, ctx.request.network)));
