@@ -39,15 +39,17 @@ export const channelAnchors: CommandSpec = {
 
 export const channelAcl: CommandSpec = {
   path: ['channel', 'acl'],
-  summary: 'Point a channel resource’s ACL at a policy: a config update planned, signed by the approving orgs’ admins, submitted',
+  summary:
+    'Point a channel resource’s ACL at a policy: a config update planned on the card, signed by the approving orgs’ admins, submitted',
   args: [
     { name: 'RESOURCE', type: { kind: 'string', pattern: kinds.ACL_RESOURCE, hint: 'an ACL resource such as qscc/GetBlockByNumber' } },
     { name: 'POLICY', type: { kind: 'string', pattern: kinds.POLICY_PATH, hint: 'a policy path such as /Channel/Application/Writers' } },
   ],
   flags: [channelFlag],
   details:
-    "Each approving admin's org signs the update with its admin identity; it is submitted only if those signatures satisfy " +
-    "Fabric's mod_policy (for ACLs, MAJORITY of the application orgs' Admins), and refused if the channel changed meanwhile.",
+    'The approval card shows the plan: the change, the config sequence it is pinned to and the policy Fabric will check ' +
+    "(for ACLs, MAJORITY of the application orgs' Admins). Each admin's Approve is their org's signature; the update is " +
+    'submitted only if the signatures satisfy that policy, and refused (with a Request again button) if the channel moved meanwhile.',
   access: 'operator',
   approval: { orgs: 'all', rule: 'MAJORITY', approverRole: 'admin' },
   async run(ctx, args) {
