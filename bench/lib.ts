@@ -33,6 +33,15 @@ export const percentile = (values: number[], p: number): number => {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
 };
 export const median = (values: number[]): number => percentile(values, 50);
+
+/** The first defined answer of `check`, asked every `everyMs` (errors count as no answer yet), or an error naming `what`. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 240_000, everyMs = 100): Promise<T> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, everyMs))) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+  }
+  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
+}
 export const ms = (v: number): string => `${v.toFixed(v < 10 ? 2 : 1)} ms`;
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 

@@ -7,18 +7,10 @@ import { binary } from '../test/infra/env/binaries.js';
 import { startEnvironment, type EnvDetails } from '../test/infra/env/environment.js';
 import { ledgerHeight, peerCliEnv } from '../test/infra/env/peer-cli.js';
 import { startStack, type Stack } from '../test/support/stack.js';
-import { median, type BenchOptions, type BenchResult } from './lib.js';
+import { median, until, type BenchOptions, type BenchResult } from './lib.js';
 
 const run = promisify(execFile);
 const seconds = (v: number): string => `${(v / 1000).toFixed(1)} s`;
-
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 240_000): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-  }
-  throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-}
 
 /** /fabric peers scale org1 N, approved: from the approval to the job's success message. */
 async function byBot(stack: Stack, replicas: number): Promise<number> {

@@ -2,6 +2,7 @@ import { startEnvironment } from '../test/infra/env/environment.js';
 import { caEnroll, deploy, status500 } from './cluster.js';
 import { ackLatency, queueLatency, slackUpdates } from './edge.js';
 import { peersScale } from './peers-scale.js';
+import { addOrg } from './add-org.js';
 import { printResult, saveResult, type BenchOptions, type BenchResult } from './lib.js';
 
 // npm run bench [-- --short] [-- --only NAME,NAME]
@@ -28,6 +29,8 @@ const onCluster = [
   ['ca-enroll', caEnroll],
   ['deploy', deploy],
   ['status-500', status500],
+  // Last: it makes org3 a member of mychannel.
+  ['add-org', addOrg],
 ] as const;
 if (onCluster.some(([name]) => wanted(name))) {
   process.stdout.write('\nstarting the local Kubernetes and Fabric environment…\n');

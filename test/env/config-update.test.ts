@@ -15,6 +15,7 @@ import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, sign
 import type { FabricIdentity, PeerEndpoint } from '../../src/fabric/connection.js';
 import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
 import { binary } from '../infra/env/binaries.js';
+import { orgPolicies } from '../infra/env/fabric.js';
 import { eventually } from '../support/app-process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { peerCli, testEnvironment } from './support.js';
@@ -395,19 +396,13 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     }
     writeFileSync(path.join(msp, 'config.yaml'), nodeOUsConfig('cacerts/ca.pem'));
     const m = 'Org3MSP';
-    const policy = (rule: string) => ({ Type: 'Signature', Rule: rule });
     const configtx = {
       Organizations: [
         {
           Name: m,
           ID: m,
           MSPDir: msp,
-          Policies: {
-            Readers: policy(`OR('${m}.admin', '${m}.peer', '${m}.client')`),
-            Writers: policy(`OR('${m}.admin', '${m}.client')`),
-            Admins: policy(`OR('${m}.admin')`),
-            Endorsement: policy(`OR('${m}.peer')`),
-          },
+          Policies: orgPolicies(m),
         },
       ],
     };

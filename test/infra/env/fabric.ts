@@ -110,6 +110,14 @@ function orgMsp(ca: FabricCa, dir: string): string {
 const signature = (expr: string) => ({ Type: 'Signature', Rule: expr });
 const implicit = (rule: string) => ({ Type: 'ImplicitMeta', Rule: rule });
 
+/** An application org's policies as configtx.yaml gives them (Fabric's test network's, and the bot's for an added org). */
+export const orgPolicies = (mspId: string) => ({
+  Readers: signature(`OR('${mspId}.admin', '${mspId}.peer', '${mspId}.client')`),
+  Writers: signature(`OR('${mspId}.admin', '${mspId}.client')`),
+  Admins: signature(`OR('${mspId}.admin')`),
+  Endorsement: signature(`OR('${mspId}.peer')`),
+});
+
 function configtx(opts: {
   host: string;
   ordererMsp: string;
@@ -133,12 +141,7 @@ function configtx(opts: {
     ID: mspId,
     MSPDir: msp,
     AnchorPeers: [{ Host: opts.host, Port: ports[0] }],
-    Policies: {
-      Readers: signature(`OR('${mspId}.admin', '${mspId}.peer', '${mspId}.client')`),
-      Writers: signature(`OR('${mspId}.admin', '${mspId}.client')`),
-      Admins: signature(`OR('${mspId}.admin')`),
-      Endorsement: signature(`OR('${mspId}.peer')`),
-    },
+    Policies: orgPolicies(mspId),
   }));
   const channelPolicies = { Readers: implicit('ANY Readers'), Writers: implicit('ANY Writers'), Admins: implicit('MAJORITY Admins') };
   return {
