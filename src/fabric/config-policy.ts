@@ -222,3 +222,58 @@ export function requiredPolicies(config: common.Config, update: common.ConfigUpd
   walk(written, current, ['Channel']);
   return required;
 }
+
+/** What a policy asks in the simplest terms there are: signatures by the admins of `count` of these MSPs. */
+export interface AdminsDemand {
+  msps: string[];
+  count: number;
+}
+
+/**
+ * The policy as "admins of `count` of these MSPs", when it is that simple: an implicit meta policy
+ * whose sub-groups' policies each take one admin of one MSP (Fabric's defaults for Admins), or a
+ * signature policy taking n of its principals, each an admin (or member) of a different MSP.
+ * Undefined for anything else (nested rules, several roles of one MSP), which the bot only checks.
+ */
+export function adminsDemand(config: common.Config, policyPath: string): AdminsDemand | undefined {
+  const parts = policyPath.split('/').filter((p) => p !== '');
+  const name = parts.pop();
+  if (name === undefined || parts[0] !== 'Channel') return undefined;
+  let group: common.ConfigGroup;
+  try {
+    group = groupAt(config, parts);
+  } catch {
+    return undefined;
+  }
+  const policy = group.getPoliciesMap().get(name)?.getPolicy();
+  if (policy?.getType() === common.Policy.PolicyType.IMPLICIT_META) {
+    const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
+    const children = [...group.getGroupsMap().keys()] as string[];
+    const subs = children.map((child) => adminsDemand(config, `/${[...parts, child, meta.getSubPolicy()].join('/')}`));
+    if (children.length === 0 || subs.some((d) => d === undefined || d.count !== 1 || d.msps.length !== 1)) return undefined;
+    const msps = subs.map((d) => d?.msps[0] as string);
+    if (new Set(msps).size !== msps.length) return undefined;
+    const rule = meta.getRule();
+    const count =
+      rule === common.ImplicitMetaPolicy.Rule.ANY
+        ? 1
+        : rule === common.ImplicitMetaPolicy.Rule.ALL
+          ? msps.length
+          : Math.floor(msps.length / 2) + 1;
+    return { msps: msps.sort(), count };
+  }
+  if (policy?.getType() === common.Policy.PolicyType.SIGNATURE) {
+    const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());
+    const principals = envelope.getIdentitiesList().map(principalOf);
+    const nOutOf = envelope.getRule()?.getNOutOf();
+    const leaves = nOutOf?.getRulesList() ?? [];
+    if (nOutOf === undefined || leaves.some((r) => !r.hasSignedBy())) return undefined;
+    const signers = leaves.map((r) => principals[r.getSignedBy()]);
+    if (signers.some((p) => p === undefined || (p.role !== 'admin' && p.role !== 'member'))) return undefined;
+    const msps = [...new Set(signers.map((p) => p?.mspId as string))];
+    // An MSP named twice takes one admin's signature only when one signature is asked for.
+    if (msps.length !== signers.length && nOutOf.getN() > 1) return undefined;
+    return { msps: msps.sort(), count: Math.min(nOutOf.getN(), msps.length) };
+  }
+  return undefined;
+}

@@ -211,6 +211,13 @@ export class MemoryJobContext implements JobContext {
       request?.signatures.push(signature);
       return signature;
     },
+    narrow: async (approvalId, orgs, needed) => {
+      const request = this.approvalRequests.get(approvalId);
+      if (request === undefined || request.state !== 'open' || request.votes.length > 0) return false;
+      request.policy = { ...request.policy, orgs };
+      request.needed = needed;
+      return true;
+    },
   };
 
   async redisRoundTripMs(): Promise<number> {

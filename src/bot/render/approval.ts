@@ -1,5 +1,11 @@
 import type { KnownBlock } from '@slack/types';
-import { describeRule, type ApprovalRequest, type ChannelPlan, type PlanSignature } from '../../jobs/services/approvals.js';
+import {
+  approvalsNeeded,
+  describeRule,
+  type ApprovalRequest,
+  type ChannelPlan,
+  type PlanSignature,
+} from '../../jobs/services/approvals.js';
 import type { JobView } from '../../jobs/engine/types.js';
 import { stateLabel, stepLine } from './job-status.js';
 import { context, escapeMrkdwn, formatTime, section, truncate, type Rendered } from './text.js';
@@ -33,8 +39,11 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
       `Expires ${formatTime(req.expiresAt)}`,
     ),
     section(
-      `Needs ${describeRule(req.policy.rule, req.policy.orgs.length)} ` +
-        `of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`,
+      `Needs ${
+        req.needed === approvalsNeeded(req.policy.rule, req.policy.orgs.length)
+          ? describeRule(req.policy.rule, req.policy.orgs.length)
+          : `${req.needed} of ${req.policy.orgs.length}, as Fabric's policy asks,`
+      } ` + `of ${req.policy.orgs.map((o) => `*${escapeMrkdwn(o)}*`).join(', ')}:\n${orgLines.join('\n')}`,
     ),
     ...(req.fabric === undefined
       ? []

@@ -66,6 +66,8 @@ export interface ApprovalNotes {
   plan(approvalId: string, plan: ChannelPlan): Promise<ChannelPlan>;
   /** An org's signature of the plan; the first one recorded for the org is kept and returned. */
   signature(approvalId: string, signature: PlanSignature): Promise<PlanSignature>;
+  /** The orgs asked and how many must approve, as the plan's policy counts them; false once anyone has voted. */
+  narrow(approvalId: string, orgs: string[], needed: number): Promise<boolean>;
 }
 
 /** What runs a job of kind K: its params arrive validated against the kind's schema. */
@@ -92,7 +94,7 @@ export interface WorkerDeps {
   reporter: JobReporter;
   audit: AuditLog;
   /** Where a job records what Fabric says of an approval it acts on (commit readiness). */
-  approvals: Pick<Approvals, 'get' | 'setFabricReadiness' | 'setPlan' | 'addSignature'>;
+  approvals: Pick<Approvals, 'get' | 'setFabricReadiness' | 'setPlan' | 'addSignature' | 'narrow'>;
   platform: Platform;
   log: Logger;
   concurrency: number;
@@ -246,6 +248,7 @@ class JobRun implements JobContext {
     fabricReadiness: (approvalId, readiness) => this.showingCard(approvalId, this.deps.approvals.setFabricReadiness(approvalId, readiness)),
     plan: (approvalId, plan) => this.showingCard(approvalId, this.deps.approvals.setPlan(approvalId, plan)),
     signature: (approvalId, signature) => this.showingCard(approvalId, this.deps.approvals.addSignature(approvalId, signature)),
+    narrow: (approvalId, orgs, needed) => this.showingCard(approvalId, this.deps.approvals.narrow(approvalId, orgs, needed)),
   };
 
   private async showingCard<T>(approvalId: string, recorded: Promise<T>): Promise<T> {

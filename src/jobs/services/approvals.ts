@@ -68,6 +68,8 @@ export interface ChannelPlan {
   policies: { element: string; policy: string; asks: string }[];
   /** The MSPs whose admins' signatures those policies count. */
   signers: string[];
+  /** When the policies come down to "admins of `count` of these MSPs": what the Slack rule is raised to. */
+  demand?: { msps: string[]; count: number };
   madeAt: number;
   /** Why there is nothing to sign (the change is not possible, or the channel already has it). */
   problem?: string;
@@ -173,6 +175,7 @@ export class Approvals {
       ApprovalRequest,
       'jobType' | 'params' | 'command' | 'requester' | 'channel' | 'network' | 'targetOrg' | 'policy'
     >;
+    if (fields.orgs !== undefined) data.policy = { ...data.policy, orgs: JSON.parse(fields.orgs) as string[] };
     let state = fields.state as ApprovalState;
     const expiresAt = Number(fields.expiresAt);
     if (state === 'open' && this.now() > expiresAt) state = 'expired';
@@ -264,6 +267,26 @@ export class Approvals {
 
   async setFabricReadiness(id: string, readiness: Record<string, boolean>): Promise<void> {
     await this.redis.hset(requestKey(id), 'fabric', JSON.stringify(readiness));
+  }
+
+  /**
+   * Asks the request's approval of `orgs` only (a subset of its orgs), `needed` of them, while it
+   * is open and nobody has voted: what a channel policy counts, once its plan is known. Returns
+   * false, changing nothing, when someone has voted already (their vote was cast on the rule shown).
+   */
+  async narrow(id: string, orgs: string[], needed: number): Promise<boolean> {
+    const key = requestKey(id);
+    const done = await this.redis.eval(
+      `if redis.call('HGET', KEYS[1], 'state') ~= 'open' or redis.call('HLEN', KEYS[2]) > 0 then return 0 end
+       redis.call('HSET', KEYS[1], 'orgs', ARGV[1], 'needed', ARGV[2])
+       return 1`,
+      2,
+      key,
+      votesKey(id),
+      JSON.stringify(orgs),
+      String(needed),
+    );
+    return done === 1;
   }
 
   /** Records the plan of a request, unless one is there already; returns the one kept. */

@@ -17,7 +17,15 @@ import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js
 import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
 import { readSecretData } from '../../../k8s/identities.js';
 import { caAccess } from '../../services/ca-access.js';
-import { evaluatePolicy, mspsIn, policyExists, requiredPolicies, signerOfConfigSignature } from '../../../fabric/config-policy.js';
+import {
+  adminsDemand,
+  evaluatePolicy,
+  mspsIn,
+  policyExists,
+  requiredPolicies,
+  signerOfConfigSignature,
+  type AdminsDemand,
+} from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
 import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
@@ -25,7 +33,7 @@ import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
-import type { ApprovalRequest, ChannelPlan, PlanSignature } from '../../services/approvals.js';
+import { approvalsNeeded, type ApprovalRequest, type ChannelPlan, type PlanSignature } from '../../services/approvals.js';
 import { ordererAccess, orgPeersAccess } from '../../services/fabric-access.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 
@@ -108,7 +116,32 @@ function planOf(channel: string, config: common.Config, change: ChannelChange): 
     asks: evaluatePolicy(config, policy, []).asks,
   }));
   const signers = [...new Set(policies.flatMap(({ policy }) => mspsIn(config, policy)))].sort();
-  return { ...made, update: base64(update.serializeBinary()), changes, policies, signers };
+  const demand = combinedDemand(policies.map(({ policy }) => adminsDemand(config, policy)));
+  return { ...made, update: base64(update.serializeBinary()), changes, policies, signers, ...(demand === undefined ? {} : { demand }) };
+}
+
+/** Several policies' demands as one, when they ask admins of the same MSPs (the strictest count); else none. */
+function combinedDemand(demands: (AdminsDemand | undefined)[]): AdminsDemand | undefined {
+  const [first] = demands;
+  if (first === undefined || demands.some((d) => d === undefined || d.msps.join() !== first.msps.join())) return undefined;
+  return { msps: first.msps, count: Math.max(...demands.map((d) => d?.count ?? 0)) };
+}
+
+/**
+ * The Slack rule as the plan's policy has it: only the orgs whose admins Fabric counts are asked,
+ * and at least as many as Fabric needs (more when the configured rule asks more of them). Left as
+ * it was when the policy is not that simple or someone has voted already.
+ */
+async function slackRuleFromPlan(ctx: JobContext, approval: ApprovalRequest, plan: ChannelPlan, network: NetworkConfig): Promise<string> {
+  const { demand } = plan;
+  if (plan.problem !== undefined || plan.changes.length === 0) return 'nothing to approve: there is nothing to sign';
+  if (demand === undefined) return 'the Slack rule stays as configured (the policy is not a simple count of admins)';
+  const orgs = approval.policy.orgs.filter((name) => demand.msps.includes(network.orgs.find((o) => o.name === name)?.mspId ?? ''));
+  if (orgs.length < demand.count)
+    return `the Slack rule stays as configured (only ${orgs.join(', ') || 'no org'} of those Fabric counts may approve)`;
+  const needed = Math.min(orgs.length, Math.max(demand.count, approvalsNeeded(approval.policy.rule, orgs.length)));
+  if (!(await ctx.approvals.narrow(approval.id, orgs, needed))) return 'the Slack rule stays as it was: someone has voted already';
+  return `approvals asked of ${orgs.join(', ')}: ${needed} needed, as Fabric counts ${demand.count} of ${demand.msps.join(', ')}`;
 }
 
 /** The plan recorded on the request; when none is (its planning job has not run yet), one made now and recorded. */
@@ -263,6 +296,9 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
     const made = await planFor(ctx, approval, change, () => channelConfig(reader.peer, reader.admin, channel), channel);
     await notePlan(note, made);
     return made as unknown as JsonValue;
+  });
+  await ctx.step({ key: 'ask-the-orgs-fabric-counts', title: 'Ask the orgs Fabric counts' }, async (note) => {
+    await note(await slackRuleFromPlan(ctx, approval, plan as unknown as ChannelPlan, network));
   });
   const { sequence, changes, policies } = plan as unknown as ChannelPlan;
   return {

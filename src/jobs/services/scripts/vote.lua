@@ -44,9 +44,18 @@ if ARGV[3] == 'reject' then
   return { 'rejected', 'rejected' }
 end
 if ARGV[5] == '1' then redis.call('ZADD', KEYS[4], now, ARGV[6] .. '|' .. ARGV[1]) end
-local approvals = 1
-for _, raw in ipairs(cast) do
-  if cjson.decode(raw).decision == 'approve' then approvals = approvals + 1 end
+-- When the request's orgs were narrowed after it was made (to those a channel policy counts, before
+-- anyone voted), only their votes count.
+local counted = nil
+local narrowed = redis.call('HGET', KEYS[1], 'orgs')
+if narrowed then
+  counted = {}
+  for _, org in ipairs(cjson.decode(narrowed)) do counted[org] = true end
+end
+local approvals = 0
+local votes = redis.call('HGETALL', KEYS[2])
+for i = 1, #votes, 2 do
+  if cjson.decode(votes[i + 1]).decision == 'approve' and (counted == nil or counted[votes[i]]) then approvals = approvals + 1 end
 end
 if approvals >= tonumber(redis.call('HGET', KEYS[1], 'needed')) then
   redis.call('HSET', KEYS[1], 'state', 'approved', 'closedAt', ARGV[4])
