@@ -188,6 +188,20 @@ export async function committedDefinition(
   }
 }
 
+/** Every chaincode committed on the channel, with its version and sequence. */
+export async function committedDefinitions(
+  gateway: Gateway,
+  channel: string,
+): Promise<{ name: string; sequence: number; version: string }[]> {
+  const payload = await gateway
+    .getNetwork(channel)
+    .getContract('_lifecycle')
+    .evaluate('QueryChaincodeDefinitions', { arguments: [new lifecycle.QueryChaincodeDefinitionsArgs().serializeBinary()] });
+  return lifecycle.QueryChaincodeDefinitionsResult.deserializeBinary(payload)
+    .getChaincodeDefinitionsList()
+    .map((d) => ({ name: d.getName(), sequence: d.getSequence(), version: d.getVersion() }));
+}
+
 /** Commits the definition, endorsed by the given orgs; a definition already committed at this sequence is left alone. */
 export async function commitDefinition(
   gateway: Gateway,

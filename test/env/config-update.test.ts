@@ -12,7 +12,8 @@ import { applicationOrgGroup } from '../../src/fabric/org-definition.js';
 import { withApplicationOrg } from '../../src/fabric/config-edits.js';
 import { describeConfigChange } from '../../src/fabric/config-diff.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../src/fabric/channel-config.js';
-import type { FabricIdentity, PeerEndpoint } from '../../src/fabric/connection.js';
+import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../src/fabric/connection.js';
+import { approveForMyOrg, ccaasPackage, commitDefinition } from '../../src/fabric/lifecycle.js';
 import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
 import { binary } from '../infra/env/binaries.js';
 import { orgPolicies } from '../infra/env/fabric.js';
@@ -56,6 +57,21 @@ async function fetchedConfig(org: string, channel = env.fabric.channel): Promise
   const decoded = (await decode('common.Block', readFileSync(block))) as Json;
   return decoded.data.data[0].payload.data.config;
 }
+
+/** An org's first peer and its admin, as the harness enrolled it. */
+const org = (name: string): { peer: PeerEndpoint; admin: FabricIdentity } => {
+  const p = env.fabric.peers.find((x) => x.org === name);
+  if (p === undefined) throw new Error(`no ${name}`);
+  const keystore = path.join(p.adminMsp, 'keystore');
+  return {
+    peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') },
+    admin: {
+      mspId: p.mspId,
+      certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
+      keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
+    },
+  };
+};
 
 beforeAll(async () => {
   original = await fetchedConfig('org1');
@@ -149,19 +165,6 @@ describe('computeConfigUpdate against configtxlator compute_update, on the chann
 });
 
 describe('a config update signed by each org’s admin and submitted to the orderer', () => {
-  const org = (name: string): { peer: PeerEndpoint; admin: FabricIdentity } => {
-    const p = env.fabric.peers.find((x) => x.org === name);
-    if (p === undefined) throw new Error(`no ${name}`);
-    const keystore = path.join(p.adminMsp, 'keystore');
-    return {
-      peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') },
-      admin: {
-        mspId: p.mspId,
-        certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
-        keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
-      },
-    };
-  };
   const [org1, org2] = [org('org1'), org('org2')];
   const ordererEndpoint = { address: env.fabric.orderer.address, tlsRootPem: readFileSync(env.fabric.orderer.tlsRootCert, 'utf8') };
   const channel = env.fabric.channel;
@@ -440,6 +443,16 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
 
   it('adds org3: planned, signed by org1’s and org2’s admins, submitted; its peer joins and catches up (checked with the CLIs)', async () => {
     expect(await members()).toEqual(['Org1MSP', 'Org2MSP']);
+    // A chaincode the channel runs, which org3 will have to approve before its peer endorses.
+    const def = { channel: GOVERNANCE, name: 'govcc', version: '1.0', sequence: 1 };
+    const pkg = ccaasPackage('govcc_1.0', '127.0.0.1:9999');
+    const [org1, org2] = [org('org1'), org('org2')];
+    for (const o of [org1, org2])
+      await eventually(`${o.admin.mspId}'s approval`, () =>
+        withGateway(o.peer, o.admin, (g) => approveForMyOrg(g, def, pkg.packageId, o.admin.mspId)).catch(() => undefined),
+      );
+    await withGateway(org1.peer, org1.admin, (g) => commitDefinition(g, def, ['Org1MSP', 'Org2MSP']));
+
     const request = await requested(stack, `channel add-org org3 --channel ${GOVERNANCE}`);
     const planned = await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
     expect(planned).toContain('Org3MSP added to');
@@ -448,6 +461,7 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     const said = await outcome(stack, request.id);
     expect(said).toContain('succeeded');
     expect(said).toContain(`org3's peers*\\n${org3.address} at height`);
+    expect(said).toContain('For org3 to approve*\\ngovcc 1.0 (sequence 1)');
     expect(await members()).toEqual(['Org1MSP', 'Org2MSP', 'Org3MSP']);
     const list = await peerCli('org3', ['channel', 'list']);
     expect(list).toContain(GOVERNANCE);

@@ -14,6 +14,7 @@ import {
   withoutApplicationOrg,
 } from '../../../fabric/config-edits.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
+import { committedDefinitions } from '../../../fabric/lifecycle.js';
 import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
 import { readSecretData } from '../../../k8s/identities.js';
 import { caAccess } from '../../services/ca-access.js';
@@ -438,7 +439,20 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
           return seen;
         },
       );
-      return [{ label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') }];
+      // The org endorses a chaincode only once it has approved its definition at the committed sequence.
+      const chaincodes = await job.step(
+        { key: 'list-the-chaincodes-to-approve', title: `List the chaincodes ${org.name} is to approve` },
+        async (note) => {
+          const committed = await withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
+          await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
+          return committed.map((c) => `${c.name} ${c.version} (sequence ${c.sequence})`);
+        },
+      );
+      const byDeploy = channel === network.fabricChannels[0] ? ': `/fabric chaincode deploy NAME VERSION` asks its admins' : '';
+      return [
+        { label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') },
+        ...(chaincodes.length === 0 ? [] : [{ label: `For ${org.name} to approve${byDeploy}`, value: chaincodes.join(', ') }]),
+      ];
     },
   };
 }
