@@ -16,7 +16,7 @@ const run = promisify(execFile);
 const seconds = (v: number): string => `${(v / 1000).toFixed(2)} s`;
 
 /** `/fabric channel add-org org3`: from the command to the job's success message, both admins clicking as soon as the card shows the plan. */
-async function byBot(stack: Stack, channel: string): Promise<number> {
+async function byBot(stack: Stack, channel: string): Promise<{ took: number; planShown: number; steps: string }> {
   const t0 = performance.now();
   const answer = await (await stack.command(`channel add-org org3 --channel ${channel}`, { user: 'U0ALICE' })).answer(20_000);
   const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1];
@@ -26,6 +26,7 @@ async function byBot(stack: Stack, channel: string): Promise<number> {
     const c = cardText();
     return c !== undefined && JSON.stringify(c.blocks).includes('*Plan*') ? c : undefined;
   });
+  const planShown = performance.now() - t0;
   await Promise.all(['U0ADMIN1', 'U0ADMIN2'].map((user) => stack.click(card, 'approval_approve', { user, value: id })));
   const done = await until('the job', async () =>
     stack.slack
@@ -39,8 +40,12 @@ async function byBot(stack: Stack, channel: string): Promise<number> {
       ),
   );
   const took = performance.now() - t0;
-  if (!JSON.stringify(done.blocks).includes("org3's peers")) throw new Error(`the job did not join org3's peer: ${done.text}`);
-  return took;
+  const shown = JSON.stringify(done.blocks);
+  if (!shown.includes("org3's peers")) throw new Error(`the job did not join org3's peer: ${done.text}`);
+  // The job's own step timings, as its status message lists them.
+  const steps = [...shown.matchAll(/:white_check_mark: ([A-Z][^("]*?) \(([0-9.]+ m?s)\)/g)].map((m) => `${m[1]} ${m[2]}`).join('; ');
+  const jobTook = /took ([0-9.]+ m?s)/.exec(shown)?.[1] ?? '?';
+  return { took, planShown, steps: `${jobTook} in all: ${steps}` };
 }
 
 /**
@@ -177,7 +182,8 @@ export async function addOrg(env: EnvDetails, opts: BenchOptions): Promise<Bench
     });
     const heightOf = async (channel: string) => ledgerHeight({ ...env, fabric: { ...env.fabric, channel } }, 'org1');
     const heights = { mychannel: await heightOf('mychannel'), governance: await heightOf('governance') };
-    const ours = await byBot(stack, 'mychannel');
+    const bot = await byBot(stack, 'mychannel');
+    const ours = bot.took;
     const cli = await byHand(env, 'governance');
     return {
       name: 'add-org',
@@ -193,11 +199,13 @@ export async function addOrg(env: EnvDetails, opts: BenchOptions): Promise<Bench
         },
       ],
       notes: [
+        `bot: the plan on the card ${seconds(bot.planShown)} after the command; the job ${bot.steps}; the rest is ` +
+          'Slack round trips, the two signature jobs and the approved job taking their turns on the queue',
         `bot on mychannel (height ${heights.mychannel} before), by hand on governance (height ${heights.governance}); ` +
           'by hand: fabric-ca-client getcainfo, configtxgen -printOrg, peer channel fetch config, 6 configtxlator runs, ' +
           'signconfigtx, update, fetch 0, join, getinfo until level. Neither counts the time people take to read and click.',
       ],
-      raw: { ours, cli, heights },
+      raw: { ours, cli, heights, planShownMs: bot.planShown, botSteps: bot.steps },
     };
   } finally {
     await stack?.stop();

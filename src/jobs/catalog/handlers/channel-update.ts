@@ -265,7 +265,7 @@ async function changeChannel(
         return c.getSequence() > plan.sequence ? c.getSequence() : undefined;
       },
       {
-        everyMs: 250,
+        everyMs: 100,
         withinMs: NEW_CONFIG_TIMEOUT_MS,
         signal: ctx.signal,
         timedOut: () => new Error(`${reader.peer.address} still has config sequence ${plan.sequence}`),
@@ -428,7 +428,7 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
                 return height >= target ? height : undefined;
               },
               {
-                everyMs: 500,
+                everyMs: 100,
                 withinMs: PEERS_CATCH_UP_MS,
                 signal: job.signal,
                 timedOut: () => new Error(`${peer.address} did not reach height ${target}`),
