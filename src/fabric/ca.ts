@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
 import jsrsasign from 'jsrsasign';
+import { crlSerials } from './crl.js';
 
 /** Where an organisation's Fabric CA answers, and the root its TLS certificate chains to. */
 export interface CaEndpoint {
@@ -299,8 +300,7 @@ export class FabricCaClient {
       throw caError(err, 'generating the CRL');
     }
     const pem = Buffer.from(b64, 'base64').toString('utf8');
-    const list = new jsrsasign.X509CRL(pem).getRevCertArray() ?? [];
-    return { pem, serials: list.map((r) => r.sn.hex.toLowerCase().replace(/^0+/, '')) };
+    return { pem, serials: crlSerials(pem) };
   }
 
   /** Revokes every certificate of the identity; returns the serials revoked. */

@@ -1,4 +1,5 @@
-import { common, orderer, peer } from '@hyperledger/fabric-protos';
+import { common, msp, orderer, peer } from '@hyperledger/fabric-protos';
+import { crlSerials } from './crl.js';
 import { mapEntries, sameBytes } from './proto-maps.js';
 
 /**
@@ -106,6 +107,24 @@ function renderValue(name: string, bytes: Uint8Array): string {
         return `${c.getType()} (${c.getState() === orderer.ConsensusType.State.STATE_NORMAL ? 'normal' : 'maintenance'})`;
       const consenters = orderer.etcdraft.ConfigMetadata.deserializeBinary(c.getMetadata_asU8()).getConsentersList();
       return `Raft, consenters ${consenters.map((x) => `${x.getHost()}:${x.getPort()}`).join(', ')}`;
+    }
+    case 'MSP': {
+      const d = msp.FabricMSPConfig.deserializeBinary(msp.MSPConfig.deserializeBinary(bytes).getConfig_asU8());
+      const revoked = d.getRevocationListList_asU8().flatMap((crl) => {
+        try {
+          return crlSerials(Buffer.from(crl).toString('utf8'));
+        } catch {
+          return ['(a CRL that cannot be read)'];
+        }
+      });
+      const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+      return (
+        `${d.getName()}: ${count(d.getRootCertsList().length, 'root CA')}, ${count(d.getIntermediateCertsList().length, 'intermediate CA')}, ` +
+        `${count(d.getTlsRootCertsList().length, 'TLS root')}, ` +
+        (revoked.length === 0
+          ? 'no revoked certificates'
+          : `${count(revoked.length, 'revoked certificate')} (serials ${revoked.join(', ')})`)
+      );
     }
     case 'OrdererAddresses':
     case 'Endpoints':

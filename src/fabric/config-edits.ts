@@ -109,3 +109,24 @@ export function withoutApplicationOrg(config: common.Config, mspId: string): com
   for (const [key, group] of mapEntries<common.ConfigGroup>(groups)) if (mspIdOf(group) === mspId) groups.del(key);
   return updated;
 }
+
+/** The org's MSP definition with `crls` (PEM) as its revocation list, replacing the one it had. */
+export function withRevocationList(config: common.Config, mspId: string, crls: readonly string[]): common.Config {
+  const updated = copyOf(config);
+  const value = orgGroup(updated, mspId)?.getValuesMap().get('MSP');
+  if (value === undefined) throw new Error(`${mspId} is not an org of the channel's application`);
+  const wrapped = msp.MSPConfig.deserializeBinary(value.getValue_asU8());
+  const definition = msp.FabricMSPConfig.deserializeBinary(wrapped.getConfig_asU8());
+  definition.setRevocationListList(crls.map((pem) => Buffer.from(pem)));
+  wrapped.setConfig(definition.serializeBinary());
+  value.setValue(wrapped.serializeBinary());
+  return updated;
+}
+
+/** The CRLs (PEM) the org's MSP definition in the channel carries. */
+export function revocationListOf(config: common.Config, mspId: string): string[] {
+  const value = orgGroup(config, mspId)?.getValuesMap().get('MSP');
+  if (value === undefined) return [];
+  const definition = msp.FabricMSPConfig.deserializeBinary(msp.MSPConfig.deserializeBinary(value.getValue_asU8()).getConfig_asU8());
+  return definition.getRevocationListList_asU8().map((bytes) => Buffer.from(bytes).toString('utf8'));
+}

@@ -7,6 +7,11 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { common } from '@hyperledger/fabric-protos';
 import { computeConfigUpdate } from '../../src/fabric/config-update.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ledgerHeight } from '../../src/fabric/channel.js';
+import { crlSerials } from '../../src/fabric/crl.js';
+import { caAccess } from '../../src/jobs/services/ca-access.js';
+import { connectKube } from '../../src/k8s/client.js';
 import { nodeOUsConfig } from '../../src/fabric/node-files.js';
 import { applicationOrgGroup } from '../../src/fabric/org-definition.js';
 import { withApplicationOrg } from '../../src/fabric/config-edits.js';
@@ -477,6 +482,37 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     await cardSays(stack, request.id, ':warning: Org2MSP is already a member of the channel');
     await approveBoth(stack, request);
     expect(await outcome(stack, request.id)).toContain('Org2MSP is already a member of the channel');
+  }, 120_000);
+
+  it('publishes org1’s CRL: a certificate revoked at the CA is refused by the peers only once the channel has it', async () => {
+    const { config: botConfig } = await loadConfig(env.botConfig);
+    const network = botConfig.networks[0];
+    const org1Config = network?.orgs.find((o) => o.name === 'org1');
+    if (network === undefined || org1Config === undefined) throw new Error('no org1 in the configuration');
+    const { ca, registrar } = await caAccess(connectKube(env.kubeconfig), network, org1Config);
+    const id = `crl-victim-${Date.now().toString(36)}`;
+    const enrolled = await ca.enroll({ id, secret: await ca.register(registrar, { id, type: 'client' }) });
+    const victim = { mspId: 'Org1MSP', certPem: enrolled.certPem, keyPem: enrolled.keyPem };
+    const peer = org('org1').peer;
+    expect(await ledgerHeight(peer, victim, GOVERNANCE)).toBeGreaterThan(0);
+    const serial = (await ca.revoke(registrar, { id, reason: 'keycompromise' }))[0]?.toLowerCase().replace(/^0+/, '') ?? '(none)';
+    // Revoked at the CA, and still accepted: the peers know only the channel's CRL.
+    expect(await ledgerHeight(peer, victim, GOVERNANCE)).toBeGreaterThan(0);
+
+    const request = await requested(stack, `channel crl org1 --channel ${GOVERNANCE}`);
+    const planned = await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
+    expect(planned).toContain('MSP definition of Org1MSP: Org1MSP: 1 root CA, 0 intermediate CAs, 1 TLS root, no revoked certificates →');
+    expect(planned).toContain(serial);
+    expect(planned).toContain('Fabric will check `/Channel/Application/Org1MSP/Admins`');
+    await stack.click(request.card, 'approval_approve', { user: 'U0ADMIN1', value: request.id });
+    expect(await outcome(stack, request.id)).toContain('succeeded');
+
+    const definition = application(await fetchedConfig('org2', GOVERNANCE)).groups.Org1MSP.values.MSP.value.config;
+    const published = (definition.revocation_list as string[]).flatMap((b64) => crlSerials(Buffer.from(b64, 'base64').toString('utf8')));
+    expect(published).toContain(serial);
+    await expect(ledgerHeight(peer, victim, GOVERNANCE)).rejects.toThrow();
+    // Another org1 identity is still accepted.
+    expect(await ledgerHeight(peer, org('org1').admin, GOVERNANCE)).toBeGreaterThan(0);
   }, 120_000);
 
   it('removes org3 and org2 (MAJORITY of the members each time), and refuses to remove the last org', async () => {

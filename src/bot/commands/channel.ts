@@ -99,3 +99,21 @@ export const channelRemoveOrg: CommandSpec = {
     return unknownOrg(ctx, org) ?? submitted(await ctx.submit(kinds.channelRemoveOrg, { org, ...channelParam(args) }), `remove ${org}`);
   },
 };
+
+export const channelCrl: CommandSpec = {
+  path: ['channel', 'crl'],
+  summary:
+    'Publish an org’s current CRL from its CA into a channel, so that peers refuse its revoked certificates: signed by that org’s admin',
+  args: [{ name: 'ORG', type: orgName }],
+  flags: [channelFlag],
+  details:
+    'Revoking a certificate at the CA (`cert revoke`) does not stop peers from accepting it: they check identities against ' +
+    "the revocation list in the channel's copy of the org's MSP. This puts the CA's current CRL there (the org's Admins sign).",
+  access: 'operator',
+  approval: { orgs: 'requester', rule: 'ALL', approverRole: 'admin' },
+  target: orgArgument('ORG'),
+  async run(ctx, args) {
+    const params = { org: args.string('ORG'), ...channelParam(args) };
+    return submitted(await ctx.submit(kinds.channelCrl, params), `publish ${params.org}'s CRL`);
+  },
+};

@@ -187,6 +187,9 @@ export const channelAddOrg = jobKind('channel.add-org', z.strictObject({ ...chan
 /** Removes an org from a channel (never the last): signed by the members' admins. */
 export const channelRemoveOrg = jobKind('channel.remove-org', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
 
+/** Publishes an org's current CRL from its CA into a channel (its MSP's revocation list): signed by that org's admins. */
+export const channelCrl = jobKind('channel.crl', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -204,4 +207,5 @@ export const jobKinds: readonly JobKind[] = [
   channelAnchors,
   channelAddOrg,
   channelRemoveOrg,
+  channelCrl,
 ];

@@ -8,10 +8,12 @@ import {
   anchorPeersOf,
   applicationOrgs,
   hasApplicationOrg,
+  revocationListOf,
   withAcl,
   withAnchorPeers,
   withApplicationOrg,
   withoutApplicationOrg,
+  withRevocationList,
 } from '../../../fabric/config-edits.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
@@ -60,6 +62,7 @@ const channelChanges = new Map<string, ChangeFactory>([
   [kinds.channelAnchors.type, (_ctx, p, network) => anchorsChange(parsed(kinds.channelAnchors, p), network)],
   [kinds.channelAddOrg.type, (ctx, p, network) => addOrgChange(ctx, parsed(kinds.channelAddOrg, p), network)],
   [kinds.channelRemoveOrg.type, (_ctx, p, network) => removeOrgChange(parsed(kinds.channelRemoveOrg, p), network)],
+  [kinds.channelCrl.type, (ctx, p, network) => crlChange(ctx, parsed(kinds.channelCrl, p), network)],
 ]);
 
 function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
@@ -471,6 +474,28 @@ function removeOrgChange(params: ParamsOf<typeof kinds.channelRemoveOrg>, networ
     edit: (config) => withoutApplicationOrg(config, mspId),
   };
 }
+
+/** The org's MSP in the channel given the CRL its CA issues now: what peers check identities of that org against. */
+async function crlChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelCrl>, network: NetworkConfig): Promise<ChannelChange> {
+  const org = orgNamed(network, params.org);
+  const crl = await ctx.prepare(`Read ${org.name}'s CRL from its CA`, async () => {
+    const { ca, registrar } = await caAccess(ctx.platform.kube(), network, org);
+    return ca.crl(registrar);
+  });
+  return {
+    channel: params.channel,
+    what: `${org.mspId}'s CRL (${crl.serials.length} revoked)`,
+    refusal: (config) => (hasApplicationOrg(config, org.mspId) ? undefined : `${org.mspId} is not a member of the channel`),
+    edit: (config) => {
+      const now = revocationListOf(config, org.mspId);
+      return now.length === 1 && now[0] === crl.pem ? config : withRevocationList(config, org.mspId, [crl.pem]);
+    },
+  };
+}
+
+/** `/fabric channel crl ORG`. */
+export const channelCrl: JobHandler<typeof kinds.channelCrl> = async (ctx, params) =>
+  changeChannel(ctx, params, await crlChange(ctx, params, networkNamed(ctx.platform.config, ctx.request.network)));
 
 /** `/fabric channel add-org ORG`. */
 export const channelAddOrg: JobHandler<typeof kinds.channelAddOrg> = async (ctx, params) =>
