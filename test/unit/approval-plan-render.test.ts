@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderApprovalCard } from '../../src/bot/render/approval.js';
+import type { JobView } from '../../src/jobs/engine/types.js';
 import type { ApprovalRequest, ChannelPlan } from '../../src/jobs/services/approvals.js';
 import { validateBlocks } from '../slack/block-kit.js';
 
@@ -68,6 +69,29 @@ describe('the approval card of a channel update is its plan', () => {
       ':warning: /Channel/Nobody is not a policy of the channel',
     );
     expect(shown(request({ plan: { ...plan, changes: [], policies: [], signers: [] } }))).toContain('nothing to change');
+  });
+
+  it('offers to ask again, on the card, when the approved job found the plan stale', () => {
+    const job: JobView = {
+      id: 'r1',
+      state: 'failed',
+      type: 'channel.acl',
+      command: '/fabric channel acl peer/Propose /Channel/Application/Writers',
+      requester: { userId: 'U0ALICE' },
+      channel: 'C0OPS',
+      network: 'testnet',
+      steps: [],
+      attempt: 1,
+      maxAttempts: 3,
+      queuedAt: 0,
+    };
+    const card = (over: Partial<JobView>) =>
+      JSON.stringify(renderApprovalCard(request({ plan, state: 'approved' }), { ...job, ...over }).blocks);
+    expect(card({ state: 'failed', requestAgain: true })).toContain(
+      '"value":"testnet/channel acl peer/Propose /Channel/Application/Writers"',
+    );
+    expect(card({ state: 'failed' })).not.toContain('job_request_again');
+    expect(card({ state: 'succeeded' })).not.toContain('job_request_again');
   });
 
   it('shows no plan section for other requests', () => {

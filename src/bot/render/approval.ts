@@ -7,7 +7,7 @@ import {
   type PlanSignature,
 } from '../../jobs/services/approvals.js';
 import type { JobView } from '../../jobs/engine/types.js';
-import { stateLabel, stepLine } from './job-status.js';
+import { requestAgainBlock, stateLabel, stepLine } from './job-status.js';
 import { context, escapeMrkdwn, formatTime, section, truncate, type Rendered } from './text.js';
 
 export const APPROVE_ACTION = 'approval_approve';
@@ -59,6 +59,7 @@ export function renderApprovalCard(req: ApprovalRequest, job?: JobView): Rendere
     ...(job === undefined
       ? []
       : [section(`Job \`${escapeMrkdwn(job.id)}\` ${stateLabel[job.state]}:\n${truncate(job.steps.map(stepLine).join('\n'), 2800)}`)]),
+    ...(job === undefined ? [] : [requestAgainBlock(job)].filter((b): b is KnownBlock => b !== undefined)),
   ];
   if (req.state === 'open') {
     blocks.push({

@@ -26,6 +26,19 @@ export function stepLine(step: StepRecord): string {
   return `${stepIcon[step.state]} ${escapeMrkdwn(step.name)}${took}${detail}`;
 }
 
+/** For a job that failed on something stale: a button asking the same command again, as whoever clicks. */
+export function requestAgainBlock(job: JobView): KnownBlock | undefined {
+  const value = `${job.network}/${job.command.slice(job.command.indexOf(' ') + 1)}`;
+  if (job.state !== 'failed' || job.requestAgain !== true || !job.command.includes(' ') || value.length > LIMITS.buttonValue)
+    return undefined;
+  return {
+    type: 'actions',
+    block_id: 'job_request_again',
+    // The network it was asked in, then the command as typed.
+    elements: [{ type: 'button', action_id: REQUEST_AGAIN_ACTION, text: { type: 'plain_text', text: 'Request again' }, value }],
+  };
+}
+
 /** The status message of one job, as it is posted and then updated in place. */
 export function renderJobStatus(job: JobView): Rendered {
   const title = `\`${escapeMrkdwn(truncate(job.command, 200))}\` — ${stateLabel[job.state]}`;
@@ -66,23 +79,8 @@ export function renderJobStatus(job: JobView): Rendered {
       ],
     });
   }
-  const commandText = job.command.slice(job.command.indexOf(' ') + 1);
-  const again = `${job.network}/${commandText}`;
-  if (job.state === 'failed' && job.requestAgain === true && job.command.includes(' ') && again.length <= LIMITS.buttonValue) {
-    blocks.push({
-      type: 'actions',
-      block_id: 'job_request_again',
-      elements: [
-        {
-          type: 'button',
-          action_id: REQUEST_AGAIN_ACTION,
-          text: { type: 'plain_text', text: 'Request again' },
-          // The network it was asked in, then the command as typed: run again as whoever clicks.
-          value: again,
-        },
-      ],
-    });
-  }
+  const again = requestAgainBlock(job);
+  if (again !== undefined) blocks.push(again);
   const summary = job.state === 'succeeded' && job.result !== undefined ? `: ${job.result.summary}` : '';
   const error = job.error !== undefined && job.state !== 'succeeded' ? `: ${job.error}` : '';
   const text = `${job.command} — ${job.state}${summary}${error}`;
