@@ -85,7 +85,8 @@ const describeValueName = (name: string): string => VALUE_NAMES[name] ?? `value 
 
 const kb = (bytes: number): string => (bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MB` : `${Math.round(bytes / 1024)} KB`);
 
-function renderValue(name: string, bytes: Uint8Array): string {
+/** A config value in an operator's words (batch timeout, anchor peers, an MSP definition…), by its name in the config. */
+export function renderValue(name: string, bytes: Uint8Array): string {
   switch (name) {
     case 'BatchTimeout':
       return orderer.BatchTimeout.deserializeBinary(bytes).getTimeout();

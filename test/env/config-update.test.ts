@@ -268,6 +268,20 @@ describe('/fabric channel acl from Slack: planned on the card, signed by each or
     expect(await outcome(stack, again.id)).toContain('already so');
   }, 120_000);
 
+  it('shows the channel as the peers have it: members, who decides, ordering, ACLs, the sequence the CLI reads', async () => {
+    const before = stack.ephemeralFor('U0ALICE').length;
+    await stack.command('channel show', { user: 'U0ALICE' });
+    const shown = await stack.answerTo('U0ALICE', before);
+    const fetched = await fetchedConfig('org2');
+    expect(shown).toContain(`*Channel \`mychannel\`* — config sequence ${fetched.sequence}`);
+    const org1Anchors = application(fetched).groups.Org1MSP.values.AnchorPeers.value.anchor_peers.map((p: Json) => `${p.host}:${p.port}`);
+    expect(shown).toContain(`Org1MSP (anchor peers ${org1Anchors.join(', ')})`);
+    expect(shown).toContain('`/Channel/Application/Admins`: MAJORITY of Admins: 2 of Org1MSP, Org2MSP');
+    expect(shown).toContain('batch timeout 200ms');
+    expect(shown).toContain('consensus Raft, consenters');
+    expect(shown).toContain('peer/ChaincodeToChaincode → /Channel/Application/Writers');
+  }, 60_000);
+
   it('refuses a plan the channel moved past: of two plans made on one sequence, the second is refused after the first applies', async () => {
     const first = await requested(stack, 'channel acl qscc/GetBlockByHash /Channel/Application/Writers');
     const second = await requested(stack, 'channel acl qscc/GetTransactionByID /Channel/Application/Writers');

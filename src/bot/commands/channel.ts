@@ -1,5 +1,6 @@
 import * as kinds from '../../jobs/catalog/kinds.js';
 import { orgName } from './arg-types.js';
+import { renderChannelSummary } from '../render/channel.js';
 import { ephemeral, orgArgument, submitted, type CommandContext, type CommandSpec, type Reply } from './types.js';
 
 const channelFlag = {
@@ -115,5 +116,16 @@ export const channelCrl: CommandSpec = {
   async run(ctx, args) {
     const params = { org: args.string('ORG'), ...channelParam(args) };
     return submitted(await ctx.submit(kinds.channelCrl, params), `publish ${params.org}'s CRL`);
+  },
+};
+
+export const channelShow: CommandSpec = {
+  path: ['channel', 'show'],
+  summary: 'A channel’s configuration as the peers have it: members and anchor peers, who decides, ordering, ACLs, sequence',
+  flags: [channelFlag],
+  access: 'viewer',
+  async run(ctx, args) {
+    const summary = await ctx.services.queries.ask('channel-config', ctx.network?.name ?? '', channelParam(args));
+    return ephemeral(renderChannelSummary(summary));
   },
 };

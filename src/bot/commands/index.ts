@@ -2,7 +2,7 @@ import { approvals } from './approvals.js';
 import { audit } from './audit.js';
 import { certEnroll, certExpiring, certList, certRegister, certRenew, certRevoke, certShow } from './cert.js';
 import { chaincodeDeploy } from './chaincode.js';
-import { channelAcl, channelAddOrg, channelAnchors, channelCrl, channelRemoveOrg } from './channel.js';
+import { channelAcl, channelAddOrg, channelAnchors, channelCrl, channelRemoveOrg, channelShow } from './channel.js';
 import { help } from './help.js';
 import { cancel, job, jobs } from './jobs.js';
 import { peersScale } from './peers.js';
@@ -27,6 +27,7 @@ export const commands: readonly CommandSpec[] = [
   certShow,
   certExpiring,
   chaincodeDeploy,
+  channelShow,
   channelAcl,
   channelAnchors,
   channelAddOrg,

@@ -13,6 +13,8 @@ import { fabricPods, type PodStatus } from '../../k8s/status.js';
 export type { PodStatus } from '../../k8s/status.js';
 import type { NetworkConfig } from '../../config/model.js';
 import { ledgerHeight } from '../../fabric/channel.js';
+import { channelConfig } from '../../fabric/channel-config.js';
+import { summarizeConfig, type ChannelSummary } from '../../fabric/config-summary.js';
 import type { PeerEndpoint } from '../../fabric/connection.js';
 import { orgPeersAccess, peerPodAddress } from './fabric-access.js';
 import { networkNamed, orgNamed, type Platform } from './platform.js';
@@ -33,6 +35,8 @@ export interface Queries {
   'identity-certificates': { params: Record<string, never>; result: IdentityCertificate[] };
   'identity-details': { params: { org: string; name: string }; result: IdentityDetails };
   'pod-logs': { params: { pod: string; lines: number }; result: { namespace: string; pod: string; text: string } };
+  /** A channel's configuration as the peers have it, summarised (read as the first org's admin). */
+  'channel-config': { params: { channel?: string }; result: ChannelSummary & { channel: string } };
   /** The org a Fabric pod belongs to (its label), which decides who may act on it. */
   'pod-owner': { params: { pod: string }; result: { namespace: string; pod: string; org?: string; component?: string } };
 }
@@ -63,6 +67,18 @@ export const queryHandlers: QueryHandlers = {
     const { network } = await fabricPod(platform, networkName, pod);
     // Logs can carry anything: they are scrubbed before they leave the worker.
     return { namespace: network.namespace, pod, text: scrubText(await podLogTail(platform.kube(), network.namespace, pod, lines)) };
+  },
+  async 'channel-config'(platform, networkName, { channel: asked }) {
+    const network = networkNamed(platform.config, networkName);
+    const channel = asked ?? network.fabricChannels[0];
+    if (channel === undefined || !network.fabricChannels.includes(channel))
+      throw new PermanentError(
+        `${channel ?? 'no channel'} is not one of network ${network.name}'s channels (${network.fabricChannels.join(', ')})`,
+      );
+    const [org] = network.orgs;
+    if (org === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
+    const { admin, peers } = await orgPeersAccess(platform.kube(), network, org);
+    return { channel, ...summarizeConfig(await channelConfig(peers[0] as PeerEndpoint, admin, channel)) };
   },
   async 'pod-owner'(platform, networkName, { pod }) {
     const { network, pod: found } = await fabricPod(platform, networkName, pod);
