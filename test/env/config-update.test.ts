@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { common } from '@hyperledger/fabric-protos';
 import { computeConfigUpdate } from '../../src/fabric/config-update.js';
+import { JobQueue } from '../../src/jobs/engine/queue.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ledgerHeight } from '../../src/fabric/channel.js';
 import { crlSerials } from '../../src/fabric/crl.js';
@@ -261,6 +262,19 @@ describe('/fabric channel acl from Slack: planned on the card, signed by each or
     expect(said).toContain(`config sequence ${sequence} → ${sequence + 1}`);
     await cardSays(stack, id, ':white_check_mark: Org2MSP (<@U0ADMIN2>)');
     expect(await aclInFabric('peer/ChaincodeToChaincode')).toBe('/Channel/Application/Writers');
+
+    // The same approved job run again from its first step, as after a crash between the orderer's
+    // answer and the job's record of it: it finds the update applied and submits nothing.
+    const queue = new JobQueue(stack.redis.client, { attempts: 1, backoffMs: 500 });
+    const applied = await queue.queueFor('testnet').getJob(id);
+    if (applied === undefined) throw new Error(`no job ${id}`);
+    const { statusMessage: _shown, ...request } = applied.data;
+    const sequenceAfter = (await fetchedConfig('org1')).sequence;
+    await queue.enqueue(`${id}again`, request);
+    expect(await outcome(stack, `${id}again`)).toContain(`already so (config sequence ${sequenceAfter})`);
+    expect((await fetchedConfig('org1')).sequence).toBe(sequenceAfter);
+    await queue.close();
+
     // Asked again: planned as nothing to change, and nothing submitted.
     const again = await requested(stack, 'channel acl peer/ChaincodeToChaincode /Channel/Application/Writers');
     await cardSays(stack, again.id, 'nothing to change, the channel already has it');
