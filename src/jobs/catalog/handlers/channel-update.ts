@@ -1,38 +1,19 @@
-import * as kinds from '../kinds.js';
+import type * as kinds from '../kinds.js';
 import { common } from '@hyperledger/fabric-protos';
 import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../../fabric/channel-config.js';
 import { describeConfigChange } from '../../../fabric/config-diff.js';
 import {
-  aclOf,
-  anchorPeersOf,
-  applicationOrgs,
-  hasApplicationOrg,
-  revocationListOf,
-  withAcl,
-  withAnchorPeers,
-  withApplicationOrg,
-  withoutApplicationOrg,
-  withRevocationList,
-} from '../../../fabric/config-edits.js';
-import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
-import { committedDefinitions } from '../../../fabric/lifecycle.js';
-import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
-import { readSecretData } from '../../../k8s/identities.js';
-import { caAccess } from '../../services/ca-access.js';
-import {
   adminsDemand,
   evaluatePolicy,
   mspsIn,
-  policyExists,
   requiredPolicies,
   signerOfConfigSignature,
   type AdminsDemand,
 } from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
-import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
+import type { PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
-import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
@@ -40,42 +21,7 @@ import { approvalsNeeded, type ApprovalRequest, type ChannelPlan, type PlanSigna
 import { ordererAccess, orgPeersAccess } from '../../services/fabric-access.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 
-/** A change to a channel's configuration, as a kind's params describe it. */
-interface ChannelChange {
-  channel?: string | undefined;
-  /** The change in words, for the summary. */
-  what: string;
-  /** Why the change cannot be made on this config (it is planned, with this reason, as nothing to sign). */
-  refusal?(config: common.Config): string | undefined;
-  /** The config with the change made; the same config when it has it already. Throws PermanentError when it is not possible. */
-  edit(config: common.Config): common.Config;
-  /** What follows once the channel has the change (an added org's peers join); safe to run again. */
-  afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<JobResult['fields']>;
-}
-
-type OrgAccess = { admin: FabricIdentity; peer: PeerEndpoint };
-type ChangeFactory = (ctx: JobContext, params: unknown, network: NetworkConfig) => ChannelChange | Promise<ChannelChange>;
-
-/** The change each kind of channel update makes. A new channel command adds its kind and its line here. */
-const channelChanges = new Map<string, ChangeFactory>([
-  [kinds.channelAcl.type, (_ctx, p) => aclChange(parsed(kinds.channelAcl, p))],
-  [kinds.channelAnchors.type, (_ctx, p, network) => anchorsChange(parsed(kinds.channelAnchors, p), network)],
-  [kinds.channelAddOrg.type, (ctx, p, network) => addOrgChange(ctx, parsed(kinds.channelAddOrg, p), network)],
-  [kinds.channelRemoveOrg.type, (_ctx, p, network) => removeOrgChange(parsed(kinds.channelRemoveOrg, p), network)],
-  [kinds.channelCrl.type, (ctx, p, network) => crlChange(ctx, parsed(kinds.channelCrl, p), network)],
-]);
-
-function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
-  const result = parseParams(kind, params);
-  if (!result.ok) throw new PermanentError(`the request's ${kind.type} params are not valid: ${result.problem}`);
-  return result.params;
-}
-
-async function changeOf(ctx: JobContext, request: Pick<ApprovalRequest, 'jobType' | 'params'>): Promise<ChannelChange> {
-  const change = channelChanges.get(request.jobType);
-  if (change === undefined) throw new PermanentError(`${request.jobType} is not a channel update`);
-  return change(ctx, request.params, networkNamed(ctx.platform.config, ctx.request.network));
-}
+import { changeOf, type ChannelChange, type OrgAccess } from './channel-changes.js';
 
 const NEW_CONFIG_TIMEOUT_MS = 60_000;
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
@@ -293,7 +239,7 @@ async function requestNamed(ctx: JobContext, approvalId: string): Promise<Approv
 /** Plans a channel update put up for approval, so that its card shows what the orgs are asked to sign. */
 export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { approvalId }) => {
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
-  const change = await changeOf(ctx, approval);
+  const change = await changeOf(ctx, approval.jobType, approval.params);
   const { network, channel } = target(ctx, change.channel);
   const plan = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
     const reader = await orgAccess(ctx, network);
@@ -313,7 +259,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
 /** One org's signature of a planned update, made as its admin approves; refused, with the reason, when Fabric would not count it. */
 export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { approvalId, org: orgName }) => {
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
-  const change = await changeOf(ctx, approval);
+  const change = await changeOf(ctx, approval.jobType, approval.params);
   const { network, channel } = target(ctx, change.channel);
   const org = orgNamed(network, orgName);
   const signature = await ctx.step({ key: 'sign-the-plan', title: `Sign the plan as ${org.mspId}'s admin` }, async (note) => {
@@ -349,158 +295,8 @@ export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { a
   return { summary: `${change.what} on ${channel}: signed for ${(signature as unknown as PlanSignature).mspId}` };
 };
 
-/** Anchor peers need the org's MSP ID, which the network's configuration gives. */
-function anchorsChange(params: ParamsOf<typeof kinds.channelAnchors>, network: NetworkConfig): ChannelChange {
-  const { mspId } = orgNamed(network, params.org);
-  const peers = params.peers.map((address) => {
-    const at = address.lastIndexOf(':');
-    return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-  });
-  return {
-    channel: params.channel,
-    what: `anchor peers of ${params.org} → ${params.peers.join(', ')}`,
-    edit: (config) => {
-      if (!hasApplicationOrg(config, mspId)) throw new PermanentError(`${mspId} is not a member of the channel`);
-      const now = anchorPeersOf(config, mspId);
-      if (now.length === peers.length && now.every((p, i) => p.host === peers[i]?.host && p.port === peers[i]?.port)) return config;
-      return withAnchorPeers(config, mspId, peers);
-    },
-  };
-}
-
-function aclChange(params: ParamsOf<typeof kinds.channelAcl>): ChannelChange {
-  return {
-    channel: params.channel,
-    what: `ACL ${params.resource} → ${params.policy}`,
-    edit: (config) => {
-      if (aclOf(config, params.resource) === params.policy) return config;
-      if (!policyExists(config, params.policy)) throw new PermanentError(`${params.policy} is not a policy of the channel`);
-      return withAcl(config, params.resource, params.policy);
-    },
-  };
-}
-
-/** `/fabric channel acl RESOURCE POLICY`. */
-export const channelAcl: JobHandler<typeof kinds.channelAcl> = (ctx, params) => changeChannel(ctx, params, aclChange(params));
-
-/** `/fabric channel anchors ORG PEER...`. */
-export const channelAnchors: JobHandler<typeof kinds.channelAnchors> = (ctx, params) =>
-  changeChannel(ctx, params, anchorsChange(params, networkNamed(ctx.platform.config, ctx.request.network)));
-
-/** An org's definition for the channel, from its CA (the chain /cainfo gives) and the TLS root its peers' certificates chain to. */
-async function orgDefinition(ctx: JobContext, network: NetworkConfig, org: OrgConfig): Promise<OrgDefinition> {
-  return ctx.prepare(`Read ${org.name}'s CA chain and TLS root`, async () => {
-    const kube = ctx.platform.kube();
-    const { ca, registrar } = await caAccess(kube, network, org);
-    const caChain = pemCertificates(await ca.caChain(registrar));
-    const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
-    const tlsPem = tlsSecret === undefined ? undefined : (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
-    if (tlsPem === undefined) throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to its peers' TLS root`);
-    return { mspId: org.mspId, caChain, tlsRoots: pemCertificates(tlsPem) };
-  });
-}
-
-const PEERS_CATCH_UP_MS = 120_000;
-
-async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelAddOrg>, network: NetworkConfig): Promise<ChannelChange> {
-  const org = orgNamed(network, params.org);
-  const definition = await orgDefinition(ctx, network, org);
-  return {
-    channel: params.channel,
-    what: `add ${org.mspId}`,
-    refusal: (config) => (hasApplicationOrg(config, org.mspId) ? `${org.mspId} is already a member of the channel` : undefined),
-    edit: (config) =>
-      hasApplicationOrg(config, org.mspId) ? config : withApplicationOrg(config, org.mspId, applicationOrgGroup(definition)),
-    afterwards: async (job, channel, reader) => {
-      const access = await job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
-        orgPeersAccess(job.platform.kube(), network, org),
-      );
-      await job.step({ key: 'join-the-org-s-peers', title: `Join ${org.name}'s peers to ${channel}` }, async (note) => {
-        const block = await withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel));
-        for (const peer of access.peers) await note(`${peer.address}: ${await joinPeer(peer, access.admin, block)}`);
-      });
-      const heights = await job.step(
-        { key: 'wait-until-they-catch-up', title: `Wait until ${org.name}'s peers catch up` },
-        async (note) => {
-          const target = await ledgerHeight(reader.peer, reader.admin, channel);
-          const seen: number[] = [];
-          for (const [i, peer] of access.peers.entries()) {
-            seen[i] = await pollUntil(
-              async () => {
-                const height = await ledgerHeight(peer, access.admin, channel).catch(() => 0);
-                return height >= target ? height : undefined;
-              },
-              {
-                everyMs: 100,
-                withinMs: PEERS_CATCH_UP_MS,
-                signal: job.signal,
-                timedOut: () => new Error(`${peer.address} did not reach height ${target}`),
-              },
-            );
-            await note(`${peer.address}: height ${seen[i]} of ${target}`);
-          }
-          return seen;
-        },
-      );
-      // The org endorses a chaincode only once it has approved its definition at the committed sequence.
-      const chaincodes = await job.step(
-        { key: 'list-the-chaincodes-to-approve', title: `List the chaincodes ${org.name} is to approve` },
-        async (note) => {
-          const committed = await withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
-          await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
-          return committed.map((c) => `${c.name} ${c.version} (sequence ${c.sequence})`);
-        },
-      );
-      const byDeploy = channel === network.fabricChannels[0] ? ': `/fabric chaincode deploy NAME VERSION` asks its admins' : '';
-      return [
-        { label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') },
-        ...(chaincodes.length === 0 ? [] : [{ label: `For ${org.name} to approve${byDeploy}`, value: chaincodes.join(', ') }]),
-      ];
-    },
-  };
-}
-
-function removeOrgChange(params: ParamsOf<typeof kinds.channelRemoveOrg>, network: NetworkConfig): ChannelChange {
-  const { mspId } = orgNamed(network, params.org);
-  return {
-    channel: params.channel,
-    what: `remove ${mspId}`,
-    refusal: (config) => {
-      const members = applicationOrgs(config);
-      if (!members.includes(mspId)) return `${mspId} is not a member of the channel`;
-      if (members.length === 1) return `${mspId} is the channel's last org: a channel without orgs serves no one, so it is not removed`;
-      return undefined;
-    },
-    edit: (config) => withoutApplicationOrg(config, mspId),
-  };
-}
-
-/** The org's MSP in the channel given the CRL its CA issues now: what peers check identities of that org against. */
-async function crlChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelCrl>, network: NetworkConfig): Promise<ChannelChange> {
-  const org = orgNamed(network, params.org);
-  const crl = await ctx.prepare(`Read ${org.name}'s CRL from its CA`, async () => {
-    const { ca, registrar } = await caAccess(ctx.platform.kube(), network, org);
-    return ca.crl(registrar);
-  });
-  return {
-    channel: params.channel,
-    what: `${org.mspId}'s CRL (${crl.serials.length} revoked)`,
-    refusal: (config) => (hasApplicationOrg(config, org.mspId) ? undefined : `${org.mspId} is not a member of the channel`),
-    edit: (config) => {
-      const now = revocationListOf(config, org.mspId);
-      return now.length === 1 && now[0] === crl.pem ? config : withRevocationList(config, org.mspId, [crl.pem]);
-    },
-  };
-}
-
-/** `/fabric channel crl ORG`. */
-export const channelCrl: JobHandler<typeof kinds.channelCrl> = async (ctx, params) =>
-  changeChannel(ctx, params, await crlChange(ctx, params, networkNamed(ctx.platform.config, ctx.request.network)));
-
-/** `/fabric channel add-org ORG`. */
-export const channelAddOrg: JobHandler<typeof kinds.channelAddOrg> = async (ctx, params) =>
-  changeChannel(ctx, params, await addOrgChange(ctx, params, networkNamed(ctx.platform.config, ctx.request.network)));
-
-/** `/fabric channel remove-org ORG`. */
-export const channelRemoveOrg: JobHandler<typeof kinds.channelRemoveOrg> = (ctx, params) =>
-  changeChannel(ctx, params, removeOrgChange(params, networkNamed(ctx.platform.config, ctx.request.network)));
+/** Every channel update command: the change its kind makes (channel-changes.ts), planned, signed and submitted the same way. */
+export const channelUpdate = async (
+  ctx: JobContext,
+  params: { approvedByOrgs: string[]; approvalId?: string | undefined },
+): Promise<JobResult> => changeChannel(ctx, params, await changeOf(ctx, ctx.request.type, params));

@@ -2,7 +2,7 @@ import * as kinds from '../kinds.js';
 import { handle, type JobEntry } from '../../engine/worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
-import { channelAcl, channelAddOrg, channelAnchors, channelCrl, channelPlan, channelRemoveOrg, channelSign } from './channel-update.js';
+import { channelPlan, channelSign, channelUpdate } from './channel-update.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
@@ -20,9 +20,9 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.chaincodeApproveOrg, chaincodeApproveForOrg),
   handle(kinds.channelPlan, channelPlan),
   handle(kinds.channelSign, channelSign),
-  handle(kinds.channelAcl, channelAcl),
-  handle(kinds.channelAnchors, channelAnchors),
-  handle(kinds.channelAddOrg, channelAddOrg),
-  handle(kinds.channelRemoveOrg, channelRemoveOrg),
-  handle(kinds.channelCrl, channelCrl),
+  handle(kinds.channelAcl, channelUpdate),
+  handle(kinds.channelAnchors, channelUpdate),
+  handle(kinds.channelAddOrg, channelUpdate),
+  handle(kinds.channelRemoveOrg, channelUpdate),
+  handle(kinds.channelCrl, channelUpdate),
 ];

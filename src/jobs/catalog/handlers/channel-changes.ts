@@ -1,0 +1,209 @@
+import * as kinds from '../kinds.js';
+import type { common } from '@hyperledger/fabric-protos';
+import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
+import {
+  aclOf,
+  anchorPeersOf,
+  applicationOrgs,
+  hasApplicationOrg,
+  revocationListOf,
+  withAcl,
+  withAnchorPeers,
+  withApplicationOrg,
+  withoutApplicationOrg,
+  withRevocationList,
+} from '../../../fabric/config-edits.js';
+import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
+import { committedDefinitions } from '../../../fabric/lifecycle.js';
+import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
+import { readSecretData } from '../../../k8s/identities.js';
+import { caAccess } from '../../services/ca-access.js';
+import { policyExists } from '../../../fabric/config-policy.js';
+import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
+import { pollUntil } from '../../../retry.js';
+import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
+import { PermanentError } from '../../engine/errors.js';
+import type { JobResult } from '../../engine/types.js';
+import type { JobContext } from '../../engine/worker.js';
+import { orgPeersAccess } from '../../services/fabric-access.js';
+import { networkNamed, orgNamed } from '../../services/platform.js';
+
+/**
+ * The changes channel updates make, one per kind: what the change is in words, why it cannot be made
+ * on a config, the config with it made, and what follows once the channel has it. The plan, the
+ * signatures and the submission are channel-update.ts's, the same for every kind.
+ */
+
+/** A change to a channel's configuration, as a kind's params describe it. */
+export interface ChannelChange {
+  channel?: string | undefined;
+  /** The change in words, for the summary. */
+  what: string;
+  /** Why the change cannot be made on this config (it is planned, with this reason, as nothing to sign). */
+  refusal?(config: common.Config): string | undefined;
+  /** The config with the change made; the same config when it has it already. Throws PermanentError when it is not possible. */
+  edit(config: common.Config): common.Config;
+  /** What follows once the channel has the change (an added org's peers join); safe to run again. */
+  afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<JobResult['fields']>;
+}
+
+export type OrgAccess = { admin: FabricIdentity; peer: PeerEndpoint };
+type ChangeFactory = (ctx: JobContext, params: unknown, network: NetworkConfig) => ChannelChange | Promise<ChannelChange>;
+
+/** The change each kind of channel update makes. A new channel command adds its kind and its line here. */
+const channelChanges = new Map<string, ChangeFactory>([
+  [kinds.channelAcl.type, (_ctx, p) => aclChange(parsed(kinds.channelAcl, p))],
+  [kinds.channelAnchors.type, (_ctx, p, network) => anchorsChange(parsed(kinds.channelAnchors, p), network)],
+  [kinds.channelAddOrg.type, (ctx, p, network) => addOrgChange(ctx, parsed(kinds.channelAddOrg, p), network)],
+  [kinds.channelRemoveOrg.type, (_ctx, p, network) => removeOrgChange(parsed(kinds.channelRemoveOrg, p), network)],
+  [kinds.channelCrl.type, (ctx, p, network) => crlChange(ctx, parsed(kinds.channelCrl, p), network)],
+]);
+
+function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
+  const result = parseParams(kind, params);
+  if (!result.ok) throw new PermanentError(`the request's ${kind.type} params are not valid: ${result.problem}`);
+  return result.params;
+}
+
+export async function changeOf(ctx: JobContext, jobType: string, params: unknown): Promise<ChannelChange> {
+  const change = channelChanges.get(jobType);
+  if (change === undefined) throw new PermanentError(`${jobType} is not a channel update`);
+  return change(ctx, params, networkNamed(ctx.platform.config, ctx.request.network));
+}
+
+/** Anchor peers need the org's MSP ID, which the network's configuration gives. */
+function anchorsChange(params: ParamsOf<typeof kinds.channelAnchors>, network: NetworkConfig): ChannelChange {
+  const { mspId } = orgNamed(network, params.org);
+  const peers = params.peers.map((address) => {
+    const at = address.lastIndexOf(':');
+    return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+  });
+  return {
+    channel: params.channel,
+    what: `anchor peers of ${params.org} → ${params.peers.join(', ')}`,
+    edit: (config) => {
+      if (!hasApplicationOrg(config, mspId)) throw new PermanentError(`${mspId} is not a member of the channel`);
+      const now = anchorPeersOf(config, mspId);
+      if (now.length === peers.length && now.every((p, i) => p.host === peers[i]?.host && p.port === peers[i]?.port)) return config;
+      return withAnchorPeers(config, mspId, peers);
+    },
+  };
+}
+
+function aclChange(params: ParamsOf<typeof kinds.channelAcl>): ChannelChange {
+  return {
+    channel: params.channel,
+    what: `ACL ${params.resource} → ${params.policy}`,
+    edit: (config) => {
+      if (aclOf(config, params.resource) === params.policy) return config;
+      if (!policyExists(config, params.policy)) throw new PermanentError(`${params.policy} is not a policy of the channel`);
+      return withAcl(config, params.resource, params.policy);
+    },
+  };
+}
+
+/** An org's definition for the channel, from its CA (the chain /cainfo gives) and the TLS root its peers' certificates chain to. */
+async function orgDefinition(ctx: JobContext, network: NetworkConfig, org: OrgConfig): Promise<OrgDefinition> {
+  return ctx.prepare(`Read ${org.name}'s CA chain and TLS root`, async () => {
+    const kube = ctx.platform.kube();
+    const { ca, registrar } = await caAccess(kube, network, org);
+    const caChain = pemCertificates(await ca.caChain(registrar));
+    const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
+    const tlsPem = tlsSecret === undefined ? undefined : (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
+    if (tlsPem === undefined) throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to its peers' TLS root`);
+    return { mspId: org.mspId, caChain, tlsRoots: pemCertificates(tlsPem) };
+  });
+}
+
+const PEERS_CATCH_UP_MS = 120_000;
+
+async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelAddOrg>, network: NetworkConfig): Promise<ChannelChange> {
+  const org = orgNamed(network, params.org);
+  const definition = await orgDefinition(ctx, network, org);
+  return {
+    channel: params.channel,
+    what: `add ${org.mspId}`,
+    refusal: (config) => (hasApplicationOrg(config, org.mspId) ? `${org.mspId} is already a member of the channel` : undefined),
+    edit: (config) =>
+      hasApplicationOrg(config, org.mspId) ? config : withApplicationOrg(config, org.mspId, applicationOrgGroup(definition)),
+    afterwards: async (job, channel, reader) => {
+      const access = await job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
+        orgPeersAccess(job.platform.kube(), network, org),
+      );
+      await job.step({ key: 'join-the-org-s-peers', title: `Join ${org.name}'s peers to ${channel}` }, async (note) => {
+        const block = await withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel));
+        for (const peer of access.peers) await note(`${peer.address}: ${await joinPeer(peer, access.admin, block)}`);
+      });
+      const heights = await job.step(
+        { key: 'wait-until-they-catch-up', title: `Wait until ${org.name}'s peers catch up` },
+        async (note) => {
+          const target = await ledgerHeight(reader.peer, reader.admin, channel);
+          const seen: number[] = [];
+          for (const [i, peer] of access.peers.entries()) {
+            seen[i] = await pollUntil(
+              async () => {
+                const height = await ledgerHeight(peer, access.admin, channel).catch(() => 0);
+                return height >= target ? height : undefined;
+              },
+              {
+                everyMs: 100,
+                withinMs: PEERS_CATCH_UP_MS,
+                signal: job.signal,
+                timedOut: () => new Error(`${peer.address} did not reach height ${target}`),
+              },
+            );
+            await note(`${peer.address}: height ${seen[i]} of ${target}`);
+          }
+          return seen;
+        },
+      );
+      // The org endorses a chaincode only once it has approved its definition at the committed sequence.
+      const chaincodes = await job.step(
+        { key: 'list-the-chaincodes-to-approve', title: `List the chaincodes ${org.name} is to approve` },
+        async (note) => {
+          const committed = await withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
+          await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
+          return committed.map((c) => `${c.name} ${c.version} (sequence ${c.sequence})`);
+        },
+      );
+      const byDeploy = channel === network.fabricChannels[0] ? ': `/fabric chaincode deploy NAME VERSION` asks its admins' : '';
+      return [
+        { label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') },
+        ...(chaincodes.length === 0 ? [] : [{ label: `For ${org.name} to approve${byDeploy}`, value: chaincodes.join(', ') }]),
+      ];
+    },
+  };
+}
+
+function removeOrgChange(params: ParamsOf<typeof kinds.channelRemoveOrg>, network: NetworkConfig): ChannelChange {
+  const { mspId } = orgNamed(network, params.org);
+  return {
+    channel: params.channel,
+    what: `remove ${mspId}`,
+    refusal: (config) => {
+      const members = applicationOrgs(config);
+      if (!members.includes(mspId)) return `${mspId} is not a member of the channel`;
+      if (members.length === 1) return `${mspId} is the channel's last org: a channel without orgs serves no one, so it is not removed`;
+      return undefined;
+    },
+    edit: (config) => withoutApplicationOrg(config, mspId),
+  };
+}
+
+/** The org's MSP in the channel given the CRL its CA issues now: what peers check identities of that org against. */
+async function crlChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelCrl>, network: NetworkConfig): Promise<ChannelChange> {
+  const org = orgNamed(network, params.org);
+  const crl = await ctx.prepare(`Read ${org.name}'s CRL from its CA`, async () => {
+    const { ca, registrar } = await caAccess(ctx.platform.kube(), network, org);
+    return ca.crl(registrar);
+  });
+  return {
+    channel: params.channel,
+    what: `${org.mspId}'s CRL (${crl.serials.length} revoked)`,
+    refusal: (config) => (hasApplicationOrg(config, org.mspId) ? undefined : `${org.mspId} is not a member of the channel`),
+    edit: (config) => {
+      const now = revocationListOf(config, org.mspId);
+      return now.length === 1 && now[0] === crl.pem ? config : withRevocationList(config, org.mspId, [crl.pem]);
+    },
+  };
+}
