@@ -136,7 +136,7 @@ const channelUpdateHooks = {
 };
 
 /** The params every channel config update carries besides its own. */
-const channelUpdate = {
+const channelUpdateParams = {
   channel: channelName.optional(),
   /** The orgs whose admins approved in Slack: only their admins sign the update. */
   approvedByOrgs: z.array(dns1123Label).default([]),
@@ -157,7 +157,7 @@ export const POLICY_PATH = /^\/Channel(?:\/[A-Za-z0-9_.-]{1,64}){1,4}$/;
 export const channelAcl = jobKind(
   'channel.acl',
   z.strictObject({
-    ...channelUpdate,
+    ...channelUpdateParams,
     resource: z.string().regex(ACL_RESOURCE, 'must be an ACL resource such as qscc/GetBlockByNumber'),
     policy: z.string().regex(POLICY_PATH, 'must be a policy path such as /Channel/Application/Writers'),
   }),
@@ -171,7 +171,7 @@ export const PEER_ADDRESS = /^(?=.{1,253}:)[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-
 export const channelAnchors = jobKind(
   'channel.anchors',
   z.strictObject({
-    ...channelUpdate,
+    ...channelUpdateParams,
     org: dns1123Label,
     peers: z
       .array(z.string().regex(PEER_ADDRESS, 'must be host:port'))
@@ -183,12 +183,12 @@ export const channelAnchors = jobKind(
 );
 
 /** Adds an org of the network to a channel (its MSP from its CA), then joins its peers: signed by the members' admins. */
-export const channelAddOrg = jobKind('channel.add-org', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
+export const channelAddOrg = jobKind('channel.add-org', z.strictObject({ ...channelUpdateParams, org: dns1123Label }), channelUpdateHooks);
 /** Removes an org from a channel (never the last): signed by the members' admins. */
-export const channelRemoveOrg = jobKind('channel.remove-org', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
+export const channelRemoveOrg = jobKind('channel.remove-org', z.strictObject({ ...channelUpdateParams, org: dns1123Label }), channelUpdateHooks);
 
 /** Publishes an org's current CRL from its CA into a channel (its MSP's revocation list): signed by that org's admins. */
-export const channelCrl = jobKind('channel.crl', z.strictObject({ ...channelUpdate, org: dns1123Label }), channelUpdateHooks);
+export const channelCrl = jobKind('channel.crl', z.strictObject({ ...channelUpdateParams, org: dns1123Label }), channelUpdateHooks);
 
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
