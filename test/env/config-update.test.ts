@@ -285,7 +285,8 @@ describe('/fabric channel acl from Slack: planned on the card, signed by each or
   it('shows the channel as the peers have it: members, who decides, ordering, ACLs, the sequence the CLI reads', async () => {
     const before = stack.ephemeralFor('U0ALICE').length;
     await stack.command('channel show', { user: 'U0ALICE' });
-    const shown = await stack.answerTo('U0ALICE', before);
+    await stack.answerTo('U0ALICE', before);
+    const shown = stack.lastText(stack.ephemeralFor('U0ALICE').at(-1));
     const fetched = await fetchedConfig('org2');
     expect(shown).toContain(`*Channel \`mychannel\`* — config sequence ${fetched.sequence}`);
     const org1Anchors = application(fetched).groups.Org1MSP.values.AnchorPeers.value.anchor_peers.map((p: Json) => `${p.host}:${p.port}`);
