@@ -46,6 +46,17 @@ const orgSchema = z.strictObject({
   adminSecret: dns1123Label.optional(),
 });
 
+/**
+ * An ordering organisation: its admins sign changes to the orderer group of a channel (batch
+ * values, consenters), as the orderer group's Admins policy asks. It runs no peers.
+ */
+const ordererOrgSchema = z.strictObject({
+  name: dns1123Label,
+  mspId: z.string().regex(/^[A-Za-z0-9.-]+$/, 'must be an MSP id such as OrdererMSP'),
+  /** Secret holding the org's MSP admin identity (cert.pem, key.pem); default <name>-id-admin. */
+  adminSecret: dns1123Label.optional(),
+});
+
 const networkSchema = z.strictObject({
   name: dns1123Label,
   namespace: dns1123Label,
@@ -65,6 +76,7 @@ const networkSchema = z.strictObject({
     )
     .default([]),
   orgs: z.array(orgSchema).default([]),
+  ordererOrgs: z.array(ordererOrgSchema).default([]),
 });
 
 const memberSchema = z
@@ -94,9 +106,10 @@ const policySchema = z.strictObject({
       z.strictObject({
         /**
          * `requester`: the org the command acts on (its ORG), or the requester's own org for
-         * commands that name none; `all`: every org of the network; or a list of org names.
+         * commands that name none; `all`: every org of the network; `orderers`: its ordering
+         * orgs; or a list of org names.
          */
-        orgs: z.union([z.literal('requester'), z.literal('all'), z.array(dns1123Label).min(1)]).optional(),
+        orgs: z.union([z.literal('requester'), z.literal('all'), z.literal('orderers'), z.array(dns1123Label).min(1)]).optional(),
         rule: approvalRule.optional(),
         approverRole: z.enum(roles).optional(),
         allowSelfApproval: z.boolean().optional(),
@@ -223,6 +236,17 @@ function crossCheck(raw: unknown, ctx: Issues): void {
     if (names.has(name)) ctx.addIssue({ code: 'custom', path: ['networks', i, 'name'], message: `network ${name} is defined twice` });
     names.set(name, i);
   });
+  networks.forEach((n, i) => {
+    const orgNames = new Set(asArray(field(n, 'orgs')).map((o) => field(o, 'name')));
+    asArray(field(n, 'ordererOrgs')).forEach((o, j) => {
+      if (orgNames.has(field(o, 'name')))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['networks', i, 'ordererOrgs', j, 'name'],
+          message: `${String(field(o, 'name'))} is already an org of the network`,
+        });
+    });
+  });
   asArray(field(raw, 'members')).forEach((m, i) => {
     const netName = field(m, 'network');
     const orgName = field(m, 'org');
@@ -230,7 +254,10 @@ function crossCheck(raw: unknown, ctx: Issues): void {
     const net = networks.find((n) => field(n, 'name') === netName);
     if (net === undefined) {
       ctx.addIssue({ code: 'custom', path: ['members', i, 'network'], message: `no network named ${netName}` });
-    } else if (typeof orgName === 'string' && !asArray(field(net, 'orgs')).some((o) => field(o, 'name') === orgName)) {
+    } else if (
+      typeof orgName === 'string' &&
+      ![...asArray(field(net, 'orgs')), ...asArray(field(net, 'ordererOrgs'))].some((o) => field(o, 'name') === orgName)
+    ) {
       ctx.addIssue({ code: 'custom', path: ['members', i, 'org'], message: `network ${netName} has no org named ${orgName}` });
     }
   });
@@ -239,5 +266,6 @@ function crossCheck(raw: unknown, ctx: Issues): void {
 export type Config = z.infer<typeof configSchema>;
 export type NetworkConfig = Config['networks'][number];
 export type OrgConfig = NetworkConfig['orgs'][number];
+export type OrdererOrgConfig = NetworkConfig['ordererOrgs'][number];
 export type MemberConfig = Config['members'][number];
 export type PolicyConfig = Config['policies'][string];

@@ -1,4 +1,4 @@
-import { common, msp, peer } from '@hyperledger/fabric-protos';
+import { common, msp, orderer, peer } from '@hyperledger/fabric-protos';
 import { mapEntries } from './proto-maps.js';
 
 /** Changes to a channel config, each returning a changed copy; the original is left as it was. */
@@ -129,4 +129,48 @@ export function revocationListOf(config: common.Config, mspId: string): string[]
   if (value === undefined) return [];
   const definition = msp.FabricMSPConfig.deserializeBinary(msp.MSPConfig.deserializeBinary(value.getValue_asU8()).getConfig_asU8());
   return definition.getRevocationListList_asU8().map((bytes) => Buffer.from(bytes).toString('utf8'));
+}
+
+function ordererGroup(config: common.Config): common.ConfigGroup {
+  const group = config.getChannelGroup()?.getGroupsMap().get('Orderer');
+  if (group === undefined) throw new Error('the channel has no Orderer group');
+  return group;
+}
+
+/** How the orderers cut blocks: the longest wait, and the most transactions a block holds. */
+export interface BatchSettings {
+  /** As Fabric writes it: 2s, 500ms, 1m. */
+  timeout: string;
+  maxMessages: number;
+}
+
+export function batchOf(config: common.Config): BatchSettings {
+  const values = ordererGroup(config).getValuesMap();
+  const timeout = values.get('BatchTimeout');
+  const size = values.get('BatchSize');
+  return {
+    timeout: timeout === undefined ? '' : orderer.BatchTimeout.deserializeBinary(timeout.getValue_asU8()).getTimeout(),
+    maxMessages: size === undefined ? 0 : orderer.BatchSize.deserializeBinary(size.getValue_asU8()).getMaxMessageCount(),
+  };
+}
+
+/** The batch timeout and size set as given; what is not given stays as it is. */
+export function withBatch(config: common.Config, settings: Partial<BatchSettings>): common.Config {
+  const updated = copyOf(config);
+  const values = ordererGroup(updated).getValuesMap();
+  if (settings.timeout !== undefined) {
+    const value = values.get('BatchTimeout');
+    if (value === undefined) throw new Error('the channel has no BatchTimeout');
+    const timeout = orderer.BatchTimeout.deserializeBinary(value.getValue_asU8());
+    timeout.setTimeout(settings.timeout);
+    value.setValue(timeout.serializeBinary());
+  }
+  if (settings.maxMessages !== undefined) {
+    const value = values.get('BatchSize');
+    if (value === undefined) throw new Error('the channel has no BatchSize');
+    const size = orderer.BatchSize.deserializeBinary(value.getValue_asU8());
+    size.setMaxMessageCount(settings.maxMessages);
+    value.setValue(size.serializeBinary());
+  }
+  return updated;
 }

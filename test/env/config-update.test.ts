@@ -431,7 +431,7 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     const yaml = parse(readFileSync(env.botConfig, 'utf8')) as Json;
     yaml.networks[0].fabricChannels = ['mychannel', GOVERNANCE];
     writeFileSync(config, stringify(yaml));
-    stack = await slackStack(config, ['U0ADMIN3']);
+    stack = await slackStack(config, ['U0ADMIN3', 'U0ORDADMIN']);
   }, 120_000);
   afterAll(async () => stack?.stop());
 
@@ -542,6 +542,23 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     await expect(ledgerHeight(peer, victim, GOVERNANCE)).rejects.toThrow();
     // Another org1 identity is still accepted.
     expect(await ledgerHeight(peer, org('org1').admin, GOVERNANCE)).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('changes the batch timeout, approved and signed by the ordering org’s admin, whom the orderer group’s policy counts', async () => {
+    const request = await requested(stack, `channel batch --timeout 300ms --channel ${GOVERNANCE}`);
+    const planned = await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
+    expect(planned).toContain('batch timeout of the orderer: 200ms → 300ms');
+    expect(planned).toContain('Fabric will check `/Channel/Orderer/Admins`: MAJORITY of Admins: 1 of OrdererMSP');
+    expect(planned).toContain('*ordererorg*');
+    const told = stack.ephemeralFor('U0ADMIN1').length;
+    await stack.click(request.card, 'approval_approve', { user: 'U0ADMIN1', value: request.id });
+    expect(await stack.answerTo('U0ADMIN1', told)).toContain('your organisation (org1) is not asked to approve this');
+    await stack.click(request.card, 'approval_approve', { user: 'U0ORDADMIN', value: request.id });
+    const said = await outcome(stack, request.id);
+    expect(said).toContain('succeeded');
+    expect(said).toContain('Signed by*\\nOrdererMSP');
+    const ordering = (await fetchedConfig('org2', GOVERNANCE)).channel_group.groups.Orderer.values;
+    expect(ordering.BatchTimeout.value.timeout).toBe('300ms');
   }, 120_000);
 
   it('removes org3 and org2 (MAJORITY of the members each time), and refuses to remove the last org', async () => {

@@ -129,3 +129,37 @@ export const channelShow: CommandSpec = {
     return ephemeral(renderChannelSummary(summary));
   },
 };
+
+export const channelBatch: CommandSpec = {
+  path: ['channel', 'batch'],
+  summary: 'Set how the orderers cut a channel’s blocks (batch timeout, maximum of transactions): signed by the ordering orgs’ admins',
+  flags: [
+    {
+      name: 'timeout',
+      value: { placeholder: 'DURATION', type: { kind: 'string', pattern: kinds.FABRIC_DURATION, hint: 'a duration such as 2s or 500ms' } },
+      help: 'the longest an orderer waits before cutting a block',
+    },
+    {
+      name: 'max-messages',
+      value: { placeholder: 'N', type: { kind: 'int', min: 1, max: 100_000 } },
+      help: 'the most transactions a block holds',
+    },
+    channelFlag,
+  ],
+  details:
+    "The orderer group's values are changed under its Admins policy, which counts the ordering orgs' admins " +
+    '(networks[].ordererOrgs), so the card asks them.',
+  access: 'operator',
+  approval: { orgs: 'orderers', rule: 'MAJORITY', approverRole: 'admin' },
+  async run(ctx, args) {
+    const timeout = args.optionalString('timeout');
+    const maxMessages = args.optionalInt('max-messages');
+    if (timeout === undefined && maxMessages === undefined) return ephemeral({ text: 'Give --timeout, --max-messages, or both.' });
+    const params = {
+      ...(timeout === undefined ? {} : { timeout }),
+      ...(maxMessages === undefined ? {} : { maxMessages }),
+      ...channelParam(args),
+    };
+    return submitted(await ctx.submit(kinds.channelBatch, params), 'change the batch values');
+  },
+};

@@ -2,7 +2,7 @@ import { approvals } from './approvals.js';
 import { audit } from './audit.js';
 import { certEnroll, certExpiring, certList, certRegister, certRenew, certRevoke, certShow } from './cert.js';
 import { chaincodeDeploy } from './chaincode.js';
-import { channelAcl, channelAddOrg, channelAnchors, channelCrl, channelRemoveOrg, channelShow } from './channel.js';
+import { channelAcl, channelAddOrg, channelAnchors, channelBatch, channelCrl, channelRemoveOrg, channelShow } from './channel.js';
 import { help } from './help.js';
 import { cancel, job, jobs } from './jobs.js';
 import { peersScale } from './peers.js';
@@ -33,6 +33,7 @@ export const commands: readonly CommandSpec[] = [
   channelAddOrg,
   channelRemoveOrg,
   channelCrl,
+  channelBatch,
   ping,
   jobs,
   job,

@@ -41,10 +41,13 @@ export function accessLine(c: Pick<CommandSpec, 'access' | 'approval' | 'target'
   if (c.approval === undefined) return who;
   const rule = { ANY: 'any', ALL: 'all', MAJORITY: 'a majority' } as const;
   const howMany = typeof c.approval.rule === 'string' ? rule[c.approval.rule] : `${c.approval.rule.atLeast}`;
+  const role = `${c.approval.approverRole ?? 'admin'}s`;
   const by =
     c.approval.orgs === 'all'
-      ? `${howMany} of the orgs' ${c.approval.approverRole ?? 'admin'}s`
-      : `${c.target === undefined ? "the requester's org's" : "that org's"} ${c.approval.approverRole ?? 'admin'}s`;
+      ? `${howMany} of the orgs' ${role}`
+      : c.approval.orgs === 'orderers'
+        ? `${howMany} of the ordering orgs' ${role}`
+        : `${c.target === undefined ? "the requester's org's" : "that org's"} ${role}`;
   return `${who}; approved by ${by}`;
 }
 

@@ -185,10 +185,30 @@ export const channelAnchors = jobKind(
 /** Adds an org of the network to a channel (its MSP from its CA), then joins its peers: signed by the members' admins. */
 export const channelAddOrg = jobKind('channel.add-org', z.strictObject({ ...channelUpdateParams, org: dns1123Label }), channelUpdateHooks);
 /** Removes an org from a channel (never the last): signed by the members' admins. */
-export const channelRemoveOrg = jobKind('channel.remove-org', z.strictObject({ ...channelUpdateParams, org: dns1123Label }), channelUpdateHooks);
+export const channelRemoveOrg = jobKind(
+  'channel.remove-org',
+  z.strictObject({ ...channelUpdateParams, org: dns1123Label }),
+  channelUpdateHooks,
+);
 
 /** Publishes an org's current CRL from its CA into a channel (its MSP's revocation list): signed by that org's admins. */
 export const channelCrl = jobKind('channel.crl', z.strictObject({ ...channelUpdateParams, org: dns1123Label }), channelUpdateHooks);
+
+/** A duration as Fabric's orderer reads it (Go's time.ParseDuration): 2s, 500ms, 1m. */
+export const FABRIC_DURATION = /^[1-9][0-9]{0,5}(?:ms|s|m)$/;
+
+/** Sets how the orderers cut a channel's blocks: signed by the ordering orgs' admins (the orderer group's Admins). */
+export const channelBatch = jobKind(
+  'channel.batch',
+  z
+    .strictObject({
+      ...channelUpdateParams,
+      timeout: z.string().regex(FABRIC_DURATION, 'must be a duration such as 2s or 500ms').optional(),
+      maxMessages: z.number().int().min(1).max(100_000).optional(),
+    })
+    .refine((p) => p.timeout !== undefined || p.maxMessages !== undefined, 'give a timeout, a maximum of messages, or both'),
+  channelUpdateHooks,
+);
 
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
@@ -208,4 +228,5 @@ export const jobKinds: readonly JobKind[] = [
   channelAddOrg,
   channelRemoveOrg,
   channelCrl,
+  channelBatch,
 ];

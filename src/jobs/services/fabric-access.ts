@@ -5,7 +5,7 @@ import { identitySecretName, readIdentity, readSecretData } from '../../k8s/iden
 import { PermanentError } from '../engine/errors.js';
 
 /** The Secret holding an org's MSP admin: networks[].orgs[].adminSecret, else <org>-id-admin. */
-export const adminSecretName = (network: NetworkConfig, org: OrgConfig): string =>
+export const adminSecretName = (network: NetworkConfig, org: Pick<OrgConfig, 'name' | 'adminSecret'>): string =>
   org.adminSecret ?? identitySecretName({ network: network.name, org: org.name, name: 'admin' });
 
 /**
@@ -44,6 +44,18 @@ export async function orgPeersAccess(
     admin: { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem },
     peers: org.peers.endpoints.map((address) => ({ address, tlsRootPem })),
   };
+}
+
+/** An org's MSP admin identity alone (what signing needs), for an application or an ordering org. */
+export async function orgAdmin(
+  kube: Kube,
+  network: NetworkConfig,
+  org: Pick<OrgConfig, 'name' | 'mspId' | 'adminSecret'>,
+): Promise<FabricIdentity> {
+  const secret = adminSecretName(network, org);
+  const id = await readIdentity(kube, network.namespace, secret);
+  if (id === undefined) throw new PermanentError(`org ${org.name} has no admin identity in Secret ${network.namespace}/${secret}`);
+  return { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem };
 }
 
 /** The orderer config updates go to: the network's first, with the TLS root from its Secret. */

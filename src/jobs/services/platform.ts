@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Config, NetworkConfig, OrgConfig } from '../../config/model.js';
+import type { Config, NetworkConfig, OrdererOrgConfig, OrgConfig } from '../../config/model.js';
 import { connectKube, type Kube, type KubeOptions } from '../../k8s/client.js';
 import { PermanentError } from '../engine/errors.js';
 
@@ -44,6 +44,16 @@ export function networkNamed(config: Config, name: string | undefined): NetworkC
   const network = config.networks.find((n) => n.name === name);
   if (network === undefined) throw new PermanentError(`no network named ${name ?? '(none)'} in the configuration`);
   return network;
+}
+
+/** An org whose admins sign channel changes: one of the network's orgs or of its ordering orgs. */
+export function signingOrgNamed(network: NetworkConfig, org: string): OrgConfig | OrdererOrgConfig {
+  const found = network.orgs.find((o) => o.name === org) ?? network.ordererOrgs.find((o) => o.name === org);
+  if (found === undefined) {
+    const all = [...network.orgs, ...network.ordererOrgs].map((o) => o.name);
+    throw new PermanentError(`network ${network.name} has no org ${org}; its orgs are ${all.join(', ') || '(none)'}`);
+  }
+  return found;
 }
 
 export function orgNamed(network: NetworkConfig, org: string): OrgConfig {

@@ -12,7 +12,15 @@ import type { NodeImage } from './real-node/images.js';
 import { createObjects, orgPeerManifests, podAddressThroughClusterDns } from './real-node/peer-pods.js';
 import { NodeVolumes } from './real-node/volumes.js';
 import { CLUSTER_DOMAIN } from './real-node/layout.js';
-import { botConfigYaml, createNetworkObjects, NAMESPACE, NETWORK, storeAdminIdentities, storeOrdererTlsRoot } from './network.js';
+import {
+  botConfigYaml,
+  createNetworkObjects,
+  NAMESPACE,
+  NETWORK,
+  ORDERER_ORG,
+  storeAdminIdentities,
+  storeOrdererTlsRoot,
+} from './network.js';
 import type { ManagedProcess } from './proc.js';
 
 /** What a test or a person needs to use the environment; no secrets in it. */
@@ -199,10 +207,10 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       }).then((f) => tracked(f, f.processes)),
       node?.join({ server: kube.server, ca: kube.ca }, kube.kubeconfigPath),
     ]);
-    await storeAdminIdentities(
-      kube.kubeconfigPath,
-      [...fabric.peers, ...fabric.candidates].map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
-    );
+    await storeAdminIdentities(kube.kubeconfigPath, [
+      ...[...fabric.peers, ...fabric.candidates].map((p) => ({ org: p.org, mspId: p.mspId, mspDir: p.admin.mspDir })),
+      { org: ORDERER_ORG, ...fabric.ordererAdmin },
+    ]);
     await storeOrdererTlsRoot(kube.kubeconfigPath, fabric.orderer.tlsRootCert);
     if (opts.peerPods === true && node !== undefined) {
       // Pods reach the orderer and the host's peers (blocks, gossip), and the CAs (a worker in a pod enrolls).

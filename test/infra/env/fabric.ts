@@ -36,6 +36,8 @@ export interface PeerNode {
 export interface FabricNetwork {
   channel: string;
   orderer: { address: string; admin: string; tlsRootCert: string; process: ManagedProcess };
+  /** The ordering org's MSP admin (OrdererMSP), who signs changes to the orderer group. */
+  ordererAdmin: { mspId: string; mspDir: string };
   peers: PeerNode[];
   /** Orgs with a CA and a running peer that are not members of the channel (yet): channel governance adds them. */
   candidates: PeerNode[];
@@ -211,6 +213,13 @@ export async function startFabricNetwork(opts: {
       'orderer',
       host,
     );
+    const ordererAdmin = await enrollIdentity(
+      opts.ordererCa,
+      registrarHome(opts.ordererCa),
+      path.join(oDir, 'admin'),
+      'admin-orderer',
+      'admin',
+    );
     const [oPort, oAdmin, oOps] = (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number];
     const tls = ordererId.tls as NonNullable<EnrolledIdentity['tls']>;
 
@@ -315,6 +324,7 @@ export async function startFabricNetwork(opts: {
     const network: FabricNetwork = {
       channel: CHANNEL,
       orderer: { address: `${host}:${oPort}`, admin: `127.0.0.1:${oAdmin}`, tlsRootCert: tls.ca, process: orderer },
+      ordererAdmin: { mspId: 'OrdererMSP', mspDir: ordererAdmin.mspDir },
       peers,
       candidates,
       channelBlock: block,

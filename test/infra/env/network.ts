@@ -8,6 +8,8 @@ import { LABELS, PART_OF_FABRIC } from '../../../src/k8s/labels.js';
 import { enrollRegistrar, type FabricCa } from './fabric-ca.js';
 
 export const NETWORK = 'testnet';
+/** The ordering org, in the bot's configuration as networks[].ordererOrgs (its admin signs orderer group changes). */
+export const ORDERER_ORG = 'ordererorg';
 export const NAMESPACE = 'fabric-test';
 
 const meta = (name: string, component: string, org?: string): V1ObjectMeta => ({
@@ -125,6 +127,7 @@ export function botConfigYaml(
         alertChannel: 'C0ALERTS',
         fabricChannels: ['mychannel'],
         ...(orderer === undefined ? {} : { orderers: [{ name: 'orderer0', endpoint: orderer, tlsSecret: ORDERER_TLS_SECRET }] }),
+        ordererOrgs: [{ name: ORDERER_ORG, mspId: 'OrdererMSP' }],
         orgs: cas.map((ca, i) => ({
           name: ca.org,
           mspId: `Org${i + 1}MSP`,
@@ -145,6 +148,7 @@ export function botConfigYaml(
       { user: 'U0ADMIN1B', network: NETWORK, org: 'org1', role: 'admin' },
       { user: 'U0ADMIN2', network: NETWORK, org: 'org2', role: 'admin' },
       { user: 'U0ADMIN3', network: NETWORK, org: 'org3', role: 'admin' },
+      { user: 'U0ORDADMIN', network: NETWORK, org: ORDERER_ORG, role: 'admin' },
       { user: 'U0VIEWER', network: NETWORK, org: 'org2', role: 'viewer' },
       { user: 'U0VIEWER1', network: NETWORK, org: 'org1', role: 'viewer' },
     ],

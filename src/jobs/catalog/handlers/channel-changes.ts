@@ -12,6 +12,8 @@ import {
   withApplicationOrg,
   withoutApplicationOrg,
   withRevocationList,
+  batchOf,
+  withBatch,
 } from '../../../fabric/config-edits.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
@@ -57,6 +59,7 @@ const channelChanges = new Map<string, ChangeFactory>([
   [kinds.channelAddOrg.type, (ctx, p, network) => addOrgChange(ctx, parsed(kinds.channelAddOrg, p), network)],
   [kinds.channelRemoveOrg.type, (_ctx, p, network) => removeOrgChange(parsed(kinds.channelRemoveOrg, p), network)],
   [kinds.channelCrl.type, (ctx, p, network) => crlChange(ctx, parsed(kinds.channelCrl, p), network)],
+  [kinds.channelBatch.type, (_ctx, p) => batchChange(parsed(kinds.channelBatch, p))],
 ]);
 
 function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
@@ -204,6 +207,24 @@ async function crlChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelC
     edit: (config) => {
       const now = revocationListOf(config, org.mspId);
       return now.length === 1 && now[0] === crl.pem ? config : withRevocationList(config, org.mspId, [crl.pem]);
+    },
+  };
+}
+
+function batchChange(params: ParamsOf<typeof kinds.channelBatch>): ChannelChange {
+  const wanted = {
+    ...(params.timeout === undefined ? {} : { timeout: params.timeout }),
+    ...(params.maxMessages === undefined ? {} : { maxMessages: params.maxMessages }),
+  };
+  return {
+    channel: params.channel,
+    what: `batch ${Object.entries(wanted)
+      .map(([k, v]) => `${k === 'timeout' ? 'timeout' : 'size'} ${v}${k === 'maxMessages' ? ' messages' : ''}`)
+      .join(', ')}`,
+    edit: (config) => {
+      const now = batchOf(config);
+      const same = (wanted.timeout ?? now.timeout) === now.timeout && (wanted.maxMessages ?? now.maxMessages) === now.maxMessages;
+      return same ? config : withBatch(config, wanted);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type * as kinds from '../kinds.js';
 import { common } from '@hyperledger/fabric-protos';
-import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
+import type { NetworkConfig, OrdererOrgConfig, OrgConfig } from '../../../config/model.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../../fabric/channel-config.js';
 import { describeConfigChange } from '../../../fabric/config-diff.js';
 import {
@@ -18,8 +18,8 @@ import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
 import { approvalsNeeded, type ApprovalRequest, type ChannelPlan, type PlanSignature } from '../../services/approvals.js';
-import { ordererAccess, orgPeersAccess } from '../../services/fabric-access.js';
-import { networkNamed, orgNamed } from '../../services/platform.js';
+import { ordererAccess, orgAdmin, orgPeersAccess } from '../../services/fabric-access.js';
+import { networkNamed, signingOrgNamed } from '../../services/platform.js';
 
 import { changeOf, type ChannelChange, type OrgAccess } from './channel-changes.js';
 
@@ -86,7 +86,8 @@ async function slackRuleFromPlan(ctx: JobContext, approval: ApprovalRequest, pla
   const { demand } = plan;
   if (plan.problem !== undefined || plan.changes.length === 0) return 'nothing to approve: there is nothing to sign';
   if (demand === undefined) return 'the Slack rule stays as configured (the policy is not a simple count of admins)';
-  const orgs = approval.policy.orgs.filter((name) => demand.msps.includes(network.orgs.find((o) => o.name === name)?.mspId ?? ''));
+  const mspOf = (name: string): string | undefined => [...network.orgs, ...network.ordererOrgs].find((o) => o.name === name)?.mspId;
+  const orgs = approval.policy.orgs.filter((name) => demand.msps.includes(mspOf(name) ?? ''));
   if (orgs.length < demand.count)
     return `the Slack rule stays as configured (only ${orgs.join(', ') || 'no org'} of those Fabric counts may approve)`;
   const needed = Math.min(orgs.length, Math.max(demand.count, approvalsNeeded(approval.policy.rule, orgs.length)));
@@ -113,9 +114,15 @@ async function notePlan(note: (detail: string) => Promise<void>, plan: ChannelPl
   if (plan.problem !== undefined) await note(plan.problem);
 }
 
-/** An org admin's signature of the plan. */
-async function signPlan(ctx: JobContext, network: NetworkConfig, org: OrgConfig, plan: ChannelPlan, user: string): Promise<PlanSignature> {
-  const { admin } = await orgAccess(ctx, network, org);
+/** An org admin's signature of the plan (an application org's or an ordering org's). */
+async function signPlan(
+  ctx: JobContext,
+  network: NetworkConfig,
+  org: OrgConfig | OrdererOrgConfig,
+  plan: ChannelPlan,
+  user: string,
+): Promise<PlanSignature> {
+  const admin = await ctx.prepare(`Read ${org.name}'s admin identity`, () => orgAdmin(ctx.platform.kube(), network, org));
   const signature = await signConfigUpdate(bytesOf(plan.update), admin);
   return { org: org.name, mspId: org.mspId, user, at: Date.now(), signature: base64(signature.serializeBinary()) };
 }
@@ -170,7 +177,7 @@ async function changeChannel(
         (approval === undefined ? [] : ((await ctx.approvals.get(approval.id))?.signatures ?? [])).map((s) => [s.org, s]),
       );
       for (const name of params.approvedByOrgs) {
-        const org = orgNamed(network, name);
+        const org = signingOrgNamed(network, name);
         if (kept.has(name) || !plan.signers.includes(org.mspId)) continue;
         const user = approval?.votes.find((v) => v.org === name)?.user ?? ctx.request.requester.userId;
         const made = await signPlan(ctx, network, org, plan, user);
@@ -261,7 +268,7 @@ export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { a
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
   const change = await changeOf(ctx, approval.jobType, approval.params);
   const { network, channel } = target(ctx, change.channel);
-  const org = orgNamed(network, orgName);
+  const org = signingOrgNamed(network, orgName);
   const signature = await ctx.step({ key: 'sign-the-plan', title: `Sign the plan as ${org.mspId}'s admin` }, async (note) => {
     const kept = approval.signatures.find((s) => s.org === org.name);
     if (kept !== undefined) return kept as unknown as JsonValue;
@@ -270,7 +277,7 @@ export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { a
       approval,
       change,
       async () => {
-        const reader = await orgAccess(ctx, network, org);
+        const reader = await orgAccess(ctx, network);
         return channelConfig(reader.peer, reader.admin, channel);
       },
       channel,

@@ -25,4 +25,5 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.channelAddOrg, channelUpdate),
   handle(kinds.channelRemoveOrg, channelUpdate),
   handle(kinds.channelCrl, channelUpdate),
+  handle(kinds.channelBatch, channelUpdate),
 ];
