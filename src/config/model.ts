@@ -107,9 +107,12 @@ const policySchema = z.strictObject({
         /**
          * `requester`: the org the command acts on (its ORG), or the requester's own org for
          * commands that name none; `all`: every org of the network; `orderers`: its ordering
-         * orgs; or a list of org names.
+         * orgs; `signers`: both, which a channel update narrows to those its policy counts; or a
+         * list of org names.
          */
-        orgs: z.union([z.literal('requester'), z.literal('all'), z.literal('orderers'), z.array(dns1123Label).min(1)]).optional(),
+        orgs: z
+          .union([z.literal('requester'), z.literal('all'), z.literal('orderers'), z.literal('signers'), z.array(dns1123Label).min(1)])
+          .optional(),
         rule: approvalRule.optional(),
         approverRole: z.enum(roles).optional(),
         allowSelfApproval: z.boolean().optional(),

@@ -174,3 +174,37 @@ export function withBatch(config: common.Config, settings: Partial<BatchSettings
   }
   return updated;
 }
+
+/** The groups that carry a capability level: the channel itself, its orderer group, its application group. */
+export type CapabilityGroup = 'channel' | 'orderer' | 'application';
+
+function capabilityGroupOf(config: common.Config, group: CapabilityGroup): common.ConfigGroup {
+  if (group === 'orderer') return ordererGroup(config);
+  if (group === 'application') return application(config);
+  const channel = config.getChannelGroup();
+  if (channel === undefined) throw new Error('the config has no channel group');
+  return channel;
+}
+
+/** The capability names a group has now (V2_0, V2_5…). */
+export function capabilitiesOf(config: common.Config, group: CapabilityGroup): string[] {
+  const value = capabilityGroupOf(config, group).getValuesMap().get('Capabilities');
+  if (value === undefined) return [];
+  return [...mapEntries(common.Capabilities.deserializeBinary(value.getValue_asU8()).getCapabilitiesMap()).keys()].sort();
+}
+
+/** The group's capability set to `level` alone, as configtxgen writes a level (mod_policy Admins when it had none). */
+export function withCapability(config: common.Config, group: CapabilityGroup, level: string): common.Config {
+  const updated = copyOf(config);
+  const values = capabilityGroupOf(updated, group).getValuesMap();
+  let value = values.get('Capabilities');
+  if (value === undefined) {
+    value = new common.ConfigValue();
+    value.setModPolicy('Admins');
+  }
+  const capabilities = new common.Capabilities();
+  capabilities.getCapabilitiesMap().set(level, new common.Capability());
+  value.setValue(capabilities.serializeBinary());
+  values.set('Capabilities', value);
+  return updated;
+}

@@ -561,6 +561,18 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     expect(ordering.BatchTimeout.value.timeout).toBe('300ms');
   }, 120_000);
 
+  it('raises the application capability to V2_5, asking the member orgs the policy counts; read back with the CLI', async () => {
+    const request = await requested(stack, `channel capability application V2_5 --channel ${GOVERNANCE}`);
+    const planned = await cardSays(stack, request.id, `*Plan* for \`${GOVERNANCE}\``);
+    expect(planned).toContain('capabilities of the application: V2_0 → V2_5');
+    expect(planned).toContain('Fabric will check `/Channel/Application/Admins`: MAJORITY of Admins: 2 of Org1MSP, Org2MSP, Org3MSP');
+    expect(planned).toContain('a majority (2 of 3) of *org1*, *org2*, *org3*');
+    await approveBoth(stack, request);
+    expect(await outcome(stack, request.id)).toContain('succeeded');
+    const capabilities = application(await fetchedConfig('org2', GOVERNANCE)).values.Capabilities.value.capabilities;
+    expect(Object.keys(capabilities)).toEqual(['V2_5']);
+  }, 120_000);
+
   it('removes org3 and org2 (MAJORITY of the members each time), and refuses to remove the last org', async () => {
     for (const [org, approvers] of [
       ['org3', ['U0ADMIN1', 'U0ADMIN2']],

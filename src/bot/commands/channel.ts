@@ -163,3 +163,28 @@ export const channelBatch: CommandSpec = {
     return submitted(await ctx.submit(kinds.channelBatch, params), 'change the batch values');
   },
 };
+
+export const channelCapability: CommandSpec = {
+  path: ['channel', 'capability'],
+  summary: 'Raise a channel’s capability level (channel, orderer or application group): signed as that group’s Admins policy asks',
+  args: [
+    { name: 'GROUP', type: { kind: 'enum', values: ['channel', 'orderer', 'application'] } },
+    { name: 'LEVEL', type: { kind: 'enum', values: ['V2_0', 'V2_5', 'V3_0'] } },
+  ],
+  flags: [channelFlag],
+  details:
+    'A level names the Fabric release every node of the channel must run: a peer or orderer older than it stops ' +
+    'processing the channel. Levels: channel V2_0, V3_0; orderer V2_0; application V2_0, V2_5.',
+  access: 'operator',
+  approval: { orgs: 'signers', rule: 'MAJORITY', approverRole: 'admin' },
+  async run(ctx, args) {
+    const group = args.string('GROUP') as 'channel' | 'orderer' | 'application';
+    const level = args.string('LEVEL');
+    if (!(kinds.CAPABILITY_LEVELS[group] as readonly string[]).includes(level))
+      return ephemeral({ text: `${group} capability levels are ${kinds.CAPABILITY_LEVELS[group].join(', ')}.` });
+    return submitted(
+      await ctx.submit(kinds.channelCapability, { group, level, ...channelParam(args) }),
+      `set the ${group} capability to ${level}`,
+    );
+  },
+};

@@ -2,7 +2,16 @@ import { approvals } from './approvals.js';
 import { audit } from './audit.js';
 import { certEnroll, certExpiring, certList, certRegister, certRenew, certRevoke, certShow } from './cert.js';
 import { chaincodeDeploy } from './chaincode.js';
-import { channelAcl, channelAddOrg, channelAnchors, channelBatch, channelCrl, channelRemoveOrg, channelShow } from './channel.js';
+import {
+  channelAcl,
+  channelAddOrg,
+  channelAnchors,
+  channelBatch,
+  channelCapability,
+  channelCrl,
+  channelRemoveOrg,
+  channelShow,
+} from './channel.js';
 import { help } from './help.js';
 import { cancel, job, jobs } from './jobs.js';
 import { peersScale } from './peers.js';
@@ -34,6 +43,7 @@ export const commands: readonly CommandSpec[] = [
   channelRemoveOrg,
   channelCrl,
   channelBatch,
+  channelCapability,
   ping,
   jobs,
   job,

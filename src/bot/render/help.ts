@@ -47,7 +47,9 @@ export function accessLine(c: Pick<CommandSpec, 'access' | 'approval' | 'target'
       ? `${howMany} of the orgs' ${role}`
       : c.approval.orgs === 'orderers'
         ? `${howMany} of the ordering orgs' ${role}`
-        : `${c.target === undefined ? "the requester's org's" : "that org's"} ${role}`;
+        : c.approval.orgs === 'signers'
+          ? `the ${role} of the orgs the channel's policy counts (at least as many as it asks)`
+          : `${c.target === undefined ? "the requester's org's" : "that org's"} ${role}`;
   return `${who}; approved by ${by}`;
 }
 

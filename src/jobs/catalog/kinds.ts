@@ -210,6 +210,31 @@ export const channelBatch = jobKind(
   channelUpdateHooks,
 );
 
+/** The capability levels Fabric 2.5 and 3.x know, per group; a level names the Fabric release every node must run. */
+export const CAPABILITY_LEVELS = {
+  channel: ['V2_0', 'V3_0'],
+  orderer: ['V2_0'],
+  application: ['V2_0', 'V2_5'],
+} as const;
+
+/** Sets a channel's capability level for the channel, its orderer group or its application group. */
+export const channelCapability = jobKind(
+  'channel.capability',
+  z
+    .strictObject({
+      ...channelUpdateParams,
+      group: z.enum(['channel', 'orderer', 'application']),
+      level: z.string().regex(/^V\d_\d$/, 'must be a capability level such as V2_5'),
+    })
+    .refine(
+      (p) => (CAPABILITY_LEVELS[p.group] as readonly string[]).includes(p.level),
+      `must be a level of its group: ${Object.entries(CAPABILITY_LEVELS)
+        .map(([group, levels]) => `${group} ${levels.join(', ')}`)
+        .join('; ')}`,
+    ),
+  channelUpdateHooks,
+);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -229,4 +254,5 @@ export const jobKinds: readonly JobKind[] = [
   channelRemoveOrg,
   channelCrl,
   channelBatch,
+  channelCapability,
 ];

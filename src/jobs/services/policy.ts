@@ -13,7 +13,7 @@ export { endorsementPolicyProblem } from '../../fabric/policy.js';
 /** What a command declares about approval when the configuration says nothing. */
 export interface DefaultApproval {
   /** `requester`: the org the command acts on, or the requester's own org when it names none. */
-  orgs: 'requester' | 'all' | 'orderers';
+  orgs: 'requester' | 'all' | 'orderers' | 'signers';
   rule: ApprovalRule;
   approverRole?: Role;
 }
@@ -117,6 +117,7 @@ export function effectivePolicy(config: Config, input: PolicyInput): EffectivePo
 function resolveOrgs(orgs: DefaultApproval['orgs'] | string[], input: PolicyInput): string[] {
   if (orgs === 'all') return input.network.orgs.map((o) => o.name);
   if (orgs === 'orderers') return input.network.ordererOrgs.map((o) => o.name);
+  if (orgs === 'signers') return [...input.network.orgs, ...input.network.ordererOrgs].map((o) => o.name);
   if (orgs === 'requester') {
     const org = input.targetOrg ?? input.requesterOrg;
     return org === undefined ? [] : [org];

@@ -14,6 +14,8 @@ import {
   withRevocationList,
   batchOf,
   withBatch,
+  capabilitiesOf,
+  withCapability,
 } from '../../../fabric/config-edits.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
@@ -60,6 +62,7 @@ const channelChanges = new Map<string, ChangeFactory>([
   [kinds.channelRemoveOrg.type, (_ctx, p, network) => removeOrgChange(parsed(kinds.channelRemoveOrg, p), network)],
   [kinds.channelCrl.type, (ctx, p, network) => crlChange(ctx, parsed(kinds.channelCrl, p), network)],
   [kinds.channelBatch.type, (_ctx, p) => batchChange(parsed(kinds.channelBatch, p))],
+  [kinds.channelCapability.type, (_ctx, p) => capabilityChange(parsed(kinds.channelCapability, p))],
 ]);
 
 function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
@@ -225,6 +228,17 @@ function batchChange(params: ParamsOf<typeof kinds.channelBatch>): ChannelChange
       const now = batchOf(config);
       const same = (wanted.timeout ?? now.timeout) === now.timeout && (wanted.maxMessages ?? now.maxMessages) === now.maxMessages;
       return same ? config : withBatch(config, wanted);
+    },
+  };
+}
+
+function capabilityChange(params: ParamsOf<typeof kinds.channelCapability>): ChannelChange {
+  return {
+    channel: params.channel,
+    what: `${params.group} capability ${params.level}`,
+    edit: (config) => {
+      const now = capabilitiesOf(config, params.group);
+      return now.length === 1 && now[0] === params.level ? config : withCapability(config, params.group, params.level);
     },
   };
 }

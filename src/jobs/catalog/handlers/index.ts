@@ -26,4 +26,5 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.channelRemoveOrg, channelUpdate),
   handle(kinds.channelCrl, channelUpdate),
   handle(kinds.channelBatch, channelUpdate),
+  handle(kinds.channelCapability, channelUpdate),
 ];
