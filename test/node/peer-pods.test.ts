@@ -57,7 +57,12 @@ it('/fabric peers scale org1 1 makes a real peer pod from the identity the bot e
     'the job to end',
     async () => stack.slack.messages('C0OPS').find((m) => !m.ephemeral && /peers scaled from|failed/.test(JSON.stringify(m.blocks ?? []))),
     240_000,
-  );
+  ).catch(async (err: Error) => {
+    // Why the pod is not running, as Kubernetes says it, and where the job is.
+    const describe = await kubectl(details, ['describe', 'pod', '-n', details.namespace, POD]).catch((e: Error) => e.message);
+    const job = stack.slack.messages('C0OPS').map((m) => stack.lastText(m).slice(0, 800));
+    throw new Error(`${err.message}\n--- kubectl describe pod ${POD}:\n${describe}\n--- C0OPS:\n${job.join('\n')}`);
+  });
   process.stdout.write(`peers scale org1 1, approval to joined and caught up: ${((Date.now() - approved) / 1000).toFixed(1)} s\n`);
   const said = JSON.stringify(done.blocks);
   expect(said).toContain('succeeded');
