@@ -248,15 +248,20 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
   const change = await changeOf(ctx, approval.jobType, approval.params);
   const { network, channel } = target(ctx, change.channel);
-  const plan = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
+  // The Slack rule is narrowed before the plan shows on the card: people vote once they see it.
+  const planned = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
     const reader = await orgAccess(ctx, network);
-    const made = await planFor(ctx, approval, change, () => channelConfig(reader.peer, reader.admin, channel), channel);
+    const made = approval.plan ?? planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change);
     await notePlan(note, made);
     return made as unknown as JsonValue;
   });
   await ctx.step({ key: 'ask-the-orgs-fabric-counts', title: 'Ask the orgs Fabric counts' }, async (note) => {
-    await note(await slackRuleFromPlan(ctx, approval, plan as unknown as ChannelPlan, network));
+    await note(await slackRuleFromPlan(ctx, approval, planned as unknown as ChannelPlan, network));
   });
+  const plan = await ctx.step(
+    { key: 'show-the-plan', title: 'Show the plan on the card' },
+    async () => (await ctx.approvals.plan(approvalId, planned as unknown as ChannelPlan)) as unknown as JsonValue,
+  );
   const { sequence, changes, policies } = plan as unknown as ChannelPlan;
   return {
     summary: `${change.what} on ${channel}, planned on config sequence ${sequence}: ${changes.length} change(s)${policies.map((p) => `; ${p.policy} asks ${p.asks}`).join('')}`,
