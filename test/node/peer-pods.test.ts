@@ -88,6 +88,20 @@ it('the pod runs on the real node; kubectl exec runs `peer version` in it and it
 it('its ledger is where the pod reads it, on a volume the node provisioned, at the height of peer0', async () => {
   const claim = await kubectl(details, ['get', 'pvc', '-n', details.namespace, `ledger-${POD}`, '-o', 'jsonpath={.status.phase}']);
   expect(claim).toBe('Bound');
+  // The volume is made for the node the scheduler chose: the pod is never turned away for an
+  // unbound claim (which could leave it in the unschedulable queue for 5 minutes).
+  const events = await kubectl(details, [
+    'get',
+    'events',
+    '-n',
+    details.namespace,
+    '--field-selector',
+    `involvedObject.name=${POD}`,
+    '-o',
+    'jsonpath={range .items[*]}{.reason}: {.message}{"\\n"}{end}',
+  ]);
+  expect(events).toContain('Scheduled: Successfully assigned');
+  expect(events).not.toContain('FailedScheduling');
   const ip = await pod('{.status.podIP}');
   const serverName = `${POD}.org1-peer.${details.namespace}.svc`;
   const peer0 = details.fabric.peers.find((p) => p.org === 'org1')?.address as string;

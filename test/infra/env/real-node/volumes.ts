@@ -1,16 +1,23 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CoreV1Api, KubeConfig, StorageV1Api, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
-import { NODE_NAME } from './layout.js';
 
 export const STORAGE_CLASS = 'fco-node-local';
 const PROVISIONER = 'fabric-chatops.dev/node-local';
+
+const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 
 /**
  * A dynamic provisioner for the real node, as local-path-provisioner is for kind: the default
  * StorageClass, and for each claim of it a directory under `root` on this machine, offered as a
  * hostPath PersistentVolume bound to the claim and pinned to the node. The directories go with
  * the environment's; PVs are Retain (the API server has no deleter for hostPath).
+ *
+ * Binding waits for the first consumer, as local-path-provisioner's does: the scheduler places
+ * the pod, names the node on the claim and waits for the volume. Bound immediately, a claim made
+ * with its pod (a StatefulSet's) was still unbound when the scheduler first saw the pod; the pod
+ * went to the unschedulable queue, and when the requeue on the claim's binding was missed it sat
+ * there Pending for the queue's 5 minutes (seen in CI: a scale job that never ended).
  */
 export class NodeVolumes {
   private timer: NodeJS.Timeout | undefined;
@@ -35,10 +42,10 @@ export class NodeVolumes {
         metadata: { name: STORAGE_CLASS, annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' } },
         provisioner: PROVISIONER,
         reclaimPolicy: 'Retain',
-        volumeBindingMode: 'Immediate',
+        volumeBindingMode: 'WaitForFirstConsumer',
       },
     });
-    this.timer = setInterval(() => void this.reconcile(core), 500);
+    this.timer = setInterval(() => void this.reconcile(core), 250);
   }
 
   private async reconcile(core: CoreV1Api): Promise<void> {
@@ -47,8 +54,9 @@ export class NodeVolumes {
     try {
       const claims = await core.listPersistentVolumeClaimForAllNamespaces();
       for (const claim of claims.items) {
-        if (claim.spec?.storageClassName === STORAGE_CLASS && claim.spec.volumeName === undefined && claim.status?.phase === 'Pending')
-          await this.provision(core, claim);
+        const node = claim.metadata?.annotations?.[SELECTED_NODE];
+        if (claim.spec?.storageClassName === STORAGE_CLASS && claim.spec.volumeName === undefined && node !== undefined)
+          await this.provision(core, claim, node);
       }
     } catch (err) {
       this.errors.push(err instanceof Error ? err.message : String(err));
@@ -57,7 +65,7 @@ export class NodeVolumes {
     }
   }
 
-  private async provision(core: CoreV1Api, claim: V1PersistentVolumeClaim): Promise<void> {
+  private async provision(core: CoreV1Api, claim: V1PersistentVolumeClaim, node: string): Promise<void> {
     const uid = claim.metadata?.uid as string;
     const name = `pvc-${uid}`;
     const dir = path.join(this.root, `${claim.metadata?.namespace}-${claim.metadata?.name}-${uid.slice(0, 8)}`);
@@ -77,7 +85,7 @@ export class NodeVolumes {
             claimRef: { namespace: claim.metadata?.namespace, name: claim.metadata?.name, uid },
             nodeAffinity: {
               required: {
-                nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [NODE_NAME] }] }],
+                nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'In', values: [node] }] }],
               },
             },
           },
