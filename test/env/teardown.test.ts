@@ -7,9 +7,9 @@ it('a whole environment, started and stopped, leaves no process, listening port 
   const { pids, ports, dir } = env.details;
   let stopped = false;
   try {
-    // etcd, kube-apiserver, controller-manager, scheduler, kwok, metrics-server, four CAs (orderer org, org1, org2, org3), orderer,
-    // three peers (org3's is not a member of the channels yet).
-    expect(pids.length).toBe(14);
+    // etcd, kube-apiserver, controller-manager, scheduler, kwok, metrics-server, four CAs (orderer org, org1, org2, org3), three
+    // orderers (a Raft set), three peers (org3's is not a member of the channels yet).
+    expect(pids.length).toBe(16);
     expect(ports.length).toBeGreaterThanOrEqual(12);
     expect((await Promise.all(ports.map(accepts))).filter(Boolean).length).toBeGreaterThan(0);
     await env.stop();

@@ -36,7 +36,9 @@ export interface EnvDetails {
   runnerDir: string;
   fabric: {
     channel: string;
-    orderer: { address: string; admin: string; tlsRootCert: string };
+    orderer: OrdererDetails;
+    /** The Raft set (the first is `orderer`). */
+    orderers: OrdererDetails[];
     peers: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
     /** Orgs in the bot's configuration whose peer runs but that are not members of the channel. */
     candidates: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
@@ -64,6 +66,26 @@ const CANDIDATE_ORG = 'org3';
 /** With peerPods, the org whose new peers are pods on the real node. */
 const POD_ORG = 'org1';
 const PEER_POD_IMAGES: NodeImage[] = ['fabric-peer', 'fabric-chatops'];
+
+/** An orderer of the Raft set: its address, admin endpoint (channel participation), TLS certificate and root. */
+export interface OrdererDetails {
+  name: string;
+  address: string;
+  admin: string;
+  tlsCert: string;
+  tlsRootCert: string;
+  /** Its process, for a test that pauses it (SIGSTOP: it still accepts connections, and answers none). */
+  pid: number;
+}
+
+const ordererDetails = ({ name, address, admin, tlsCert, tlsRootCert, process }: FabricNetwork['orderer']): OrdererDetails => ({
+  name,
+  address,
+  admin,
+  tlsCert,
+  tlsRootCert,
+  pid: process.pid ?? 0,
+});
 
 const peerDetails = (p: FabricNetwork['peers'][number]) => ({
   org: p.org,
@@ -215,7 +237,11 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     if (opts.peerPods === true && node !== undefined) {
       // Pods reach the orderer and the host's peers (blocks, gossip), and the CAs (a worker in a pod enrolls).
       const peers = [...fabric.peers, ...fabric.candidates].map((p) => p.address);
-      for (const address of [fabric.orderer.address, ...peers, ...[...cas, candidateCa].map((ca) => new URL(ca.url).host)])
+      for (const address of [
+        ...fabric.orderers.map((o) => o.address),
+        ...peers,
+        ...[...cas, candidateCa].map((ca) => new URL(ca.url).host),
+      ])
         node.admitPodsTo(Number(address.split(':')[1]));
       volumes = new NodeVolumes(kube.kubeconfigPath, path.join(dir, 'volumes'));
       await volumes.start();
@@ -246,7 +272,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       [...cas, candidateCa],
       Object.fromEntries([...fabric.peers, ...fabric.candidates].map((p) => [p.org, [p.address]])),
       podAddress,
-      fabric.orderer.address,
+      fabric.orderers.map((o) => o.address),
     ),
   );
   const details: EnvDetails = {
@@ -266,7 +292,8 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
     runnerDir: path.join(dir, 'runner'),
     fabric: {
       channel: fabric.channel,
-      orderer: { address: fabric.orderer.address, admin: fabric.orderer.admin, tlsRootCert: fabric.orderer.tlsRootCert },
+      orderer: ordererDetails(fabric.orderer),
+      orderers: fabric.orderers.map(ordererDetails),
       peers: fabric.peers.map(peerDetails),
       candidates: fabric.candidates.map(peerDetails),
       configDir: fabricConfigDir(),

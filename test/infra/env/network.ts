@@ -114,8 +114,8 @@ export function botConfigYaml(
   peerEndpoints: Record<string, string[]>,
   /** Per org, peers.podAddress (the default when absent). */
   podAddress: Record<string, string> = {},
-  /** The orderer config updates go to (its TLS root in the Secret ORDERER_TLS_SECRET). */
-  orderer?: string,
+  /** The orderers config updates go to, the first that answers (their TLS root in the Secret ORDERER_TLS_SECRET). */
+  orderers: string[] = [],
 ): string {
   return stringify({
     slack: { command: '/fabric' },
@@ -126,7 +126,7 @@ export function botConfigYaml(
         channels: ['C0OPS'],
         alertChannel: 'C0ALERTS',
         fabricChannels: ['mychannel'],
-        ...(orderer === undefined ? {} : { orderers: [{ name: 'orderer0', endpoint: orderer, tlsSecret: ORDERER_TLS_SECRET }] }),
+        orderers: orderers.map((endpoint, i) => ({ name: `orderer${i}`, endpoint, tlsSecret: ORDERER_TLS_SECRET })),
         ordererOrgs: [{ name: ORDERER_ORG, mspId: 'OrdererMSP' }],
         orgs: cas.map((ca, i) => ({
           name: ca.org,
