@@ -64,7 +64,7 @@ const networkSchema = z.strictObject({
   channels: z.array(slackChannelId).min(1),
   alertChannel: slackChannelId.optional(),
   fabricChannels: z.array(z.string().regex(/^[a-z][a-z0-9.-]*$/, 'must be a Fabric channel name')).default([]),
-  /** Where channel config updates are submitted: the first that answers. */
+  /** Where channel config updates are submitted: the first that takes them (one that is down, or no longer orders the channel, is passed over). */
   orderers: z
     .array(
       z.strictObject({

@@ -97,3 +97,59 @@ export async function broadcast(target: OrdererEndpoint, envelope: common.Envelo
     client.close();
   }
 }
+
+function seekNewest(): orderer.SeekPosition {
+  const position = new orderer.SeekPosition();
+  position.setNewest(new orderer.SeekNewest());
+  return position;
+}
+
+/**
+ * The orderer's height on the channel: its newest block's number + 1 (AtomicBroadcast Deliver,
+ * seeking the newest block, as `reader`, whom the channel's Readers policy must admit).
+ */
+export async function ordererHeight(target: OrdererEndpoint, reader: FabricIdentity, channel: string, timeoutMs = 5_000): Promise<number> {
+  const seek = new orderer.SeekInfo();
+  seek.setStart(seekNewest());
+  seek.setStop(seekNewest());
+  seek.setBehavior(orderer.SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
+  const channelHeader = new common.ChannelHeader();
+  channelHeader.setType(common.HeaderType.DELIVER_SEEK_INFO);
+  channelHeader.setChannelId(channel);
+  channelHeader.setTimestamp(timestampPb.Timestamp.fromDate(new Date()));
+  const header = new common.Header();
+  header.setChannelHeader(channelHeader.serializeBinary());
+  header.setSignatureHeader(signatureHeader(reader));
+  const payload = new common.Payload();
+  payload.setHeader(header);
+  payload.setData(seek.serializeBinary());
+  const bytes = payload.serializeBinary();
+  const envelope = new common.Envelope();
+  envelope.setPayload(bytes);
+  envelope.setSignature(await signerFor(reader)(sha256(bytes)));
+
+  const client = new orderer.AtomicBroadcastClient(
+    target.address,
+    grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)),
+    PEER_CHANNEL_OPTIONS,
+  );
+  try {
+    return await new Promise<number>((resolve, reject) => {
+      const stream = client.deliver({ deadline: Date.now() + timeoutMs });
+      stream.on('data', (r: orderer.DeliverResponse) => {
+        const block = r.getBlock();
+        if (block !== undefined) resolve((block.getHeader()?.getNumber() ?? 0) + 1);
+        else
+          reject(new OrdererRefusal(`${target.address} has no block of ${channel} to give (${statusName(r.getStatus())})`, r.getStatus()));
+        stream.cancel();
+      });
+      stream.once('error', (err: grpc.ServiceError) => {
+        if (err.code !== grpc.status.CANCELLED) reject(err);
+      });
+      stream.once('end', () => reject(new Error(`the orderer ${target.address} closed the stream without a block`)));
+      stream.write(envelope);
+    });
+  } finally {
+    client.close();
+  }
+}

@@ -208,3 +208,103 @@ export function withCapability(config: common.Config, group: CapabilityGroup, le
   values.set('Capabilities', value);
   return updated;
 }
+
+/** A Raft consenter: where the other orderers reach it, and the TLS certificates it presents (PEM). */
+export interface Consenter {
+  host: string;
+  port: number;
+  clientTlsCert: string;
+  serverTlsCert: string;
+}
+
+export const consenterAddress = (c: Pick<Consenter, 'host' | 'port'>): string => `${c.host}:${c.port}`;
+
+function raftMetadata(config: common.Config): {
+  value: common.ConfigValue;
+  type: orderer.ConsensusType;
+  raft: orderer.etcdraft.ConfigMetadata;
+} {
+  const value = ordererGroup(config).getValuesMap().get('ConsensusType');
+  if (value === undefined) throw new Error('the channel has no ConsensusType');
+  const type = orderer.ConsensusType.deserializeBinary(value.getValue_asU8());
+  if (type.getType() !== 'etcdraft') throw new Error(`the channel's consensus is ${type.getType()}, not Raft`);
+  return { value, type, raft: orderer.etcdraft.ConfigMetadata.deserializeBinary(type.getMetadata_asU8()) };
+}
+
+/** The channel's Raft consenters, in the config's order. */
+export function consentersOf(config: common.Config): Consenter[] {
+  return raftMetadata(config)
+    .raft.getConsentersList()
+    .map((c) => ({
+      host: c.getHost(),
+      port: c.getPort(),
+      clientTlsCert: Buffer.from(c.getClientTlsCert_asU8()).toString('utf8'),
+      serverTlsCert: Buffer.from(c.getServerTlsCert_asU8()).toString('utf8'),
+    }));
+}
+
+/** Each ordering org's client endpoints (the orderer org groups' Endpoints values), by MSP ID. */
+export function ordererEndpointsOf(config: common.Config): Map<string, string[]> {
+  const endpoints = new Map<string, string[]>();
+  for (const group of mapEntries<common.ConfigGroup>(ordererGroup(config).getGroupsMap()).values()) {
+    const mspId = mspIdOf(group);
+    const value = group.getValuesMap().get('Endpoints');
+    if (mspId !== undefined)
+      endpoints.set(mspId, value === undefined ? [] : common.OrdererAddresses.deserializeBinary(value.getValue_asU8()).getAddressesList());
+  }
+  return endpoints;
+}
+
+function withEndpoints(config: common.Config, edit: (mspId: string, addresses: string[]) => string[]): void {
+  for (const group of mapEntries<common.ConfigGroup>(ordererGroup(config).getGroupsMap()).values()) {
+    const mspId = mspIdOf(group);
+    const value = group.getValuesMap().get('Endpoints');
+    if (mspId === undefined || value === undefined) continue;
+    const addresses = common.OrdererAddresses.deserializeBinary(value.getValue_asU8());
+    const now = addresses.getAddressesList();
+    const next = edit(mspId, now);
+    if (next.join() === now.join()) continue;
+    addresses.setAddressesList(next);
+    value.setValue(addresses.serializeBinary());
+  }
+}
+
+/**
+ * The Raft set without the consenter at `address` (host:port), and that address gone from the
+ * ordering orgs' client endpoints, as Fabric's guide to removing an orderer does.
+ */
+export function withoutConsenter(config: common.Config, address: string): common.Config {
+  const updated = copyOf(config);
+  const { value, type, raft } = raftMetadata(updated);
+  raft.setConsentersList(raft.getConsentersList().filter((c) => consenterAddress({ host: c.getHost(), port: c.getPort() }) !== address));
+  type.setMetadata(raft.serializeBinary());
+  value.setValue(type.serializeBinary());
+  withEndpoints(updated, (_msp, addresses) => addresses.filter((a) => a !== address));
+  return updated;
+}
+
+/**
+ * The Raft set with `consenter` added last. Its address is not yet among the client endpoints:
+ * until it has caught up it refuses transactions, so Fabric's guide advertises it only then
+ * (withOrdererEndpoint).
+ */
+export function withConsenter(config: common.Config, consenter: Consenter): common.Config {
+  const updated = copyOf(config);
+  const { value, type, raft } = raftMetadata(updated);
+  const added = new orderer.etcdraft.Consenter();
+  added.setHost(consenter.host);
+  added.setPort(consenter.port);
+  added.setClientTlsCert(new Uint8Array(Buffer.from(consenter.clientTlsCert)));
+  added.setServerTlsCert(new Uint8Array(Buffer.from(consenter.serverTlsCert)));
+  raft.addConsenters(added);
+  type.setMetadata(raft.serializeBinary());
+  value.setValue(type.serializeBinary());
+  return updated;
+}
+
+/** `address` added last to the client endpoints of the ordering org `mspId`. */
+export function withOrdererEndpoint(config: common.Config, mspId: string, address: string): common.Config {
+  const updated = copyOf(config);
+  withEndpoints(updated, (msp, addresses) => (msp === mspId && !addresses.includes(address) ? [...addresses, address] : addresses));
+  return updated;
+}

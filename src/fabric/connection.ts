@@ -46,7 +46,12 @@ export function serializedIdentity(id: Pick<FabricIdentity, 'mspId' | 'certPem'>
 }
 
 /** A Fabric Gateway connection through one peer; close the client when done. */
-export function openGateway(peer: PeerEndpoint, id: FabricIdentity): { gateway: Gateway; client: grpc.Client } {
+/** How long a submission waits for its transaction's commit status before it gives up (the client may submit again). */
+export interface GatewayOptions {
+  commitTimeoutMs?: number;
+}
+
+export function openGateway(peer: PeerEndpoint, id: FabricIdentity, opts: GatewayOptions = {}): { gateway: Gateway; client: grpc.Client } {
   const client = grpcClient(peer);
   const gateway = connect({
     client,
@@ -56,7 +61,7 @@ export function openGateway(peer: PeerEndpoint, id: FabricIdentity): { gateway: 
     evaluateOptions: () => ({ deadline: Date.now() + 30_000 }),
     endorseOptions: () => ({ deadline: Date.now() + 60_000 }),
     submitOptions: () => ({ deadline: Date.now() + 30_000 }),
-    commitStatusOptions: () => ({ deadline: Date.now() + 120_000 }),
+    commitStatusOptions: () => ({ deadline: Date.now() + (opts.commitTimeoutMs ?? 120_000) }),
   });
   return { gateway, client };
 }
@@ -75,8 +80,13 @@ export function asPeerOutage(err: unknown, address: string): unknown {
 }
 
 /** Runs `f` with a gateway and always closes it. */
-export async function withGateway<T>(peer: PeerEndpoint, id: FabricIdentity, f: (g: Gateway) => Promise<T>): Promise<T> {
-  const { gateway, client } = openGateway(peer, id);
+export async function withGateway<T>(
+  peer: PeerEndpoint,
+  id: FabricIdentity,
+  f: (g: Gateway) => Promise<T>,
+  opts: GatewayOptions = {},
+): Promise<T> {
+  const { gateway, client } = openGateway(peer, id, opts);
   try {
     return await f(gateway);
   } catch (err) {

@@ -19,10 +19,11 @@ import { withApplicationOrg } from '../../src/fabric/config-edits.js';
 import { describeConfigChange } from '../../src/fabric/config-diff.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../src/fabric/channel-config.js';
 import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../src/fabric/connection.js';
-import { approveForMyOrg, ccaasPackage, commitDefinition } from '../../src/fabric/lifecycle.js';
+import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness } from '../../src/fabric/lifecycle.js';
 import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
 import { binary } from '../infra/env/binaries.js';
 import { orgPolicies } from '../infra/env/fabric.js';
+import type { OrdererDetails } from '../infra/env/environment.js';
 import { eventually } from '../support/app-process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { peerCli, testEnvironment } from './support.js';
@@ -590,6 +591,129 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     expect(await outcome(stack, last.id)).toContain('failed');
     expect(await members()).toEqual(['Org1MSP']);
   }, 180_000);
+
+  /** The channel's consenters as the CLI reads them (peer channel fetch config, configtxlator), host:port each. */
+  const consenters = async (): Promise<string[]> => {
+    const type = (await fetchedConfig('org1', GOVERNANCE)).channel_group.groups.Orderer.values.ConsensusType.value;
+    return (type.metadata.consenters as { host: string; port: number }[]).map((c) => `${c.host}:${c.port}`);
+  };
+  /** The ordering org's client endpoints as the CLI reads them. */
+  const endpoints = async (): Promise<string[]> =>
+    (await fetchedConfig('org1', GOVERNANCE)).channel_group.groups.Orderer.groups.OrdererMSP.values.Endpoints.value.addresses;
+  /** What `osnadmin channel list` says of the orderer's place on the channel: consenter or follower. */
+  const relation = async (orderer: (typeof env.fabric.orderers)[number]): Promise<string> => {
+    const { stdout } = await run(binary('osnadmin'), ['channel', 'list', '--channelID', GOVERNANCE, '-o', orderer.admin]);
+    return (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { consensusRelation: string }).consensusRelation;
+  };
+  const [orderer0, orderer1, orderer2] = env.fabric.orderers as [OrdererDetails, OrdererDetails, OrdererDetails];
+
+  it('removes the consenter the bot submits to first and adds it back while org1 submits transactions: none lost; the CLI shows the set at each step', async () => {
+    const all = [orderer0, orderer1, orderer2].map((o) => o.address);
+    expect(await consenters()).toEqual(all);
+    expect(await endpoints()).toEqual(all);
+    // The load: org1 approves a new chaincode definition after another (a transaction ordered and
+    // committed each), submitting again after a failure up to twice, as a client does.
+    const o1 = org('org1');
+    let running = true;
+    const outcomes: { name: string; tries: number; ok: boolean }[] = [];
+    const load = (async () => {
+      for (let i = 0; running; i++) {
+        const name = `load${i}`;
+        let tries = 0;
+        let ok = false;
+        while (!ok && tries < 3) {
+          tries++;
+          ok = await withGateway(
+            o1.peer,
+            o1.admin,
+            (g) => approveForMyOrg(g, { channel: GOVERNANCE, name, version: '1', sequence: 1 }, `${name}:00`, 'Org1MSP'),
+            // A transaction in flight when a consenter leaves may never be ordered (removing the
+            // Raft leader dropped the one it held for its next block, in every trial): the client
+            // gives up waiting for its commit after 5 s and submits it again.
+            { commitTimeoutMs: 5_000 },
+          ).then(
+            () => true,
+            () => false,
+          );
+        }
+        outcomes.push({ name, tries, ok });
+      }
+    })();
+    try {
+      const removal = await requested(stack, `channel consenter remove orderer0 --channel ${GOVERNANCE}`);
+      const planned = await cardSays(stack, removal.id, `*Plan* for \`${GOVERNANCE}\``);
+      expect(planned).toContain(
+        `consensus of the orderer: Raft, consenters ${all.join(', ')} → Raft, consenters ${all.slice(1).join(', ')}`,
+      );
+      expect(planned).toContain(
+        'Warning: fault tolerance drops from 1 to 0 failed orderers: with 2 consenters, any one down stops the channel',
+      );
+      expect(planned).toContain('Fabric will check `/Channel/Orderer/Admins`');
+      await stack.click(removal.card, 'approval_approve', { user: 'U0ORDADMIN', value: removal.id });
+      expect(await outcome(stack, removal.id)).toContain('succeeded');
+      expect(await consenters()).toEqual(all.slice(1));
+      // It notices once it has had no leader for EvictionSuspicion (3 s here), which Fabric checks
+      // every 10 s: 10 to 20 s, then it pulls the blocks it lacks.
+      await eventually('orderer0 to follow governance', async () => ((await relation(orderer0)) === 'follower' ? true : undefined), 60_000);
+
+      const addition = await requested(stack, `channel consenter add orderer0 --channel ${GOVERNANCE}`);
+      await cardSays(stack, addition.id, `*Plan* for \`${GOVERNANCE}\``);
+      await stack.click(addition.card, 'approval_approve', { user: 'U0ORDADMIN', value: addition.id });
+      const added = await outcome(stack, addition.id);
+      expect(added).toContain('succeeded');
+      expect(added).toMatch(/orderer0\*\\nconsenter, at height \d+/);
+      // orderer0, first in the bot's list, only followed the channel then: the update went to the next.
+      expect(added).toContain(`accepted by ${orderer1.address}`);
+      expect(await consenters()).toEqual([...all.slice(1), orderer0.address]);
+      expect(await relation(orderer0)).toBe('consenter');
+      // Clients are sent to it only once it has caught up, in a change of its own.
+      expect(await endpoints()).toEqual(all.slice(1));
+      const advert = await requested(stack, `channel consenter advertise orderer0 --channel ${GOVERNANCE}`);
+      expect(await cardSays(stack, advert.id, `*Plan* for \`${GOVERNANCE}\``)).toContain(
+        `orderer endpoints of OrdererMSP: ${all.slice(1).join(', ')} → ${[...all.slice(1), orderer0.address].join(', ')}`,
+      );
+      await stack.click(advert.card, 'approval_approve', { user: 'U0ORDADMIN', value: advert.id });
+      expect(await outcome(stack, advert.id)).toContain('succeeded');
+      expect(await endpoints()).toEqual([...all.slice(1), orderer0.address]);
+      const afterwards = outcomes.length;
+      await eventually('a transaction ordered by the restored set', async () => (outcomes.length > afterwards ? true : undefined), 30_000);
+    } finally {
+      running = false;
+      await load;
+    }
+    process.stdout.write(
+      `consenter removed and added back under load: ${outcomes.length} transactions, ${outcomes.filter((o) => o.tries > 1).length} submitted again\n`,
+    );
+    expect(outcomes.filter((o) => !o.ok)).toEqual([]);
+    // Each approval the client was told of is on the ledger.
+    const approved = await withGateway(o1.peer, o1.admin, (g) =>
+      Promise.all(outcomes.map((o) => commitReadiness(g, { channel: GOVERNANCE, name: o.name, version: '1', sequence: 1 }))),
+    );
+    expect(approved.every((r) => r.Org1MSP === true)).toBe(true);
+  }, 240_000);
+
+  it('refuses to remove a consenter when one of those left does not answer (the channel would lose quorum)', async () => {
+    process.kill(orderer2.pid, 'SIGSTOP');
+    try {
+      const request = await requested(stack, `channel consenter remove orderer1 --channel ${GOVERNANCE}`);
+      await cardSays(
+        stack,
+        request.id,
+        `:warning: the channel would lose quorum: of the 2 consenters it would have, ${orderer2.address} does not answer, and Raft needs 2 to order`,
+      );
+    } finally {
+      process.kill(orderer2.pid, 'SIGCONT');
+    }
+    expect(await consenters()).toEqual([orderer1, orderer2, orderer0].map((o) => o.address));
+  }, 120_000);
+
+  it('refuses an orderer the network does not list, before anything is requested', async () => {
+    const before = stack.ephemeralFor('U0ALICE').length;
+    await stack.command(`channel consenter add orderer9 --channel ${GOVERNANCE}`, { user: 'U0ALICE' });
+    expect(await stack.answerTo('U0ALICE', before)).toBe(
+      'Network testnet has no orderer `orderer9`; its orderers are `orderer0`, `orderer1`, `orderer2`.',
+    );
+  });
 });
 
 function slackStack(config: string, moreUsers: string[] = []): Promise<Stack> {

@@ -107,6 +107,8 @@ describe('the command parser, fuzzed', () => {
       PEERS: 'org1-peer-0.org1-peer.fabric.svc:7051 peer1.org1:7051',
       GROUP: 'application',
       LEVEL: 'V2_5',
+      ACTION: 'remove',
+      ORDERER: 'orderer1',
     };
     for (const c of commands) {
       const required = (c.args ?? []).map((a) => samples[a.name] ?? 'x').join(' ');

@@ -7,6 +7,9 @@ export const orgName = {
   hint: 'an org name (lower-case letters, digits and inner "-", at most 63)',
 } as const;
 
+/** An orderer's name in the network's configuration (networks[].orderers), a DNS-1123 label too. */
+export const ordererName = { ...orgName, hint: 'an orderer name (lower-case letters, digits and inner "-", at most 63)' } as const;
+
 /** Fabric's chaincode name rule, lower case only because the name is also a Kubernetes object name. */
 export const chaincodeName = {
   kind: 'string',

@@ -1,5 +1,5 @@
 import * as kinds from '../../jobs/catalog/kinds.js';
-import { orgName } from './arg-types.js';
+import { ordererName, orgName } from './arg-types.js';
 import { renderChannelSummary } from '../render/channel.js';
 import { ephemeral, orgArgument, submitted, type CommandContext, type CommandSpec, type Reply } from './types.js';
 
@@ -186,5 +186,38 @@ export const channelCapability: CommandSpec = {
       await ctx.submit(kinds.channelCapability, { group, level, ...channelParam(args) }),
       `set the ${group} capability to ${level}`,
     );
+  },
+};
+
+export const channelConsenter: CommandSpec = {
+  path: ['channel', 'consenter'],
+  summary: 'Add an orderer to a channel’s Raft set, remove one, or advertise one to clients: signed by the ordering orgs’ admins',
+  args: [
+    { name: 'ACTION', type: { kind: 'enum', values: kinds.CONSENTER_ACTIONS } },
+    { name: 'ORDERER', type: ordererName },
+  ],
+  flags: [channelFlag],
+  details:
+    'ORDERER is one of the network’s orderers (networks[].orderers). `add` makes its address and the TLS certificate it ' +
+    'presents a consenter and waits until it has the channel’s blocks; it must be on the channel (osnadmin channel join; ' +
+    'a removed one follows it once it notices, after the orderer’s Consensus.EvictionSuspicion, 10 minutes by default). `advertise` then adds it to the endpoints clients submit to, as Fabric’s guide does ' +
+    'once a new consenter has caught up. `remove` takes it out of both. A change that would leave fewer answering ' +
+    'consenters than Raft’s quorum is refused; one that lowers the fault tolerance says so on the card.',
+  access: 'operator',
+  approval: { orgs: 'orderers', rule: 'MAJORITY', approverRole: 'admin' },
+  async run(ctx, args) {
+    const action = args.string('ACTION') as (typeof kinds.CONSENTER_ACTIONS)[number];
+    const orderer = args.string('ORDERER');
+    const known = ctx.network?.orderers ?? [];
+    if (!known.some((o) => o.name === orderer))
+      return ephemeral({
+        text: `Network ${ctx.network?.name ?? ''} has no orderer \`${orderer}\`; its orderers are ${known.map((o) => `\`${o.name}\``).join(', ') || 'not configured (networks[].orderers)'}.`,
+      });
+    const what = {
+      add: `add ${orderer} to the Raft set`,
+      remove: `remove ${orderer} from the Raft set`,
+      advertise: `advertise ${orderer} to clients`,
+    };
+    return submitted(await ctx.submit(kinds.channelConsenter, { action, orderer, ...channelParam(args) }), what[action]);
   },
 };

@@ -235,6 +235,16 @@ export const channelCapability = jobKind(
   channelUpdateHooks,
 );
 
+/** What `channel consenter` does with an orderer: into the Raft set, out of it, or into the endpoints clients use. */
+export const CONSENTER_ACTIONS = ['add', 'remove', 'advertise'] as const;
+
+/** Changes a channel's Raft set or the orderer endpoints it advertises: signed by the ordering orgs' admins. */
+export const channelConsenter = jobKind(
+  'channel.consenter',
+  z.strictObject({ ...channelUpdateParams, action: z.enum(CONSENTER_ACTIONS), orderer: dns1123Label }),
+  channelUpdateHooks,
+);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -255,4 +265,5 @@ export const jobKinds: readonly JobKind[] = [
   channelCrl,
   channelBatch,
   channelCapability,
+  channelConsenter,
 ];

@@ -58,12 +58,16 @@ export async function orgAdmin(
   return { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem };
 }
 
-/** The orderer config updates go to: the network's first, with the TLS root from its Secret. */
-export async function ordererAccess(kube: Kube, network: NetworkConfig): Promise<PeerEndpoint> {
-  const [orderer] = network.orderers;
-  if (orderer === undefined) throw new PermanentError(`network ${network.name} lists no orderers: channel changes are submitted to one`);
-  if (orderer.tlsSecret === undefined) throw new PermanentError(`orderer ${orderer.name}: set tlsSecret to trust its TLS certificate`);
-  const tlsRootPem = (await readSecretData(kube, network.namespace, orderer.tlsSecret))?.['ca.crt'];
-  if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${orderer.tlsSecret} with ca.crt is missing`);
-  return { address: orderer.endpoint, tlsRootPem };
+/** The orderers config updates go to, in the configuration's order, each with the TLS root from its Secret. */
+export async function ordererAccess(kube: Kube, network: NetworkConfig): Promise<PeerEndpoint[]> {
+  if (network.orderers.length === 0)
+    throw new PermanentError(`network ${network.name} lists no orderers: channel changes are submitted to one`);
+  return Promise.all(
+    network.orderers.map(async (orderer) => {
+      if (orderer.tlsSecret === undefined) throw new PermanentError(`orderer ${orderer.name}: set tlsSecret to trust its TLS certificate`);
+      const tlsRootPem = (await readSecretData(kube, network.namespace, orderer.tlsSecret))?.['ca.crt'];
+      if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${orderer.tlsSecret} with ca.crt is missing`);
+      return { address: orderer.endpoint, tlsRootPem };
+    }),
+  );
 }

@@ -16,8 +16,16 @@ import {
   withBatch,
   capabilitiesOf,
   withCapability,
+  consenterAddress,
+  consentersOf,
+  ordererEndpointsOf,
+  withConsenter,
+  withOrdererEndpoint,
+  withoutConsenter,
 } from '../../../fabric/config-edits.js';
+import { answers, presentedCertificate, raftSetChange } from '../../../fabric/raft.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
+import { ordererHeight } from '../../../fabric/channel-config.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
 import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
 import { readSecretData } from '../../../k8s/identities.js';
@@ -43,8 +51,13 @@ export interface ChannelChange {
   channel?: string | undefined;
   /** The change in words, for the summary. */
   what: string;
-  /** Why the change cannot be made on this config (it is planned, with this reason, as nothing to sign). */
-  refusal?(config: common.Config): string | undefined;
+  /**
+   * Why the change cannot be made on this config (it is planned, with this reason, as nothing to
+   * sign); asked again just before submission, for what may have changed since (orderers down).
+   */
+  refusal?(config: common.Config): string | undefined | Promise<string | undefined>;
+  /** What the signers should know the change costs (a Raft set that tolerates fewer failures). */
+  warning?(config: common.Config): string | undefined;
   /** The config with the change made; the same config when it has it already. Throws PermanentError when it is not possible. */
   edit(config: common.Config): common.Config;
   /** What follows once the channel has the change (an added org's peers join); safe to run again. */
@@ -63,6 +76,7 @@ const channelChanges = new Map<string, ChangeFactory>([
   [kinds.channelCrl.type, (ctx, p, network) => crlChange(ctx, parsed(kinds.channelCrl, p), network)],
   [kinds.channelBatch.type, (_ctx, p) => batchChange(parsed(kinds.channelBatch, p))],
   [kinds.channelCapability.type, (_ctx, p) => capabilityChange(parsed(kinds.channelCapability, p))],
+  [kinds.channelConsenter.type, (ctx, p, network) => consenterChange(ctx, parsed(kinds.channelConsenter, p), network)],
 ]);
 
 function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
@@ -240,5 +254,140 @@ function capabilityChange(params: ParamsOf<typeof kinds.channelCapability>): Cha
       const now = capabilitiesOf(config, params.group);
       return now.length === 1 && now[0] === params.level ? config : withCapability(config, params.group, params.level);
     },
+  };
+}
+
+const CONSENTER_CATCH_UP_MS = 60_000;
+
+/**
+ * An orderer of the network in or out of the channel's Raft set, or advertised to clients. Its
+ * consenter entry is its address and the certificate it presents there (checked against its TLS
+ * root). Refused when the consenters that answer would be fewer than a quorum; an added orderer
+ * is waited for until it has the channel's blocks, and advertised in a change of its own.
+ */
+async function consenterChange(
+  ctx: JobContext,
+  params: ParamsOf<typeof kinds.channelConsenter>,
+  network: NetworkConfig,
+): Promise<ChannelChange> {
+  const known = network.orderers.find((o) => o.name === params.orderer);
+  if (known === undefined)
+    throw new PermanentError(
+      `${params.orderer} is not one of network ${network.name}'s orderers (${network.orderers.map((o) => o.name).join(', ') || 'none configured'})`,
+    );
+  const { action } = params;
+  const address = known.endpoint;
+  const tlsRoot = async (): Promise<string> => {
+    const pem =
+      known.tlsSecret === undefined
+        ? undefined
+        : (await readSecretData(ctx.platform.kube(), network.namespace, known.tlsSecret))?.['ca.crt'];
+    if (pem === undefined)
+      throw new PermanentError(`orderer ${known.name}: set tlsSecret (a Secret with ca.crt) to trust its TLS certificate`);
+    return pem;
+  };
+  const certificate =
+    action !== 'add'
+      ? ''
+      : await ctx.prepare(`Read ${known.name}'s TLS certificate`, async () => {
+          try {
+            return await presentedCertificate(address, await tlsRoot());
+          } catch (err) {
+            if (err instanceof PermanentError) throw err;
+            throw new PermanentError(
+              `${known.name} at ${address} did not present a TLS certificate its root vouches for: ${(err as Error).message}`,
+            );
+          }
+        });
+  const isConsenter = (config: common.Config): boolean => consentersOf(config).some((c) => consenterAddress(c) === address);
+  const setOf = (config: common.Config): { now: string[]; next: string[] } => {
+    const now = consentersOf(config).map(consenterAddress);
+    if (action === 'remove') return { now, next: now.filter((a) => a !== address) };
+    return { now, next: now.includes(address) ? now : [...now, address] };
+  };
+  const ordererMsp = (config: common.Config): string | undefined => {
+    const orgs = [...ordererEndpointsOf(config).keys()];
+    return orgs.find((m) => network.ordererOrgs.some((o) => o.mspId === m)) ?? orgs[0];
+  };
+  const what = {
+    add: `add consenter ${known.name} (${address})`,
+    remove: `remove consenter ${known.name} (${address})`,
+    advertise: `advertise ${known.name} (${address}) to clients`,
+  };
+  return {
+    channel: params.channel,
+    what: what[action],
+    refusal: async (config) => {
+      if (action === 'remove' && !isConsenter(config)) return `${address} is not a consenter of the channel`;
+      if (action === 'add' && isConsenter(config)) return `${address} is a consenter of the channel already`;
+      if (action === 'advertise')
+        return !isConsenter(config)
+          ? `${address} is not a consenter of the channel: add it first`
+          : (await answers(address))
+            ? undefined
+            : `${address} does not answer: clients would be sent to an orderer that is down`;
+      const { now, next } = setOf(config);
+      const answering = new Set(
+        (await Promise.all([...new Set([...now, address])].map(async (a) => ((await answers(a)) ? [a] : [])))).flat(),
+      );
+      return raftSetChange(now, next, answering).refusal;
+    },
+    // What the change costs when every orderer answers; one that does not is the refusal's matter.
+    warning: (config) => {
+      const { now, next } = setOf(config);
+      return raftSetChange(now, next, new Set(next)).warning;
+    },
+    edit: (config) => {
+      if (action === 'remove') return isConsenter(config) ? withoutConsenter(config, address) : config;
+      if (action === 'advertise') {
+        const mspId = ordererMsp(config);
+        if (mspId === undefined) throw new PermanentError('the channel has no ordering org to list the orderer’s endpoint under');
+        return withOrdererEndpoint(config, mspId, address);
+      }
+      if (isConsenter(config)) return config;
+      const at = address.lastIndexOf(':');
+      return withConsenter(config, {
+        host: address.slice(0, at),
+        port: Number(address.slice(at + 1)),
+        clientTlsCert: certificate,
+        serverTlsCert: certificate,
+      });
+    },
+    afterwards:
+      action !== 'add'
+        ? undefined
+        : async (job, channel, reader) => {
+            const root = await job.prepare(`Read ${known.name}'s TLS root`, tlsRoot);
+            const height = await job.step(
+              { key: 'wait-until-the-orderer-has-the-blocks', title: `Wait until ${known.name} has the channel's blocks` },
+              async (note) => {
+                const target = await ledgerHeight(reader.peer, reader.admin, channel);
+                const seen = await pollUntil(
+                  async () => {
+                    const h = await ordererHeight({ address, tlsRootPem: root }, reader.admin, channel).catch(() => 0);
+                    return h >= target ? h : undefined;
+                  },
+                  {
+                    everyMs: 250,
+                    withinMs: CONSENTER_CATCH_UP_MS,
+                    signal: job.signal,
+                    timedOut: () =>
+                      new Error(
+                        `${known.name} did not reach block ${target} of ${channel} within ${CONSENTER_CATCH_UP_MS / 1000} s: is it on the channel? (osnadmin channel join)`,
+                      ),
+                  },
+                );
+                await note(`${known.name}: height ${seen}`);
+                return seen;
+              },
+            );
+            return [
+              { label: known.name, value: `consenter, at height ${height}` },
+              {
+                label: 'Next',
+                value: `\`/fabric channel consenter advertise ${known.name} --channel ${channel}\`: clients submit to it then`,
+              },
+            ];
+          },
   };
 }

@@ -27,6 +27,11 @@ const NEW_CONFIG_TIMEOUT_MS = 60_000;
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
 
+/** The orderer's answer when it does not order the channel (down for it, or only following it). */
+const doesNotOrderIt = (refusal: OrdererRefusal): boolean =>
+  refusal.status === common.Status.SERVICE_UNAVAILABLE ||
+  (refusal.status === common.Status.BAD_REQUEST && /orderer system channel is not defined/.test(refusal.message));
+
 /** The network and the channel a change is for: the network's first channel unless it names one. */
 function target(ctx: JobContext, channelParam: string | undefined): { network: NetworkConfig; channel: string } {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
@@ -46,9 +51,9 @@ async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfi
 }
 
 /** The update from `config` to the change made on it, and what it takes: the plan the orgs sign. */
-function planOf(channel: string, config: common.Config, change: ChannelChange): ChannelPlan {
+async function planOf(channel: string, config: common.Config, change: ChannelChange): Promise<ChannelPlan> {
   const made = { channel, sequence: config.getSequence(), madeAt: Date.now(), update: '', changes: [], policies: [], signers: [] };
-  const refusal = change.refusal?.(config);
+  const refusal = await change.refusal?.(config);
   if (refusal !== undefined) return { ...made, problem: refusal };
   let updated: common.Config;
   try {
@@ -57,8 +62,10 @@ function planOf(channel: string, config: common.Config, change: ChannelChange): 
     if (err instanceof PermanentError) return { ...made, problem: err.message };
     throw err;
   }
-  const changes = describeConfigChange(config, updated);
-  if (changes.length === 0) return made;
+  const described = describeConfigChange(config, updated);
+  if (described.length === 0) return made;
+  const warning = change.warning?.(config);
+  const changes = warning === undefined ? described : [...described, `Warning: ${warning}`];
   const update = computeConfigUpdate(channel, config, updated);
   const policies = requiredPolicies(config, update).map(({ element, policy }) => ({
     element,
@@ -103,7 +110,7 @@ async function planFor(
   reader: () => Promise<common.Config>,
   channel: string,
 ) {
-  return approval.plan ?? ctx.approvals.plan(approval.id, planOf(channel, await reader(), change));
+  return approval.plan ?? ctx.approvals.plan(approval.id, await planOf(channel, await reader(), change));
 }
 
 async function notePlan(note: (detail: string) => Promise<void>, plan: ChannelPlan): Promise<void> {
@@ -150,7 +157,9 @@ async function changeChannel(
   // A ChannelPlan is plain JSON.
   const plan = (await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
     const made =
-      approval === undefined ? planOf(channel, await readConfig(), change) : await planFor(ctx, approval, change, readConfig, channel);
+      approval === undefined
+        ? await planOf(channel, await readConfig(), change)
+        : await planFor(ctx, approval, change, readConfig, channel);
     await notePlan(note, made);
     return made as unknown as JsonValue;
   })) as unknown as ChannelPlan;
@@ -169,6 +178,9 @@ async function changeChannel(
     throw new RequestAgainError(
       `${channel} moved from config sequence ${plan.sequence} to ${sequence} since this update was planned, so it was not submitted: request it again to plan it on the current config (Request again below)`,
     );
+  // What may have changed since the plan without the config changing (an orderer went down).
+  const refusalNow = await ctx.prepare('Check the change can still be made', async () => change.refusal?.(current));
+  if (refusalNow !== undefined) throw new PermanentError(`not submitted: ${refusalNow}`);
 
   const signatures = await ctx.step(
     { key: 'check-the-signatures-against-fabric-s-policy', title: "Check the signatures against Fabric's policy" },
@@ -202,17 +214,29 @@ async function changeChannel(
     },
   );
 
-  const orderer = await ctx.prepare('Read the orderer endpoint', () => ordererAccess(ctx.platform.kube(), network));
+  const orderers = await ctx.prepare('Read the orderer endpoints', () => ordererAccess(ctx.platform.kube(), network));
   await ctx.step({ key: 'sign-and-submit', title: 'Submit the signed update' }, async (note) => {
-    const update = bytesOf(plan.update);
-    const signed = signatures.map((s) => common.ConfigSignature.deserializeBinary(bytesOf(s.signature)));
-    try {
-      await broadcast(orderer, await configUpdateTransaction(channel, update, signed, reader.admin));
-    } catch (err) {
-      if (err instanceof OrdererRefusal) throw new PermanentError(err.message);
-      throw err;
+    const envelope = await configUpdateTransaction(
+      channel,
+      bytesOf(plan.update),
+      signatures.map((s) => common.ConfigSignature.deserializeBinary(bytesOf(s.signature))),
+      reader.admin,
+    );
+    // The first orderer that takes it. One that is down, or does not order the channel (a removed
+    // consenter follows it, and takes the update for a channel creation), is passed over; a refusal
+    // on the merits is final, and any other orderer would refuse it as well.
+    const passedOver: string[] = [];
+    for (const orderer of orderers) {
+      try {
+        await broadcast(orderer, envelope);
+        await note(`accepted by ${orderer.address}${passedOver.length === 0 ? '' : ` (passed over ${passedOver.join('; ')})`}`);
+        return;
+      } catch (err) {
+        if (err instanceof OrdererRefusal && !doesNotOrderIt(err)) throw new PermanentError(err.message);
+        passedOver.push(`${orderer.address}: ${(err as Error).message}`);
+      }
     }
-    await note(`accepted by ${orderer.address}`);
+    throw new Error(`no orderer took the update: ${passedOver.join('; ')}`);
   });
   const next = await ctx.step({ key: 'wait-for-the-new-config', title: 'Wait for the new config on the peer' }, async (note) => {
     const seen = await pollUntil(
@@ -251,7 +275,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
   // The Slack rule is narrowed before the plan shows on the card: people vote once they see it.
   const planned = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
     const reader = await orgAccess(ctx, network);
-    const made = approval.plan ?? planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change);
+    const made = approval.plan ?? (await planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change));
     await notePlan(note, made);
     return made as unknown as JsonValue;
   });

@@ -27,4 +27,5 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.channelCrl, channelUpdate),
   handle(kinds.channelBatch, channelUpdate),
   handle(kinds.channelCapability, channelUpdate),
+  handle(kinds.channelConsenter, channelUpdate),
 ];
