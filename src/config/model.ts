@@ -72,6 +72,12 @@ const networkSchema = z.strictObject({
         endpoint,
         /** Secret with ca.crt, the root the orderer's TLS certificate chains to. */
         tlsSecret: dns1123Label.optional(),
+        /**
+         * host:port of its admin endpoint (channel participation), where `channel create` joins it
+         * to a new channel with the ordering org admin's client TLS certificate (tls.crt, tls.key
+         * in that admin's identity Secret); its server certificate chains to tlsSecret's root.
+         */
+        adminEndpoint: endpoint.optional(),
       }),
     )
     .default([]),

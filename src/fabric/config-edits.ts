@@ -90,6 +90,14 @@ function mspIdOf(group: common.ConfigGroup): string | undefined {
   return msp.FabricMSPConfig.deserializeBinary(msp.MSPConfig.deserializeBinary(value.getValue_asU8()).getConfig_asU8()).getName();
 }
 
+/** The channel's application orgs: each group, its key in the Application group, and its MSP ID. */
+export function applicationOrgGroups(config: common.Config): Array<{ key: string; mspId: string; group: common.ConfigGroup }> {
+  return [...mapEntries<common.ConfigGroup>(application(config).getGroupsMap())].flatMap(([key, group]) => {
+    const mspId = mspIdOf(group);
+    return mspId === undefined ? [] : [{ key, mspId, group }];
+  });
+}
+
 /** The MSP IDs of the channel's application orgs. */
 export function applicationOrgs(config: common.Config): string[] {
   return [...mapEntries<common.ConfigGroup>(application(config).getGroupsMap()).values()].flatMap((group) => mspIdOf(group) ?? []);

@@ -59,8 +59,17 @@ let original: Json;
 /** The channel's current config as the orderer gives it to `org`'s admin (`peer channel fetch config`), as configtxlator's JSON. */
 async function fetchedConfig(org: string, channel = env.fabric.channel): Promise<Json> {
   const block = file(`${org}-${channel}-config.block`);
-  const o = env.fabric.orderer;
-  await peerCli(org, ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', channel]);
+  // From the first orderer that gives it, as a client with several does (one may be changing its place in the Raft set).
+  const fetched = await env.fabric.orderers.reduce<Promise<boolean>>(
+    async (done, o) =>
+      (await done) ||
+      peerCli(org, ['channel', 'fetch', 'config', block, '-o', o.address, '--tls', '--cafile', o.tlsRootCert, '-c', channel]).then(
+        () => true,
+        () => false,
+      ),
+    Promise.resolve(false),
+  );
+  if (!fetched) throw new Error(`no orderer gave ${channel}'s config block`);
   const decoded = (await decode('common.Block', readFileSync(block))) as Json;
   return decoded.data.data[0].payload.data.config;
 }
@@ -602,7 +611,9 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     (await fetchedConfig('org1', GOVERNANCE)).channel_group.groups.Orderer.groups.OrdererMSP.values.Endpoints.value.addresses;
   /** What `osnadmin channel list` says of the orderer's place on the channel: consenter or follower. */
   const relation = async (orderer: (typeof env.fabric.orderers)[number]): Promise<string> => {
-    const { stdout } = await run(binary('osnadmin'), ['channel', 'list', '--channelID', GOVERNANCE, '-o', orderer.admin]);
+    const { cert, key, ca } = env.fabric.ordererAdminTls;
+    const tls = ['--ca-file', ca, '--client-cert', cert, '--client-key', key];
+    const { stdout } = await run(binary('osnadmin'), ['channel', 'list', '--channelID', GOVERNANCE, '-o', orderer.admin, ...tls]);
     return (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { consensusRelation: string }).consensusRelation;
   };
   const [orderer0, orderer1, orderer2] = env.fabric.orderers as [OrdererDetails, OrdererDetails, OrdererDetails];
@@ -706,6 +717,44 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     }
     expect(await consenters()).toEqual([orderer1, orderer2, orderer0].map((o) => o.address));
   }, 120_000);
+
+  it('creates channel ops2 for org1 and org2: agreed by both and the ordering org; all three orderers and both peers on it', async () => {
+    const request = await requested(stack, 'channel create ops2 org1 org2');
+    const planned = await cardSays(stack, request.id, '*Plan* for `ops2` at config sequence 0');
+    expect(planned).toContain('new channel ops2, members Org1MSP, Org2MSP');
+    expect(planned).toContain('joined by orderer0, orderer1, orderer2 and by org1');
+    expect(planned).toContain('Org1MSP, Org2MSP, OrdererMSP agree here');
+    for (const user of ['U0ADMIN1', 'U0ADMIN2']) await stack.click(request.card, 'approval_approve', { user, value: request.id });
+    // Two of the three: not yet.
+    expect(JSON.stringify(cardOf(stack, request.id)?.blocks)).toContain('Approve');
+    await stack.click(request.card, 'approval_approve', { user: 'U0ORDADMIN', value: request.id });
+    const said = await outcome(stack, request.id);
+    expect(said).toContain('succeeded');
+    const { cert, key, ca } = env.fabric.ordererAdminTls;
+    for (const o of env.fabric.orderers) {
+      const { stdout } = await run(binary('osnadmin'), [
+        'channel',
+        'list',
+        '-o',
+        o.admin,
+        '--ca-file',
+        ca,
+        '--client-cert',
+        cert,
+        '--client-key',
+        key,
+      ]);
+      expect(JSON.parse(stdout.slice(stdout.indexOf('{'))).channels.map((c: { name: string }) => c.name)).toContain('ops2');
+    }
+    for (const o of ['org1', 'org2']) expect(await peerCli(o, ['channel', 'list'])).toContain('ops2');
+    // Its config is the template's ordering with the two members, as the CLI reads it from an orderer.
+    const config = await fetchedConfig('org1', 'ops2');
+    expect(Object.keys(application(config).groups).sort()).toEqual(['Org1MSP', 'Org2MSP']);
+    expect(config.channel_group.groups.Orderer.values.ConsensusType.value.metadata.consenters).toHaveLength(3);
+
+    const again = await requested(stack, 'channel create ops2 org1 org2');
+    await cardSays(stack, again.id, ':warning: ops2 exists already on orderer0 (consenter');
+  }, 180_000);
 
   it('refuses an orderer the network does not list, before anything is requested', async () => {
     const before = stack.ephemeralFor('U0ALICE').length;

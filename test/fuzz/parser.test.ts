@@ -109,6 +109,7 @@ describe('the command parser, fuzzed', () => {
       LEVEL: 'V2_5',
       ACTION: 'remove',
       ORDERER: 'orderer1',
+      ORGS: 'org1 org2',
     };
     for (const c of commands) {
       const required = (c.args ?? []).map((a) => samples[a.name] ?? 'x').join(' ');

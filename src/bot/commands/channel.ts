@@ -221,3 +221,38 @@ export const channelConsenter: CommandSpec = {
     return submitted(await ctx.submit(kinds.channelConsenter, { action, orderer, ...channelParam(args) }), what[action]);
   },
 };
+
+const orgNames = new RegExp(`^${orgName.pattern.source.slice(1, -1)}(?: ${orgName.pattern.source.slice(1, -1)}){0,15}$`);
+
+export const channelCreate: CommandSpec = {
+  path: ['channel', 'create'],
+  summary:
+    'Create a channel for some of the network’s orgs: agreed by each of them and the ordering orgs, joined by the orderers and their peers',
+  args: [
+    {
+      name: 'NAME',
+      type: { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,48}$/, hint: 'a channel name (lower-case letters, digits, "." and "-")' },
+    },
+    { name: 'ORGS', type: { kind: 'string', pattern: orgNames, hint: 'one to 16 org names, separated by spaces' }, rest: true },
+  ],
+  details:
+    'The genesis block takes the ordering (Raft set, batch values), policies, capabilities and ACLs of the network’s first ' +
+    'channel, with ORGS as its members. Each orderer with an adminEndpoint joins it through the channel participation API ' +
+    'as the ordering org’s admin (its TLS client certificate); each member org’s peers join it as their admin. To manage the ' +
+    'channel with the other commands afterwards, add it to networks[].fabricChannels.',
+  access: 'operator',
+  approval: { orgs: 'signers', rule: 'ALL', approverRole: 'admin' },
+  async run(ctx, args) {
+    const name = args.string('NAME');
+    const orgs = [...new Set(args.string('ORGS').split(' '))];
+    const network = ctx.network;
+    const unknown = orgs.filter((o) => !network?.orgs.some((x) => x.name === o));
+    if (unknown.length > 0)
+      return ephemeral({
+        text: `Network ${network?.name ?? ''} has no org ${unknown.map((o) => `\`${o}\``).join(', ')}; its orgs are ${(network?.orgs ?? []).map((o) => `\`${o.name}\``).join(', ')}.`,
+      });
+    if (network?.fabricChannels.includes(name))
+      return ephemeral({ text: `\`${name}\` is one of network ${network.name}'s channels already.` });
+    return submitted(await ctx.submit(kinds.channelCreate, { name, orgs }), `create channel ${name} for ${orgs.join(', ')}`);
+  },
+};

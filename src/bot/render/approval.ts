@@ -80,6 +80,12 @@ function planBlocks(plan: ChannelPlan, signatures: readonly PlanSignature[]): Kn
   if (plan.problem !== undefined) return [section(`${on}: :warning: ${escapeMrkdwn(plan.problem)}`)];
   if (plan.changes.length === 0) return [section(`${on}: nothing to change, the channel already has it`)];
   const changes = truncate(plan.changes.map((line) => `• ${escapeMrkdwn(line)}`).join('\n'), 2000);
+  // A new channel: no config update to sign, its members and ordering orgs agree on the card.
+  if (plan.policies.length === 0)
+    return [
+      section(`${on}:\n${changes}`),
+      context(`No config signature (a channel starts from its genesis block): ${plan.signers.map(escapeMrkdwn).join(', ')} agree here`),
+    ];
   const asks = plan.policies.map((p) => `\`${escapeMrkdwn(p.policy)}\`: ${escapeMrkdwn(p.asks)}`);
   const signed = plan.signers.map((mspId) => {
     const s = signatures.find((x) => x.mspId === mspId && x.signature !== undefined);

@@ -245,6 +245,26 @@ export const channelConsenter = jobKind(
   channelUpdateHooks,
 );
 
+/**
+ * Creates a channel for some of the network's orgs: its genesis block made from the network's
+ * first channel, joined on each orderer (channel participation) and by the orgs' peers. Every
+ * member org and ordering org agrees on the card (no config signature: a channel starts from block 0).
+ */
+export const channelCreate = jobKind(
+  'channel.create',
+  z.strictObject({
+    name: channelName,
+    orgs: z.array(dns1123Label).min(1).max(16),
+    approvedByOrgs: z.array(dns1123Label).default([]),
+    approvalId: approvalId.optional(),
+  }),
+  {
+    approved: channelUpdateHooks.approved,
+    unapproved: channelUpdateHooks.unapproved,
+    requested: channelUpdateHooks.requested,
+  },
+);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -266,4 +286,5 @@ export const jobKinds: readonly JobKind[] = [
   channelBatch,
   channelCapability,
   channelConsenter,
+  channelCreate,
 ];

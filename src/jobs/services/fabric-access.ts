@@ -1,5 +1,6 @@
 import type { NetworkConfig, OrgConfig } from '../../config/model.js';
 import type { FabricIdentity, PeerEndpoint } from '../../fabric/connection.js';
+import type { OrdererAdmin } from '../../fabric/participation.js';
 import type { Kube } from '../../k8s/client.js';
 import { identitySecretName, readIdentity, readSecretData } from '../../k8s/identities.js';
 import { PermanentError } from '../engine/errors.js';
@@ -70,4 +71,28 @@ export async function ordererAccess(kube: Kube, network: NetworkConfig): Promise
       return { address: orderer.endpoint, tlsRootPem };
     }),
   );
+}
+
+/**
+ * The admin endpoints of the network's orderers that have one, each reached as the ordering org's
+ * admin (the TLS client pair in that admin's identity Secret) and trusted with the orderer's TLS root.
+ */
+export async function ordererAdmins(kube: Kube, network: NetworkConfig): Promise<Array<OrdererAdmin & { name: string }>> {
+  const withAdmin = network.orderers.filter((o) => o.adminEndpoint !== undefined);
+  if (withAdmin.length === 0) return [];
+  const [org] = network.ordererOrgs;
+  if (org === undefined) throw new PermanentError(`network ${network.name} lists no ordererOrgs: their admin joins orderers to channels`);
+  const id = await readIdentity(kube, network.namespace, adminSecretName(network, org));
+  if (id?.tlsCertPem === undefined || id.tlsKeyPem === undefined)
+    throw new PermanentError(
+      `org ${org.name}'s admin identity has no TLS client pair (tls.crt, tls.key): the orderers' admin endpoints ask for one`,
+    );
+  const endpoints = await ordererAccess(kube, { ...network, orderers: withAdmin });
+  return withAdmin.map((o, i) => ({
+    name: o.name,
+    endpoint: o.adminEndpoint as string,
+    tlsRootPem: endpoints[i]?.tlsRootPem as string,
+    clientCertPem: id.tlsCertPem as string,
+    clientKeyPem: id.tlsKeyPem as string,
+  }));
 }

@@ -39,6 +39,8 @@ export interface EnvDetails {
     orderer: OrdererDetails;
     /** The Raft set (the first is `orderer`). */
     orderers: OrdererDetails[];
+    /** The orderer org admin's TLS client pair (paths), for osnadmin against the admin endpoints. */
+    ordererAdminTls: { cert: string; key: string; ca: string };
     peers: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
     /** Orgs in the bot's configuration whose peer runs but that are not members of the channel. */
     candidates: { org: string; mspId: string; address: string; tlsRootCert: string; adminMsp: string }[];
@@ -272,7 +274,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       [...cas, candidateCa],
       Object.fromEntries([...fabric.peers, ...fabric.candidates].map((p) => [p.org, [p.address]])),
       podAddress,
-      fabric.orderers.map((o) => o.address),
+      fabric.orderers.map((o) => ({ address: o.address, admin: o.admin })),
     ),
   );
   const details: EnvDetails = {
@@ -294,6 +296,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       channel: fabric.channel,
       orderer: ordererDetails(fabric.orderer),
       orderers: fabric.orderers.map(ordererDetails),
+      ordererAdminTls: fabric.ordererAdmin.tls,
       peers: fabric.peers.map(peerDetails),
       candidates: fabric.candidates.map(peerDetails),
       configDir: fabricConfigDir(),

@@ -53,7 +53,7 @@ export interface FabricNetwork {
   /** The Raft set every channel of the network runs on. */
   orderers: OrdererNode[];
   /** The ordering org's MSP admin (OrdererMSP), who signs changes to the orderer group. */
-  ordererAdmin: { mspId: string; mspDir: string };
+  ordererAdmin: { mspId: string; mspDir: string; tls: NonNullable<EnrolledIdentity['tls']> };
   peers: PeerNode[];
   /** Orgs with a CA and a running peer that are not members of the channel (yet): channel governance adds them. */
   candidates: PeerNode[];
@@ -80,6 +80,8 @@ async function enrollIdentity(
   name: string,
   type: 'admin' | 'peer' | 'orderer' | 'client',
   nodeHost = LOOPBACK,
+  /** A TLS pair too: nodes have one, and the orderer admin (its client certificate for the admin endpoints). */
+  withTls = type === 'peer' || type === 'orderer',
 ): Promise<EnrolledIdentity> {
   const pass = secret();
   await caClient(ca, ['register', '--id.name', name, '--id.secret', pass, '--id.type', type, '-u', ca.url], registrarHome);
@@ -87,7 +89,7 @@ async function enrollIdentity(
   const mspDir = path.join(dir, 'msp');
   await caClient(ca, ['enroll', '-u', `https://${name}:${pass}@${host}`, '--mspdir', mspDir], path.join(dir, '.client'));
   writeNodeOUs(mspDir);
-  if (type !== 'peer' && type !== 'orderer') return { mspDir };
+  if (!withTls) return { mspDir };
   const tlsDir = path.join(dir, 'tls');
   await caClient(
     ca,
@@ -232,6 +234,8 @@ export async function startFabricNetwork(opts: {
       path.join(oDir, 'admin'),
       'admin-orderer',
       'admin',
+      LOOPBACK,
+      true,
     );
     const ordererPorts = await Promise.all(
       ordererIds.map(async () => (await Promise.all([freePort(), freePort(), freePort()])) as [number, number, number]),
@@ -284,7 +288,17 @@ export async function startFabricNetwork(opts: {
     await Promise.all(
       orderers.flatMap((o) =>
         [CHANNEL, GOVERNANCE_CHANNEL].map((channel) =>
-          run(binary('osnadmin'), ['channel', 'join', '--channelID', channel, '--config-block', blockOf(channel), '-o', o.admin]),
+          run(binary('osnadmin'), [
+            'channel',
+            'join',
+            '--channelID',
+            channel,
+            '--config-block',
+            blockOf(channel),
+            '-o',
+            o.admin,
+            ...osnadminTls(ordererAdmin),
+          ]),
         ),
       ),
     );
@@ -321,7 +335,7 @@ export async function startFabricNetwork(opts: {
       channel: CHANNEL,
       orderer: orderers[0] as OrdererNode,
       orderers,
-      ordererAdmin: { mspId: 'OrdererMSP', mspDir: ordererAdmin.mspDir },
+      ordererAdmin: { mspId: 'OrdererMSP', mspDir: ordererAdmin.mspDir, tls: tlsOf(ordererAdmin) },
       peers,
       candidates,
       channelBlock: block,
@@ -352,7 +366,13 @@ export async function startFabricNetwork(opts: {
   }
 }
 
-/** An orderer process (channel participation, no system channel) on the given ports: client, admin (plain HTTP, loopback), operations. */
+/** osnadmin's flags for the admin endpoints' mutual TLS, as the orderer org's admin. */
+export function osnadminTls(admin: EnrolledIdentity): string[] {
+  const tls = admin.tls as NonNullable<EnrolledIdentity['tls']>;
+  return ['--ca-file', tls.ca, '--client-cert', tls.cert, '--client-key', tls.key];
+}
+
+/** An orderer process (channel participation, no system channel) on the given ports: client, admin (mutual TLS, loopback), operations. */
 async function startOrderer(opts: {
   name: string;
   id: EnrolledIdentity;
@@ -394,7 +414,13 @@ async function startOrderer(opts: {
       ORDERER_CONSENSUS_SNAPDIR: path.join(dir, 'etcdraft', 'snap'),
       ORDERER_OPERATIONS_LISTENADDRESS: `${LOOPBACK}:${ops}`,
       ORDERER_ADMIN_LISTENADDRESS: `${LOOPBACK}:${admin}`,
-      ORDERER_ADMIN_TLS_ENABLED: 'false',
+      // Channel participation over mutual TLS, as in production: the orderer org admin's TLS client certificate.
+      ORDERER_ADMIN_TLS_ENABLED: 'true',
+      ORDERER_ADMIN_TLS_CERTIFICATE: tls.cert,
+      ORDERER_ADMIN_TLS_PRIVATEKEY: tls.key,
+      ORDERER_ADMIN_TLS_ROOTCAS: `[${tls.ca}]`,
+      ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
+      ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${tls.ca}]`,
       ORDERER_METRICS_PROVIDER: 'disabled',
     },
   });

@@ -114,8 +114,8 @@ export function botConfigYaml(
   peerEndpoints: Record<string, string[]>,
   /** Per org, peers.podAddress (the default when absent). */
   podAddress: Record<string, string> = {},
-  /** The orderers config updates go to, the first that answers (their TLS root in the Secret ORDERER_TLS_SECRET). */
-  orderers: string[] = [],
+  /** The orderers config updates go to, the first that takes them (their TLS root in the Secret ORDERER_TLS_SECRET), and their admin endpoints. */
+  orderers: { address: string; admin: string }[] = [],
 ): string {
   return stringify({
     slack: { command: '/fabric' },
@@ -126,7 +126,12 @@ export function botConfigYaml(
         channels: ['C0OPS'],
         alertChannel: 'C0ALERTS',
         fabricChannels: ['mychannel'],
-        orderers: orderers.map((endpoint, i) => ({ name: `orderer${i}`, endpoint, tlsSecret: ORDERER_TLS_SECRET })),
+        orderers: orderers.map((o, i) => ({
+          name: `orderer${i}`,
+          endpoint: o.address,
+          tlsSecret: ORDERER_TLS_SECRET,
+          adminEndpoint: o.admin,
+        })),
         ordererOrgs: [{ name: ORDERER_ORG, mspId: 'OrdererMSP' }],
         orgs: cas.map((ca, i) => ({
           name: ca.org,
@@ -169,7 +174,7 @@ export async function storeOrdererTlsRoot(kubeconfigPath: string, tlsRootCert: s
 /** Each org's MSP admin (enrolled by the harness) in the Secret <org>-id-admin, as an operator would store it. */
 export async function storeAdminIdentities(
   kubeconfigPath: string,
-  admins: { org: string; mspId: string; mspDir: string }[],
+  admins: { org: string; mspId: string; mspDir: string; tls?: { cert: string; key: string; ca: string } }[],
 ): Promise<void> {
   const kube = connectKube(kubeconfigPath);
   for (const a of admins) {
@@ -184,6 +189,13 @@ export async function storeAdminIdentities(
         certPem: readFileSync(path.join(a.mspDir, 'signcerts', 'cert.pem'), 'utf8'),
         keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
         caChainPem: readFileSync(path.join(cacerts, readdirSync(cacerts)[0] as string), 'utf8'),
+        ...(a.tls === undefined
+          ? {}
+          : {
+              tlsCertPem: readFileSync(a.tls.cert, 'utf8'),
+              tlsKeyPem: readFileSync(a.tls.key, 'utf8'),
+              tlsCaPem: readFileSync(a.tls.ca, 'utf8'),
+            }),
       },
     );
   }

@@ -37,7 +37,8 @@ import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError } from '../../engine/errors.js';
 import type { JobResult } from '../../engine/types.js';
 import type { JobContext } from '../../engine/worker.js';
-import { orgPeersAccess } from '../../services/fabric-access.js';
+import { ordererAdmins, orgPeersAccess } from '../../services/fabric-access.js';
+import { ordererChannel } from '../../../fabric/participation.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 
 /**
@@ -65,6 +66,15 @@ export interface ChannelChange {
 }
 
 export type OrgAccess = { admin: FabricIdentity; peer: PeerEndpoint };
+
+/** An org's admin and a peer of its to read the channel through: `org` when given, else the requester's org, else the first. */
+export async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfig): Promise<OrgAccess> {
+  const chosen = org ?? network.orgs.find((o) => o.name === ctx.request.requester.org) ?? network.orgs[0];
+  if (chosen === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
+  const access = await ctx.prepare(`Read ${chosen.name}'s admin identity`, () => orgPeersAccess(ctx.platform.kube(), network, chosen));
+  return { admin: access.admin, peer: access.peers[0] as PeerEndpoint };
+}
+
 type ChangeFactory = (ctx: JobContext, params: unknown, network: NetworkConfig) => ChannelChange | Promise<ChannelChange>;
 
 /** The change each kind of channel update makes. A new channel command adds its kind and its line here. */
@@ -123,7 +133,7 @@ function aclChange(params: ParamsOf<typeof kinds.channelAcl>): ChannelChange {
 }
 
 /** An org's definition for the channel, from its CA (the chain /cainfo gives) and the TLS root its peers' certificates chain to. */
-async function orgDefinition(ctx: JobContext, network: NetworkConfig, org: OrgConfig): Promise<OrgDefinition> {
+export async function orgDefinition(ctx: JobContext, network: NetworkConfig, org: OrgConfig): Promise<OrgDefinition> {
   return ctx.prepare(`Read ${org.name}'s CA chain and TLS root`, async () => {
     const kube = ctx.platform.kube();
     const { ca, registrar } = await caAccess(kube, network, org);
@@ -362,10 +372,18 @@ async function consenterChange(
               { key: 'wait-until-the-orderer-has-the-blocks', title: `Wait until ${known.name} has the channel's blocks` },
               async (note) => {
                 const target = await ledgerHeight(reader.peer, reader.admin, channel);
+                // A follower serves the blocks before it switches to consenting: where the orderer's
+                // admin endpoint is known, it is asked too, until it says consenter and active.
+                const admin = (await ordererAdmins(job.platform.kube(), network)).find((a) => a.name === known.name);
+                const consenting = async (): Promise<boolean> => {
+                  if (admin === undefined) return true;
+                  const info = await ordererChannel(admin, channel).catch(() => undefined);
+                  return info?.consensusRelation === 'consenter' && info.status === 'active';
+                };
                 const seen = await pollUntil(
                   async () => {
                     const h = await ordererHeight({ address, tlsRootPem: root }, reader.admin, channel).catch(() => 0);
-                    return h >= target ? h : undefined;
+                    return h >= target && (await consenting()) ? h : undefined;
                   },
                   {
                     everyMs: 250,

@@ -1,4 +1,4 @@
-import type * as kinds from '../kinds.js';
+import * as kinds from '../kinds.js';
 import { common } from '@hyperledger/fabric-protos';
 import type { NetworkConfig, OrdererOrgConfig, OrgConfig } from '../../../config/model.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../../fabric/channel-config.js';
@@ -12,16 +12,16 @@ import {
   type AdminsDemand,
 } from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
-import type { PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
 import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
 import { approvalsNeeded, type ApprovalRequest, type ChannelPlan, type PlanSignature } from '../../services/approvals.js';
-import { ordererAccess, orgAdmin, orgPeersAccess } from '../../services/fabric-access.js';
+import { ordererAccess, orgAdmin } from '../../services/fabric-access.js';
 import { networkNamed, signingOrgNamed } from '../../services/platform.js';
 
-import { changeOf, type ChannelChange, type OrgAccess } from './channel-changes.js';
+import { changeOf, orgAccess, type ChannelChange } from './channel-changes.js';
+import { creationPlan } from './channel-create.js';
 
 const NEW_CONFIG_TIMEOUT_MS = 60_000;
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
@@ -40,14 +40,6 @@ function target(ctx: JobContext, channelParam: string | undefined): { network: N
   if (!network.fabricChannels.includes(channel))
     throw new PermanentError(`${channel} is not one of network ${network.name}'s channels (${network.fabricChannels.join(', ')})`);
   return { network, channel };
-}
-
-/** An org's admin and a peer of its to read the channel through: `org` when given, else the requester's org, else the first. */
-async function orgAccess(ctx: JobContext, network: NetworkConfig, org?: OrgConfig): Promise<OrgAccess> {
-  const chosen = org ?? network.orgs.find((o) => o.name === ctx.request.requester.org) ?? network.orgs[0];
-  if (chosen === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
-  const access = await ctx.prepare(`Read ${chosen.name}'s admin identity`, () => orgPeersAccess(ctx.platform.kube(), network, chosen));
-  return { admin: access.admin, peer: access.peers[0] as PeerEndpoint };
 }
 
 /** The update from `config` to the change made on it, and what it takes: the plan the orgs sign. */
@@ -270,13 +262,20 @@ async function requestNamed(ctx: JobContext, approvalId: string): Promise<Approv
 /** Plans a channel update put up for approval, so that its card shows what the orgs are asked to sign. */
 export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { approvalId }) => {
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
-  const change = await changeOf(ctx, approval.jobType, approval.params);
-  const { network, channel } = target(ctx, change.channel);
+  const network = networkNamed(ctx.platform.config, ctx.request.network);
+  // A new channel has no config to change: its plan is what it will be, and who joins it.
+  const creating = approval.jobType === kinds.channelCreate.type;
+  const change = creating ? undefined : await changeOf(ctx, approval.jobType, approval.params);
   // The Slack rule is narrowed before the plan shows on the card: people vote once they see it.
   const planned = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
-    const reader = await orgAccess(ctx, network);
-    const made = approval.plan ?? (await planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change));
-    await notePlan(note, made);
+    let made = approval.plan;
+    if (made === undefined && change === undefined) made = (await creationPlan(ctx, approval)).plan;
+    if (made === undefined && change !== undefined) {
+      const { channel } = target(ctx, change.channel);
+      const reader = await orgAccess(ctx, network);
+      made = await planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change);
+    }
+    await notePlan(note, made as ChannelPlan);
     return made as unknown as JsonValue;
   });
   await ctx.step({ key: 'ask-the-orgs-fabric-counts', title: 'Ask the orgs Fabric counts' }, async (note) => {
@@ -286,9 +285,9 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
     { key: 'show-the-plan', title: 'Show the plan on the card' },
     async () => (await ctx.approvals.plan(approvalId, planned as unknown as ChannelPlan)) as unknown as JsonValue,
   );
-  const { sequence, changes, policies } = plan as unknown as ChannelPlan;
+  const { channel, sequence, changes, policies } = plan as unknown as ChannelPlan;
   return {
-    summary: `${change.what} on ${channel}, planned on config sequence ${sequence}: ${changes.length} change(s)${policies.map((p) => `; ${p.policy} asks ${p.asks}`).join('')}`,
+    summary: `${change?.what ?? 'create'} on ${channel}, planned on config sequence ${sequence}: ${changes.length} change(s)${policies.map((p) => `; ${p.policy} asks ${p.asks}`).join('')}`,
   };
 };
 

@@ -3,6 +3,7 @@ import { handle, type JobEntry } from '../../engine/worker.js';
 import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
 import { channelPlan, channelSign, channelUpdate } from './channel-update.js';
+import { channelCreate } from './channel-create.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
@@ -28,4 +29,5 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.channelBatch, channelUpdate),
   handle(kinds.channelCapability, channelUpdate),
   handle(kinds.channelConsenter, channelUpdate),
+  handle(kinds.channelCreate, channelCreate),
 ];

@@ -1,0 +1,108 @@
+import https from 'node:https';
+import { randomBytes } from 'node:crypto';
+
+/**
+ * An orderer's channel participation API (what `osnadmin channel` calls): the channels it is on
+ * and joining one with its genesis block. Over mutual TLS: the orderer admin's client TLS
+ * certificate, which the orderer's admin endpoint checks against its client roots.
+ */
+export interface OrdererAdmin {
+  /** host:port of the orderer's admin endpoint. */
+  endpoint: string;
+  /** The root the admin endpoint's TLS certificate chains to, PEM. */
+  tlsRootPem: string;
+  /** The ordering org admin's TLS client certificate and key, PEM. */
+  clientCertPem: string;
+  clientKeyPem: string;
+}
+
+/** A channel as an orderer has it: consenter or follower, and its height there. */
+export interface ParticipationInfo {
+  name: string;
+  consensusRelation: string;
+  status: string;
+  height: number;
+}
+
+export class ParticipationError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'ParticipationError';
+  }
+}
+
+function call(
+  admin: OrdererAdmin,
+  method: string,
+  path: string,
+  body?: { type: string; bytes: Buffer },
+): Promise<{ status: number; text: string }> {
+  const at = admin.endpoint.lastIndexOf(':');
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: admin.endpoint.slice(0, at),
+        port: Number(admin.endpoint.slice(at + 1)),
+        method,
+        path,
+        ca: admin.tlsRootPem,
+        cert: admin.clientCertPem,
+        key: admin.clientKeyPem,
+        timeout: 15_000,
+        headers: body === undefined ? {} : { 'content-type': body.type, 'content-length': body.bytes.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${admin.endpoint}: no answer within 15 s`)));
+    req.on('error', reject);
+    req.end(body?.bytes);
+  });
+}
+
+const errorOf = (text: string): string => {
+  try {
+    return (JSON.parse(text) as { error?: string }).error ?? text;
+  } catch {
+    return text;
+  }
+};
+
+/** The channel as the orderer has it, or undefined when it is not on it. */
+export async function ordererChannel(admin: OrdererAdmin, channel: string): Promise<ParticipationInfo | undefined> {
+  const { status, text } = await call(admin, 'GET', `/participation/v1/channels/${encodeURIComponent(channel)}`);
+  if (status === 404) return undefined;
+  if (status !== 200) throw new ParticipationError(`${admin.endpoint}: ${errorOf(text)} (HTTP ${status})`, status);
+  return JSON.parse(text) as ParticipationInfo;
+}
+
+/** Joins the orderer to the channel with its genesis block; an orderer already on it is left as it is. */
+export async function joinOrderer(
+  admin: OrdererAdmin,
+  channel: string,
+  block: Uint8Array,
+): Promise<ParticipationInfo & { joined: boolean }> {
+  const already = await ordererChannel(admin, channel);
+  if (already !== undefined) return { ...already, joined: false };
+  const boundary = `----fabric-chatops-${randomBytes(12).toString('hex')}`;
+  const bytes = Buffer.concat([
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="config-block"; filename="${channel}.block"\r\n` +
+        'Content-Type: application/octet-stream\r\n\r\n',
+    ),
+    Buffer.from(block),
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const { status, text } = await call(admin, 'POST', '/participation/v1/channels', {
+    type: `multipart/form-data; boundary=${boundary}`,
+    bytes,
+  });
+  if (status !== 201) throw new ParticipationError(`${admin.endpoint} did not join ${channel}: ${errorOf(text)} (HTTP ${status})`, status);
+  return { ...(JSON.parse(text) as ParticipationInfo), joined: true };
+}
