@@ -43,6 +43,30 @@ export async function signConfigUpdate(update: Uint8Array, admin: FabricIdentity
   return signature;
 }
 
+/** An envelope of `type` on `channel` carrying `data`, signed by `signer` (creator, nonce, signature). */
+async function signedEnvelope(
+  type: common.HeaderTypeMap[keyof common.HeaderTypeMap],
+  channel: string,
+  data: Uint8Array,
+  signer: FabricIdentity,
+): Promise<common.Envelope> {
+  const channelHeader = new common.ChannelHeader();
+  channelHeader.setType(type);
+  channelHeader.setChannelId(channel);
+  channelHeader.setTimestamp(timestampPb.Timestamp.fromDate(new Date()));
+  const header = new common.Header();
+  header.setChannelHeader(channelHeader.serializeBinary());
+  header.setSignatureHeader(signatureHeader(signer));
+  const payload = new common.Payload();
+  payload.setHeader(header);
+  payload.setData(data);
+  const bytes = payload.serializeBinary();
+  const envelope = new common.Envelope();
+  envelope.setPayload(bytes);
+  envelope.setSignature(await signerFor(signer)(sha256(bytes)));
+  return envelope;
+}
+
 /** The CONFIG_UPDATE transaction carrying the update and its signatures, signed by whoever submits it. */
 export async function configUpdateTransaction(
   channel: string,
@@ -53,21 +77,7 @@ export async function configUpdateTransaction(
   const data = new common.ConfigUpdateEnvelope();
   data.setConfigUpdate(update);
   data.setSignaturesList(signatures);
-  const channelHeader = new common.ChannelHeader();
-  channelHeader.setType(common.HeaderType.CONFIG_UPDATE);
-  channelHeader.setChannelId(channel);
-  channelHeader.setTimestamp(timestampPb.Timestamp.fromDate(new Date()));
-  const header = new common.Header();
-  header.setChannelHeader(channelHeader.serializeBinary());
-  header.setSignatureHeader(signatureHeader(submitter));
-  const payload = new common.Payload();
-  payload.setHeader(header);
-  payload.setData(data.serializeBinary());
-  const bytes = payload.serializeBinary();
-  const envelope = new common.Envelope();
-  envelope.setPayload(bytes);
-  envelope.setSignature(await signerFor(submitter)(sha256(bytes)));
-  return envelope;
+  return signedEnvelope(common.HeaderType.CONFIG_UPDATE, channel, data.serializeBinary(), submitter);
 }
 
 const statusName = (status: number): string => Object.entries(common.Status).find(([, value]) => value === status)?.[0] ?? String(status);
@@ -113,21 +123,7 @@ export async function ordererHeight(target: OrdererEndpoint, reader: FabricIdent
   seek.setStart(seekNewest());
   seek.setStop(seekNewest());
   seek.setBehavior(orderer.SeekInfo.SeekBehavior.FAIL_IF_NOT_READY);
-  const channelHeader = new common.ChannelHeader();
-  channelHeader.setType(common.HeaderType.DELIVER_SEEK_INFO);
-  channelHeader.setChannelId(channel);
-  channelHeader.setTimestamp(timestampPb.Timestamp.fromDate(new Date()));
-  const header = new common.Header();
-  header.setChannelHeader(channelHeader.serializeBinary());
-  header.setSignatureHeader(signatureHeader(reader));
-  const payload = new common.Payload();
-  payload.setHeader(header);
-  payload.setData(seek.serializeBinary());
-  const bytes = payload.serializeBinary();
-  const envelope = new common.Envelope();
-  envelope.setPayload(bytes);
-  envelope.setSignature(await signerFor(reader)(sha256(bytes)));
-
+  const envelope = await signedEnvelope(common.HeaderType.DELIVER_SEEK_INFO, channel, seek.serializeBinary(), reader);
   const client = new orderer.AtomicBroadcastClient(
     target.address,
     grpc.credentials.createSsl(Buffer.from(target.tlsRootPem)),

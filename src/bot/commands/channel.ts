@@ -3,9 +3,11 @@ import { ordererName, orgName } from './arg-types.js';
 import { renderChannelSummary } from '../render/channel.js';
 import { ephemeral, orgArgument, submitted, type CommandContext, type CommandSpec, type Reply } from './types.js';
 
+const channelNameType = { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,248}$/, hint: 'a Fabric channel name' } as const;
+
 const channelFlag = {
   name: 'channel',
-  value: { placeholder: 'CHANNEL', type: { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,248}$/, hint: 'a Fabric channel name' } },
+  value: { placeholder: 'CHANNEL', type: channelNameType },
   help: 'the channel (default: the network’s first)',
 } as const;
 
@@ -229,10 +231,7 @@ export const channelCreate: CommandSpec = {
   summary:
     'Create a channel for some of the network’s orgs: agreed by each of them and the ordering orgs, joined by the orderers and their peers',
   args: [
-    {
-      name: 'NAME',
-      type: { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,48}$/, hint: 'a channel name (lower-case letters, digits, "." and "-")' },
-    },
+    { name: 'NAME', type: channelNameType },
     { name: 'ORGS', type: { kind: 'string', pattern: orgNames, hint: 'one to 16 org names, separated by spaces' }, rest: true },
   ],
   details:
@@ -245,14 +244,10 @@ export const channelCreate: CommandSpec = {
   async run(ctx, args) {
     const name = args.string('NAME');
     const orgs = [...new Set(args.string('ORGS').split(' '))];
-    const network = ctx.network;
-    const unknown = orgs.filter((o) => !network?.orgs.some((x) => x.name === o));
-    if (unknown.length > 0)
-      return ephemeral({
-        text: `Network ${network?.name ?? ''} has no org ${unknown.map((o) => `\`${o}\``).join(', ')}; its orgs are ${(network?.orgs ?? []).map((o) => `\`${o.name}\``).join(', ')}.`,
-      });
-    if (network?.fabricChannels.includes(name))
-      return ephemeral({ text: `\`${name}\` is one of network ${network.name}'s channels already.` });
+    const unknown = orgs.map((org) => unknownOrg(ctx, org)).find((reply) => reply !== undefined);
+    if (unknown !== undefined) return unknown;
+    if (ctx.network?.fabricChannels.includes(name))
+      return ephemeral({ text: `\`${name}\` is one of network ${ctx.network.name}'s channels already.` });
     return submitted(await ctx.submit(kinds.channelCreate, { name, orgs }), `create channel ${name} for ${orgs.join(', ')}`);
   },
 };
