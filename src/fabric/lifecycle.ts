@@ -92,13 +92,31 @@ export async function installPackage(
   }
 }
 
-export async function installedPackages(target: PeerEndpoint, admin: FabricIdentity): Promise<string[]> {
+async function installedChaincodes(target: PeerEndpoint, admin: FabricIdentity) {
   const payload = await peerLocalCall(target, admin, '_lifecycle', 'QueryInstalledChaincodes', [
     new lifecycle.QueryInstalledChaincodesArgs().serializeBinary(),
   ]);
-  return lifecycle.QueryInstalledChaincodesResult.deserializeBinary(payload)
-    .getInstalledChaincodesList()
-    .map((c) => c.getPackageId());
+  return lifecycle.QueryInstalledChaincodesResult.deserializeBinary(payload).getInstalledChaincodesList();
+}
+
+export async function installedPackages(target: PeerEndpoint, admin: FabricIdentity): Promise<string[]> {
+  return (await installedChaincodes(target, admin)).map((c) => c.getPackageId());
+}
+
+/** The package the peer runs `name` `version` from on `channel` (its references), if it has one. */
+export async function packageInUse(
+  target: PeerEndpoint,
+  admin: FabricIdentity,
+  at: { channel: string; name: string; version: string },
+): Promise<string | undefined> {
+  const found = (await installedChaincodes(target, admin)).find((c) =>
+    c
+      .getReferencesMap()
+      .get(at.channel)
+      ?.getChaincodesList()
+      .some((cc) => cc.getName() === at.name && cc.getVersion() === at.version),
+  );
+  return found?.getPackageId();
 }
 
 function validationParameter(def: ChaincodeDefinition): Uint8Array {
@@ -234,4 +252,43 @@ export async function installedPackageBytes(target: PeerEndpoint, admin: FabricI
   args.setPackageId(packageId);
   const payload = await peerLocalCall(target, admin, '_lifecycle', 'GetInstalledChaincodePackage', [args.serializeBinary()]);
   return lifecycle.GetInstalledChaincodePackageResult.deserializeBinary(payload).getChaincodeInstallPackage_asU8();
+}
+
+/**
+ * The org's approval of the definition committed on the channel, exactly as committed (version,
+ * sequence, plugins, endorsement policy, collections), running `packageId`: what an org that joins
+ * the channel does before its peers endorse the chaincode. Approving it again is a no-op.
+ */
+export async function approveCommitted(
+  gateway: Gateway,
+  channel: string,
+  name: string,
+  packageId: string,
+  mspId: string,
+): Promise<{ outcome: 'approved' | 'already-approved'; version: string; sequence: number }> {
+  const query = new lifecycle.QueryChaincodeDefinitionArgs();
+  query.setName(name);
+  const contract = gateway.getNetwork(channel).getContract('_lifecycle');
+  const committed = lifecycle.QueryChaincodeDefinitionResult.deserializeBinary(
+    await contract.evaluate('QueryChaincodeDefinition', { arguments: [query.serializeBinary()] }),
+  );
+  const [version, sequence] = [committed.getVersion(), committed.getSequence()];
+  if (committed.getApprovalsMap().get(mspId) === true) return { outcome: 'already-approved', version, sequence };
+  const args = new lifecycle.ApproveChaincodeDefinitionForMyOrgArgs();
+  args.setName(name);
+  args.setVersion(version);
+  args.setSequence(sequence);
+  args.setEndorsementPlugin(committed.getEndorsementPlugin());
+  args.setValidationPlugin(committed.getValidationPlugin());
+  args.setValidationParameter(committed.getValidationParameter_asU8());
+  args.setInitRequired(committed.getInitRequired());
+  const collections = committed.getCollections();
+  if (collections !== undefined) args.setCollections(collections);
+  const source = new lifecycle.ChaincodeSource();
+  const local = new lifecycle.ChaincodeSource.Local();
+  local.setPackageId(packageId);
+  source.setLocalPackage(local);
+  args.setSource(source);
+  await contract.submit('ApproveChaincodeDefinitionForMyOrg', { arguments: [args.serializeBinary()], endorsingOrganizations: [mspId] });
+  return { outcome: 'approved', version, sequence };
 }

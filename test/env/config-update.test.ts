@@ -19,11 +19,13 @@ import { withApplicationOrg } from '../../src/fabric/config-edits.js';
 import { describeConfigChange } from '../../src/fabric/config-diff.js';
 import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../src/fabric/channel-config.js';
 import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../src/fabric/connection.js';
-import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness } from '../../src/fabric/lifecycle.js';
+import { approveForMyOrg, ccaasPackage, commitDefinition, commitReadiness, installPackage } from '../../src/fabric/lifecycle.js';
 import { evaluatePolicy, requiredPolicies, signerOf, type PolicySigner } from '../../src/fabric/config-policy.js';
 import { binary } from '../infra/env/binaries.js';
 import { orgPolicies } from '../infra/env/fabric.js';
-import type { OrdererDetails } from '../infra/env/environment.js';
+import { accepts, type OrdererDetails } from '../infra/env/environment.js';
+import { freePort } from '../infra/env/net.js';
+import { ManagedProcess } from '../infra/env/proc.js';
 import { eventually } from '../support/app-process.js';
 import { startStack, type Stack } from '../support/stack.js';
 import { peerCli, testEnvironment } from './support.js';
@@ -74,19 +76,21 @@ async function fetchedConfig(org: string, channel = env.fabric.channel): Promise
   return decoded.data.data[0].payload.data.config;
 }
 
+/** The admin identity the harness enrolled for a peer's org. */
+const identityOf = (p: { mspId: string; adminMsp: string }): FabricIdentity => {
+  const keystore = path.join(p.adminMsp, 'keystore');
+  return {
+    mspId: p.mspId,
+    certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
+    keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
+  };
+};
+
 /** An org's first peer and its admin, as the harness enrolled it. */
 const org = (name: string): { peer: PeerEndpoint; admin: FabricIdentity } => {
   const p = env.fabric.peers.find((x) => x.org === name);
   if (p === undefined) throw new Error(`no ${name}`);
-  const keystore = path.join(p.adminMsp, 'keystore');
-  return {
-    peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') },
-    admin: {
-      mspId: p.mspId,
-      certPem: readFileSync(path.join(p.adminMsp, 'signcerts', 'cert.pem'), 'utf8'),
-      keyPem: readFileSync(path.join(keystore, readdirSync(keystore)[0] as string), 'utf8'),
-    },
-  };
+  return { peer: { address: p.address, tlsRootPem: readFileSync(p.tlsRootCert, 'utf8') }, admin: identityOf(p) };
 };
 
 beforeAll(async () => {
@@ -443,7 +447,11 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     writeFileSync(config, stringify(yaml));
     stack = await slackStack(config, ['U0ADMIN3', 'U0ORDADMIN']);
   }, 120_000);
-  afterAll(async () => stack?.stop());
+  let chaincodeServer: ManagedProcess | undefined;
+  afterAll(async () => {
+    await chaincodeServer?.stop();
+    await stack?.stop();
+  });
 
   it('builds the org’s definition exactly as configtxgen -printOrg does from an MSP folder with the same certificates', async () => {
     const pem = readFileSync(org3.tlsRootCert, 'utf8');
@@ -489,12 +497,20 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     expect(await members()).toEqual(['Org1MSP', 'Org2MSP']);
     // A chaincode the channel runs, which org3 will have to approve before its peer endorses.
     const def = { channel: GOVERNANCE, name: 'govcc', version: '1.0', sequence: 1 };
-    const pkg = ccaasPackage('govcc_1.0', '127.0.0.1:9999');
+    const port = await freePort();
+    const pkg = ccaasPackage('govcc_1.0', `127.0.0.1:${port}`);
+    chaincodeServer = ManagedProcess.start('chaincode-govcc', process.execPath, [path.resolve('test/fixtures/chaincode/basic/server.js')], {
+      logDir: work,
+      env: { CHAINCODE_SERVER_ADDRESS: `127.0.0.1:${port}`, CHAINCODE_ID: pkg.packageId },
+    });
+    await chaincodeServer.waitUntil('the chaincode server to listen', () => accepts(port));
     const [org1, org2] = [org('org1'), org('org2')];
-    for (const o of [org1, org2])
+    for (const o of [org1, org2]) {
+      await installPackage(o.peer, o.admin, pkg.bytes);
       await eventually(`${o.admin.mspId}'s approval`, () =>
         withGateway(o.peer, o.admin, (g) => approveForMyOrg(g, def, pkg.packageId, o.admin.mspId)).catch(() => undefined),
       );
+    }
     await withGateway(org1.peer, org1.admin, (g) => commitDefinition(g, def, ['Org1MSP', 'Org2MSP']));
 
     const request = await requested(stack, `channel add-org org3 --channel ${GOVERNANCE}`);
@@ -514,7 +530,35 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
       return (JSON.parse(out.slice(out.indexOf('{'))) as { height: number }).height;
     };
     expect(await height('org3')).toBe(await height('org1'));
-  }, 180_000);
+
+    // Org3's peer endorses govcc only once org3 has approved the committed definition: the
+    // status message offers that as a button, which an admin of org3 clicks.
+    const admin3 = identityOf(org3);
+    const put = (value: string) =>
+      withGateway({ address: org3.address, tlsRootPem: readFileSync(org3.tlsRootCert, 'utf8') }, admin3, (g) =>
+        g
+          .getNetwork(GOVERNANCE)
+          .getContract('govcc')
+          .submit('put', { arguments: ['colour', value], endorsingOrganizations: ['Org3MSP', 'Org1MSP'] }),
+      );
+    await expect(put('red')).rejects.toThrow();
+    const status = stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes('job_next_command_0'));
+    if (status === undefined) throw new Error('no status message offers a next command');
+    expect(stack.lastText(status)).toContain(`Job \`${request.id}\``);
+    expect(JSON.stringify(status.blocks)).toContain('Approve govcc 1.0 as org3');
+    await stack.click(status, 'job_next_command_0', {
+      user: 'U0ADMIN3',
+      value: 'testnet/chaincode approve govcc org3 --channel governance',
+    });
+    const approved = await eventually('org3’s approval job to end', async () =>
+      stack.slack
+        .messages('C0OPS')
+        .map((m) => stack.lastText(m))
+        .find((t) => t.startsWith('/fabric chaincode approve govcc org3') && /succeeded\*|failed\*/.test(t)),
+    );
+    expect(approved).toContain('Org3MSP approved govcc 1.0 (sequence 1) on governance');
+    await put('blue');
+  }, 240_000);
 
   it('refuses to add an org the channel has, on the card and in the job', async () => {
     const request = await requested(stack, `channel add-org org2 --channel ${GOVERNANCE}`);

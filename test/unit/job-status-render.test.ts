@@ -62,3 +62,27 @@ describe('a job that failed on a stale plan offers to ask again', () => {
     expect(againButton(stale({ state: 'retrying', requestAgain: true }))).toBeUndefined();
   });
 });
+
+describe('a succeeded job offers the commands its result suggests', () => {
+  const next = [
+    { label: 'Approve govcc 1.0 as org3', command: 'chaincode approve govcc org3 --channel governance' },
+    { label: 'Approve basic 2.0 as org3', command: 'chaincode approve basic org3 --channel governance' },
+  ];
+  const buttons = (v: JobView) =>
+    (renderJobStatus(v).blocks ?? [])
+      .flatMap((b) => (b.type === 'actions' ? b.elements : []))
+      .filter((e) => e.type === 'button' && e.action_id?.startsWith('job_next_command'));
+
+  it('one button each, with the network and the command, asked by whoever clicks', () => {
+    expect(buttons(view({ state: 'succeeded', result: { summary: 'added', next } }))).toEqual([
+      expect.objectContaining({ action_id: 'job_next_command_0', value: 'testnet/chaincode approve govcc org3 --channel governance' }),
+      expect.objectContaining({ action_id: 'job_next_command_1', value: 'testnet/chaincode approve basic org3 --channel governance' }),
+    ]);
+  });
+
+  it('none while the job runs, and none for a command too long for a button', () => {
+    expect(buttons(view({ state: 'running', result: { summary: 'added', next } }))).toEqual([]);
+    const long = [{ label: 'too long', command: `chaincode approve ${'x'.repeat(2100)} org3` }];
+    expect(buttons(view({ state: 'succeeded', result: { summary: 'added', next: long } }))).toEqual([]);
+  });
+});

@@ -1,8 +1,8 @@
-import { chaincodeName, chaincodeVersion, objectName } from './arg-types.js';
+import { chaincodeName, chaincodeVersion, objectName, orgName } from './arg-types.js';
 import * as kinds from '../../jobs/catalog/kinds.js';
 import { endorsementPolicyProblem, imageProblem } from '../../jobs/services/policy.js';
 import { renderUsageError } from '../render/help.js';
-import { ephemeral, submitted, type CommandSpec } from './types.js';
+import { ephemeral, orgArgument, submitted, type CommandSpec } from './types.js';
 
 export const chaincodeDeploy: CommandSpec = {
   path: ['chaincode', 'deploy'],
@@ -71,5 +71,35 @@ export const chaincodeDeploy: CommandSpec = {
       ...(args.has('address') ? { address: args.string('address') } : {}),
     };
     return submitted(await ctx.submit(kinds.chaincodeDeploy, params), `deploy ${params.name} ${params.version}`);
+  },
+};
+
+export const chaincodeApprove: CommandSpec = {
+  path: ['chaincode', 'approve'],
+  summary: 'Approve, as an org, the chaincode definition committed on a channel as it is (an org that joined the channel does this)',
+  args: [
+    { name: 'NAME', type: chaincodeName },
+    { name: 'ORG', type: orgName },
+  ],
+  flags: [
+    {
+      name: 'channel',
+      value: { placeholder: 'CHANNEL', type: { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,248}$/, hint: 'a Fabric channel name' } },
+      help: 'the channel (default: the network’s first)',
+    },
+  ],
+  details:
+    'The org’s peers get the package a member org’s peers run the chaincode from, then the org approves the committed ' +
+    'definition (version, sequence, endorsement policy, collections) as it is: its peers endorse the chaincode from then on. ' +
+    'An admin of the org asks it: the approval is that admin’s.',
+  access: 'admin',
+  target: orgArgument('ORG'),
+  async run(ctx, args) {
+    const params = {
+      name: args.string('NAME'),
+      org: args.string('ORG'),
+      ...(args.has('channel') ? { channel: args.string('channel') } : {}),
+    };
+    return submitted(await ctx.submit(kinds.chaincodeApproveCommitted, params), `approve ${params.name} as ${params.org}`);
   },
 };

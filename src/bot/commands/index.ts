@@ -1,7 +1,7 @@
 import { approvals } from './approvals.js';
 import { audit } from './audit.js';
 import { certEnroll, certExpiring, certList, certRegister, certRenew, certRevoke, certShow } from './cert.js';
-import { chaincodeDeploy } from './chaincode.js';
+import { chaincodeApprove, chaincodeDeploy } from './chaincode.js';
 import {
   channelAcl,
   channelAddOrg,
@@ -38,6 +38,7 @@ export const commands: readonly CommandSpec[] = [
   certShow,
   certExpiring,
   chaincodeDeploy,
+  chaincodeApprove,
   channelShow,
   channelAcl,
   channelAnchors,

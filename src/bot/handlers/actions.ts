@@ -6,12 +6,14 @@ import { isRedisUnavailable } from '../../jobs/engine/redis.js';
 import { auditSafely, type BotContext } from '../context.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../render/approval.js';
 import { RENEW_CERT_ACTION, RESTART_POD_ACTION, SHOW_LOGS_ACTION } from '../render/alert.js';
-import { CANCEL_ACTION, REQUEST_AGAIN_ACTION } from '../render/job-status.js';
+import { CANCEL_ACTION, NEXT_COMMAND_ACTION, REQUEST_AGAIN_ACTION } from '../render/job-status.js';
 import { requestIdFor, runCommandText } from './commands.js';
 import { retryingRespond } from '../respond.js';
 import { refreshCard } from '../submissions.js';
 
 type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>>;
+
+const NEXT_COMMAND = new RegExp(`^${NEXT_COMMAND_ACTION}_\\d$`);
 
 const HANDLED_ACTIONS = new Set([
   SHOW_LOGS_ACTION,
@@ -36,7 +38,8 @@ export function registerActions(app: App, bot: BotContext): void {
     // Bolt takes any payload with a top-level `name` for a legacy options request, which no
     // listener here answers; Slack's block_actions never carry one, so it is a stranger too.
     const routedAsAction = 'action' in args;
-    const unknown = body.type === 'block_actions' && !(routedAsAction && typeof first === 'string' && HANDLED_ACTIONS.has(first));
+    const handled = typeof first === 'string' && (HANDLED_ACTIONS.has(first) || NEXT_COMMAND.test(first));
+    const unknown = body.type === 'block_actions' && !(routedAsAction && handled);
     if (!unknown || !('ack' in args) || typeof args.ack !== 'function') return args.next();
     await (args.ack as () => Promise<void>)();
     bot.log.info({ user: body.user?.id }, 'a click on a button this bot does not handle was acknowledged and ignored');
@@ -86,9 +89,14 @@ export function registerActions(app: App, bot: BotContext): void {
     asCommand(([org = '', name = '']) => `cert renew ${org} ${name}`),
   );
 
-  // A job that failed on a stale plan: the command as it was typed, asked again by whoever clicks.
+  // A job that failed on a stale plan: the command as it was typed, asked again by whoever clicks;
+  // a command a succeeded job suggests, the same way.
   app.action<BlockAction<ButtonAction>>(
     REQUEST_AGAIN_ACTION,
+    asCommand((parts) => parts.join('/')),
+  );
+  app.action<BlockAction<ButtonAction>>(
+    NEXT_COMMAND,
     asCommand((parts) => parts.join('/')),
   );
 

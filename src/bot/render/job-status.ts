@@ -4,6 +4,8 @@ import { LIMITS, context, escapeMrkdwn, fields, formatDuration, linesToSections,
 
 export const CANCEL_ACTION = 'job_cancel';
 export const REQUEST_AGAIN_ACTION = 'job_request_again';
+/** A suggested next command's button; `_<n>` after it, as action ids are unique within a block. */
+export const NEXT_COMMAND_ACTION = 'job_next_command';
 
 export const stateLabel: Record<JobState, string> = {
   queued: ':hourglass_flowing_sand: queued',
@@ -36,6 +38,25 @@ export function requestAgainBlock(job: JobView): KnownBlock | undefined {
     block_id: 'job_request_again',
     // The network it was asked in, then the command as typed.
     elements: [{ type: 'button', action_id: REQUEST_AGAIN_ACTION, text: { type: 'plain_text', text: 'Request again' }, value }],
+  };
+}
+
+/** A succeeded job's suggested next commands, as buttons that ask them as whoever clicks (as Request again does). */
+function nextCommandsBlock(job: JobView): KnownBlock | undefined {
+  const buttons = (job.state === 'succeeded' ? (job.result?.next ?? []) : [])
+    .map((n) => ({ label: truncate(n.label, 75), value: `${job.network}/${n.command}` }))
+    .filter((n) => n.value.length <= LIMITS.buttonValue)
+    .slice(0, 5);
+  if (buttons.length === 0) return undefined;
+  return {
+    type: 'actions',
+    block_id: 'job_next_commands',
+    elements: buttons.map((b, i) => ({
+      type: 'button',
+      action_id: `${NEXT_COMMAND_ACTION}_${i}`,
+      text: { type: 'plain_text', text: b.label },
+      value: b.value,
+    })),
   };
 }
 
@@ -81,6 +102,8 @@ export function renderJobStatus(job: JobView): Rendered {
   }
   const again = requestAgainBlock(job);
   if (again !== undefined) blocks.push(again);
+  const next = nextCommandsBlock(job);
+  if (next !== undefined) blocks.push(next);
   const summary = job.state === 'succeeded' && job.result !== undefined ? `: ${job.result.summary}` : '';
   const error = job.error !== undefined && job.state !== 'succeeded' ? `: ${job.error}` : '';
   const text = `${job.command} — ${job.state}${summary}${error}`;

@@ -265,6 +265,16 @@ export const channelCreate = jobKind(
   },
 );
 
+/**
+ * An org approves the chaincode definition committed on a channel as it is (what an org that joins
+ * a channel does before its peers endorse), with the package a member's peers run it from, which
+ * its own peers get installed.
+ */
+export const chaincodeApproveCommitted = jobKind(
+  'chaincode.approve-committed',
+  z.strictObject({ name: chaincode.name, org: dns1123Label, channel: channelName.optional() }),
+);
+
 /** Every kind this project ships. */
 export const jobKinds: readonly JobKind[] = [
   ping,
@@ -287,4 +297,5 @@ export const jobKinds: readonly JobKind[] = [
   channelCapability,
   channelConsenter,
   channelCreate,
+  chaincodeApproveCommitted,
 ];

@@ -66,6 +66,8 @@ export interface JobProgress {
 export interface JobResult {
   summary: string;
   fields?: Array<{ label: string; value: string }>;
+  /** Commands the result suggests, each a button that asks it as whoever clicks (normal parse and authorisation). */
+  next?: Array<{ label: string; command: string }>;
 }
 
 export type JobState = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed' | 'cancelled';

@@ -62,7 +62,7 @@ export interface ChannelChange {
   /** The config with the change made; the same config when it has it already. Throws PermanentError when it is not possible. */
   edit(config: common.Config): common.Config;
   /** What follows once the channel has the change (an added org's peers join); safe to run again. */
-  afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<JobResult['fields']>;
+  afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<Pick<JobResult, 'fields' | 'next'>>;
 }
 
 export type OrgAccess = { admin: FabricIdentity; peer: PeerEndpoint };
@@ -193,14 +193,27 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
         async (note) => {
           const committed = await withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
           await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
-          return committed.map((c) => `${c.name} ${c.version} (sequence ${c.sequence})`);
+          return committed.map((c) => ({ name: c.name, version: c.version, sequence: c.sequence }));
         },
       );
-      const byDeploy = channel === network.fabricChannels[0] ? ': `/fabric chaincode deploy NAME VERSION` asks its admins' : '';
-      return [
-        { label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') },
-        ...(chaincodes.length === 0 ? [] : [{ label: `For ${org.name} to approve${byDeploy}`, value: chaincodes.join(', ') }]),
-      ];
+      return {
+        fields: [
+          { label: `${org.name}'s peers`, value: access.peers.map((p, i) => `${p.address} at height ${heights[i]}`).join(', ') },
+          ...(chaincodes.length === 0
+            ? []
+            : [
+                {
+                  label: `For ${org.name} to approve`,
+                  value: chaincodes.map((c) => `${c.name} ${c.version} (sequence ${c.sequence})`).join(', '),
+                },
+              ]),
+        ],
+        // Each a button an admin of the org clicks to approve it as committed (chaincode approve).
+        next: chaincodes.map((c) => ({
+          label: `Approve ${c.name} ${c.version} as ${org.name}`,
+          command: `chaincode approve ${c.name} ${org.name} --channel ${channel}`,
+        })),
+      };
     },
   };
 }
@@ -399,13 +412,13 @@ async function consenterChange(
                 return seen;
               },
             );
-            return [
-              { label: known.name, value: `consenter, at height ${height}` },
-              {
-                label: 'Next',
-                value: `\`/fabric channel consenter advertise ${known.name} --channel ${channel}\`: clients submit to it then`,
-              },
-            ];
+            return {
+              fields: [{ label: known.name, value: `consenter, at height ${height}` }],
+              // Clients are sent to it once it has caught up, in a change of its own.
+              next: [
+                { label: `Advertise ${known.name} to clients`, command: `channel consenter advertise ${known.name} --channel ${channel}` },
+              ],
+            };
           },
   };
 }

@@ -160,10 +160,9 @@ async function changeChannel(
   const current = await ctx.prepare(`Read ${channel}'s config`, readConfig);
   const sequence = current.getSequence();
   if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, change.edit(current)).length === 0)) {
-    const fields = await change.afterwards?.(ctx, channel, reader);
     return {
       summary: `${change.what} on ${channel}: already so (config sequence ${sequence})`,
-      ...(fields === undefined ? {} : { fields }),
+      ...(await change.afterwards?.(ctx, channel, reader)),
     };
   }
   if (sequence !== plan.sequence)
@@ -246,10 +245,11 @@ async function changeChannel(
     await note(`config sequence ${plan.sequence} → ${seen}`);
     return seen;
   });
-  const more = (await change.afterwards?.(ctx, channel, reader)) ?? [];
+  const more = await change.afterwards?.(ctx, channel, reader);
   return {
     summary: `${change.what} on ${channel}: config sequence ${plan.sequence} → ${next}`,
-    fields: [{ label: 'Signed by', value: signatures.map((s) => s.mspId).join(', ') }, ...more],
+    fields: [{ label: 'Signed by', value: signatures.map((s) => s.mspId).join(', ') }, ...(more?.fields ?? [])],
+    ...(more?.next === undefined ? {} : { next: more.next }),
   };
 }
 

@@ -4,6 +4,7 @@ import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
 import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
 import { channelPlan, channelSign, channelUpdate } from './channel-update.js';
 import { channelCreate } from './channel-create.js';
+import { chaincodeApproveCommitted } from './chaincode-approve.js';
 import { peersScale } from './peers-scale.js';
 import { ping } from './ping.js';
 import { podRestart } from './pod-restart.js';
@@ -30,4 +31,5 @@ export const jobHandlers: readonly JobEntry[] = [
   handle(kinds.channelCapability, channelUpdate),
   handle(kinds.channelConsenter, channelUpdate),
   handle(kinds.channelCreate, channelCreate),
+  handle(kinds.chaincodeApproveCommitted, chaincodeApproveCommitted),
 ];
