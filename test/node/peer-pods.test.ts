@@ -60,8 +60,16 @@ it('/fabric peers scale org1 1 makes a real peer pod from the identity the bot e
   ).catch(async (err: Error) => {
     // Why the pod is not running, as Kubernetes says it, and where the job is.
     const describe = await kubectl(details, ['describe', 'pod', '-n', details.namespace, POD]).catch((e: Error) => e.message);
+    // What the identity init container said, this run and the one before (a crash loop's reason).
+    const said = async (previous: boolean) =>
+      kubectl(details, ['logs', '-n', details.namespace, POD, '-c', 'identity', ...(previous ? ['--previous'] : [])]).catch(
+        (e: Error) => e.message,
+      );
+    const init = `${await said(true)}\n${await said(false)}`;
     const job = stack.slack.messages('C0OPS').map((m) => stack.lastText(m).slice(0, 800));
-    throw new Error(`${err.message}\n--- kubectl describe pod ${POD}:\n${describe}\n--- C0OPS:\n${job.join('\n')}`);
+    throw new Error(
+      `${err.message}\n--- kubectl describe pod ${POD}:\n${describe}\n--- its identity init container:\n${init}\n--- C0OPS:\n${job.join('\n')}`,
+    );
   });
   process.stdout.write(`peers scale org1 1, approval to joined and caught up: ${((Date.now() - approved) / 1000).toFixed(1)} s\n`);
   const said = JSON.stringify(done.blocks);
