@@ -152,9 +152,13 @@ export class RealNode {
     // Pods reach the API server through the `kubernetes` Service.
     this.admitPodsTo(Number(new URL(controlPlane.server).port));
     const kubelet = this.track(await this.timed('kubelet healthy', () => startKubelet(ctx, this.record.containerdSocket)));
-    const [proxy, dns, policies] = await this.timed('kube-proxy, CoreDNS and the NetworkPolicy enforcer up', () =>
-      Promise.all([startKubeProxy(ctx), startCoreDns(ctx), startNetworkPolicies(ctx)]),
-    );
+    // kube-proxy first, until its first sync is written: kube-router, started beside it, rewrote
+    // the filter table under that sync (KUBE-FORWARD gone), kube-proxy logged "Sync failed" and
+    // never wrote the Services, and pods timed out on 10.0.0.1:443 (seen in CI, 2 of 3 runs here).
+    const [proxy, dns, policies] = await this.timed('kube-proxy, CoreDNS and the NetworkPolicy enforcer up', async () => {
+      const started = await startKubeProxy(ctx);
+      return [started, ...(await Promise.all([startCoreDns(ctx), startNetworkPolicies(ctx)]))] as const;
+    });
     this.track(proxy);
     this.track(dns);
     this.track(policies);

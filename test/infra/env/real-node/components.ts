@@ -5,6 +5,7 @@ import { kubeconfigYaml } from '../kube.js';
 import { freePort, httpOk } from '../net.js';
 import type { Pki, CertPaths } from '../pki.js';
 import { ManagedProcess } from '../proc.js';
+import { sh } from './sh.js';
 import { BRIDGE_IP, CGROUP_ROOT, CLUSTER_DOMAIN, NODE_NAME, POD_SUBNET, SERVICE_RANGE, TAINT } from './layout.js';
 
 /** What the node's programs need from the control plane. */
@@ -117,6 +118,14 @@ export async function startKubeProxy(ctx: NodeContext): Promise<ManagedProcess> 
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const proxy = ManagedProcess.start('kube-proxy', binary('kube-proxy'), [`--config=${configFile}`, '--v=1'], { logDir: ctx.logDir });
   await proxy.waitUntil('/healthz answered', () => httpOk(`http://127.0.0.1:${healthzPort}/healthz`), 60_000);
+  // Its first sync has written the Services' rules: pods reach the API server through the
+  // `kubernetes` Service. Until then nothing else may rewrite the tables (see join: kube-router's
+  // start once deleted a chain this sync had just made, the sync failed and no retry came).
+  await proxy.waitUntil(
+    'the kubernetes Service programmed',
+    async () => sh('iptables-save', ['-t', 'nat']).includes('"default/kubernetes:https cluster IP"'),
+    30_000,
+  );
   return proxy;
 }
 
