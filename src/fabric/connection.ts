@@ -35,6 +35,12 @@ export function signerFor(id: FabricIdentity): Signer {
   return signers.newPrivateKeySigner(createPrivateKey(id.keyPem));
 }
 
+/** host:port split at its last colon: the host, and the port as a number. */
+export function hostAndPort(address: string): { host: string; port: number } {
+  const at = address.lastIndexOf(':');
+  return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
+}
+
 export const sha256 = (bytes: Uint8Array): Uint8Array => createHash('sha256').update(bytes).digest();
 
 /** The identity as Fabric names a transaction's creator or a signer (msp.SerializedIdentity). */

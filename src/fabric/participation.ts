@@ -1,5 +1,6 @@
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
+import { hostAndPort } from './connection.js';
 
 /**
  * An orderer's channel participation API (what `osnadmin channel` calls): the channels it is on
@@ -40,12 +41,10 @@ function call(
   path: string,
   body?: { type: string; bytes: Buffer },
 ): Promise<{ status: number; text: string }> {
-  const at = admin.endpoint.lastIndexOf(':');
   return new Promise((resolve, reject) => {
     const req = https.request(
       {
-        host: admin.endpoint.slice(0, at),
-        port: Number(admin.endpoint.slice(at + 1)),
+        ...hostAndPort(admin.endpoint),
         method,
         path,
         ca: admin.tlsRootPem,

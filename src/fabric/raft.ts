@@ -1,4 +1,5 @@
 import tls from 'node:tls';
+import { hostAndPort } from './connection.js';
 
 /**
  * What a change to a channel's Raft set does to it: Raft orders only while a majority of the
@@ -60,10 +61,8 @@ export async function presentedCertificate(address: string, rootPem: string, tim
 }
 
 function handshake(address: string, options: tls.ConnectionOptions, timeoutMs: number): Promise<tls.TLSSocket> {
-  const at = address.lastIndexOf(':');
-  const host = address.slice(0, at);
   return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host, port: Number(address.slice(at + 1)), ALPNProtocols: ['h2'], ...options }, () => {
+    const socket = tls.connect({ ...hostAndPort(address), ALPNProtocols: ['h2'], ...options }, () => {
       clearTimeout(timer);
       resolve(socket);
     });

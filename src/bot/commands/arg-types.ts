@@ -10,6 +10,20 @@ export const orgName = {
 /** An orderer's name in the network's configuration (networks[].orderers), a DNS-1123 label too. */
 export const ordererName = { ...orgName, hint: 'an orderer name (lower-case letters, digits and inner "-", at most 63)' } as const;
 
+/** A Fabric channel name. */
+export const channelNameType = { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,248}$/, hint: 'a Fabric channel name' } as const;
+
+/** --channel, for commands that act on one of the network's channels. */
+export const channelFlag = {
+  name: 'channel',
+  value: { placeholder: 'CHANNEL', type: channelNameType },
+  help: 'the channel (default: the network’s first)',
+} as const;
+
+/** The `channel` param of a command given --channel; none (the network's first) otherwise. */
+export const channelParam = (args: { has(name: string): boolean; string(name: string): string }) =>
+  args.has('channel') ? { channel: args.string('channel') } : {};
+
 /** Fabric's chaincode name rule, lower case only because the name is also a Kubernetes object name. */
 export const chaincodeName = {
   kind: 'string',

@@ -1,4 +1,4 @@
-import { chaincodeName, chaincodeVersion, objectName, orgName } from './arg-types.js';
+import { chaincodeName, chaincodeVersion, channelFlag, channelParam, objectName, orgName } from './arg-types.js';
 import * as kinds from '../../jobs/catalog/kinds.js';
 import { endorsementPolicyProblem, imageProblem } from '../../jobs/services/policy.js';
 import { renderUsageError } from '../render/help.js';
@@ -81,13 +81,7 @@ export const chaincodeApprove: CommandSpec = {
     { name: 'NAME', type: chaincodeName },
     { name: 'ORG', type: orgName },
   ],
-  flags: [
-    {
-      name: 'channel',
-      value: { placeholder: 'CHANNEL', type: { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,248}$/, hint: 'a Fabric channel name' } },
-      help: 'the channel (default: the network’s first)',
-    },
-  ],
+  flags: [channelFlag],
   details:
     'The org’s peers get the package a member org’s peers run the chaincode from, then the org approves the committed ' +
     'definition (version, sequence, endorsement policy, collections) as it is: its peers endorse the chaincode from then on. ' +
@@ -98,7 +92,7 @@ export const chaincodeApprove: CommandSpec = {
     const params = {
       name: args.string('NAME'),
       org: args.string('ORG'),
-      ...(args.has('channel') ? { channel: args.string('channel') } : {}),
+      ...channelParam(args),
     };
     return submitted(await ctx.submit(kinds.chaincodeApproveCommitted, params), `approve ${params.name} as ${params.org}`);
   },

@@ -1,18 +1,7 @@
 import * as kinds from '../../jobs/catalog/kinds.js';
-import { ordererName, orgName } from './arg-types.js';
+import { channelFlag, channelNameType, channelParam, ordererName, orgName } from './arg-types.js';
 import { renderChannelSummary } from '../render/channel.js';
 import { ephemeral, orgArgument, submitted, type CommandContext, type CommandSpec, type Reply } from './types.js';
-
-const channelNameType = { kind: 'string', pattern: /^[a-z][a-z0-9.-]{0,248}$/, hint: 'a Fabric channel name' } as const;
-
-const channelFlag = {
-  name: 'channel',
-  value: { placeholder: 'CHANNEL', type: channelNameType },
-  help: 'the channel (default: the network’s first)',
-} as const;
-
-const channelParam = (args: { has(name: string): boolean; string(name: string): string }) =>
-  args.has('channel') ? { channel: args.string('channel') } : {};
 
 const peerAddresses = new RegExp(`^${kinds.PEER_ADDRESS.source.slice(1, -1)}(?: ${kinds.PEER_ADDRESS.source.slice(1, -1)}){0,15}$`);
 

@@ -59,17 +59,20 @@ export async function orgAdmin(
   return { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem };
 }
 
+/** The root an orderer's TLS certificate chains to: ca.crt of its tlsSecret. */
+export async function ordererTlsRoot(kube: Kube, network: NetworkConfig, orderer: NetworkConfig['orderers'][number]): Promise<string> {
+  if (orderer.tlsSecret === undefined) throw new PermanentError(`orderer ${orderer.name}: set tlsSecret to trust its TLS certificate`);
+  const pem = (await readSecretData(kube, network.namespace, orderer.tlsSecret))?.['ca.crt'];
+  if (pem === undefined) throw new PermanentError(`Secret ${network.namespace}/${orderer.tlsSecret} with ca.crt is missing`);
+  return pem;
+}
+
 /** The orderers config updates go to, in the configuration's order, each with the TLS root from its Secret. */
 export async function ordererAccess(kube: Kube, network: NetworkConfig): Promise<PeerEndpoint[]> {
   if (network.orderers.length === 0)
     throw new PermanentError(`network ${network.name} lists no orderers: channel changes are submitted to one`);
   return Promise.all(
-    network.orderers.map(async (orderer) => {
-      if (orderer.tlsSecret === undefined) throw new PermanentError(`orderer ${orderer.name}: set tlsSecret to trust its TLS certificate`);
-      const tlsRootPem = (await readSecretData(kube, network.namespace, orderer.tlsSecret))?.['ca.crt'];
-      if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${orderer.tlsSecret} with ca.crt is missing`);
-      return { address: orderer.endpoint, tlsRootPem };
-    }),
+    network.orderers.map(async (orderer) => ({ address: orderer.endpoint, tlsRootPem: await ordererTlsRoot(kube, network, orderer) })),
   );
 }
 
@@ -87,12 +90,13 @@ export async function ordererAdmins(kube: Kube, network: NetworkConfig): Promise
     throw new PermanentError(
       `org ${org.name}'s admin identity has no TLS client pair (tls.crt, tls.key): the orderers' admin endpoints ask for one`,
     );
-  const endpoints = await ordererAccess(kube, { ...network, orderers: withAdmin });
-  return withAdmin.map((o, i) => ({
-    name: o.name,
-    endpoint: o.adminEndpoint as string,
-    tlsRootPem: endpoints[i]?.tlsRootPem as string,
-    clientCertPem: id.tlsCertPem as string,
-    clientKeyPem: id.tlsKeyPem as string,
-  }));
+  return Promise.all(
+    withAdmin.map(async (o) => ({
+      name: o.name,
+      endpoint: o.adminEndpoint as string,
+      tlsRootPem: await ordererTlsRoot(kube, network, o),
+      clientCertPem: id.tlsCertPem as string,
+      clientKeyPem: id.tlsKeyPem as string,
+    })),
+  );
 }

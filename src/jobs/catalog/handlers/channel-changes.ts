@@ -31,13 +31,13 @@ import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../
 import { readSecretData } from '../../../k8s/identities.js';
 import { caAccess } from '../../services/ca-access.js';
 import { policyExists } from '../../../fabric/config-policy.js';
-import { withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
+import { hostAndPort, withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil } from '../../../retry.js';
 import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError } from '../../engine/errors.js';
 import type { JobResult } from '../../engine/types.js';
 import type { JobContext } from '../../engine/worker.js';
-import { ordererAdmins, orgPeersAccess } from '../../services/fabric-access.js';
+import { ordererAdmins, ordererTlsRoot, orgPeersAccess } from '../../services/fabric-access.js';
 import { ordererChannel } from '../../../fabric/participation.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 
@@ -89,7 +89,7 @@ const channelChanges = new Map<string, ChangeFactory>([
   [kinds.channelConsenter.type, (ctx, p, network) => consenterChange(ctx, parsed(kinds.channelConsenter, p), network)],
 ]);
 
-function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
+export function parsed<K extends JobKind>(kind: K, params: unknown): ParamsOf<K> {
   const result = parseParams(kind, params);
   if (!result.ok) throw new PermanentError(`the request's ${kind.type} params are not valid: ${result.problem}`);
   return result.params;
@@ -104,10 +104,7 @@ export async function changeOf(ctx: JobContext, jobType: string, params: unknown
 /** Anchor peers need the org's MSP ID, which the network's configuration gives. */
 function anchorsChange(params: ParamsOf<typeof kinds.channelAnchors>, network: NetworkConfig): ChannelChange {
   const { mspId } = orgNamed(network, params.org);
-  const peers = params.peers.map((address) => {
-    const at = address.lastIndexOf(':');
-    return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-  });
+  const peers = params.peers.map(hostAndPort);
   return {
     channel: params.channel,
     what: `anchor peers of ${params.org} → ${params.peers.join(', ')}`,
@@ -300,15 +297,7 @@ async function consenterChange(
     );
   const { action } = params;
   const address = known.endpoint;
-  const tlsRoot = async (): Promise<string> => {
-    const pem =
-      known.tlsSecret === undefined
-        ? undefined
-        : (await readSecretData(ctx.platform.kube(), network.namespace, known.tlsSecret))?.['ca.crt'];
-    if (pem === undefined)
-      throw new PermanentError(`orderer ${known.name}: set tlsSecret (a Secret with ca.crt) to trust its TLS certificate`);
-    return pem;
-  };
+  const tlsRoot = (): Promise<string> => ordererTlsRoot(ctx.platform.kube(), network, known);
   const certificate =
     action !== 'add'
       ? ''
@@ -368,13 +357,7 @@ async function consenterChange(
         return withOrdererEndpoint(config, mspId, address);
       }
       if (isConsenter(config)) return config;
-      const at = address.lastIndexOf(':');
-      return withConsenter(config, {
-        host: address.slice(0, at),
-        port: Number(address.slice(at + 1)),
-        clientTlsCert: certificate,
-        serverTlsCert: certificate,
-      });
+      return withConsenter(config, { ...hostAndPort(address), clientTlsCert: certificate, serverTlsCert: certificate });
     },
     afterwards:
       action !== 'add'

@@ -13,16 +13,13 @@ import type { JobContext, JobHandler } from '../../engine/worker.js';
 import type { ApprovalRequest, ChannelPlan } from '../../services/approvals.js';
 import { ordererAdmins, orgPeersAccess } from '../../services/fabric-access.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
-import { parseParams, type ParamsOf } from '../kind.js';
-import { orgAccess, orgDefinition } from './channel-changes.js';
+import { orgAccess, orgDefinition, parsed } from './channel-changes.js';
 
 /**
  * A new channel: its genesis block made from the network's first channel with the requested orgs
  * as members, joined on each orderer with an admin endpoint, then by the members' peers. The card
  * shows what the channel will be; every member org and ordering org agrees there.
  */
-
-type CreateParams = ParamsOf<typeof kinds.channelCreate>;
 
 function templateOf(network: NetworkConfig): string {
   const [template] = network.fabricChannels;
@@ -49,10 +46,8 @@ async function memberGroups(ctx: JobContext, network: NetworkConfig, template: c
 }
 
 /** The creation plan the card shows: the channel to be, who joins it, and who must agree (all members and ordering orgs). */
-export async function creationPlan(ctx: JobContext, approval: ApprovalRequest): Promise<{ plan: ChannelPlan; what: string }> {
-  const parsed = parseParams(kinds.channelCreate, approval.params);
-  if (!parsed.ok) throw new PermanentError(`the request's params are not valid: ${parsed.problem}`);
-  const params: CreateParams = parsed.params;
+export async function creationPlan(ctx: JobContext, approval: ApprovalRequest): Promise<ChannelPlan> {
+  const params = parsed(kinds.channelCreate, approval.params);
   const network = networkNamed(ctx.platform.config, ctx.request.network);
   const template = await ctx.prepare(`Read ${templateOf(network)}'s config`, () => readTemplate(ctx, network));
   const admins = await ctx.prepare('Read the orderers’ admin endpoints', () => ordererAdmins(ctx.platform.kube(), network));
@@ -60,18 +55,14 @@ export async function creationPlan(ctx: JobContext, approval: ApprovalRequest): 
   const ordering = [...ordererEndpointsOf(template).keys()].filter((m) => network.ordererOrgs.some((o) => o.mspId === m));
   const signers = [...members, ...ordering];
   const base: ChannelPlan = { channel: params.name, sequence: 0, madeAt: Date.now(), update: '', changes: [], policies: [], signers };
-  const what = `create ${params.name} for ${members.join(', ')}`;
   const [first] = admins;
   if (first === undefined)
-    return { what, plan: { ...base, problem: `no orderer of network ${network.name} has an adminEndpoint to join it to the channel` } };
+    return { ...base, problem: `no orderer of network ${network.name} has an adminEndpoint to join it to the channel` };
   const existing = await ordererChannel(first, params.name);
   if (existing !== undefined)
     return {
-      what,
-      plan: {
-        ...base,
-        problem: `${params.name} exists already on ${first.name} (${existing.consensusRelation}, height ${existing.height})`,
-      },
+      ...base,
+      problem: `${params.name} exists already on ${first.name} (${existing.consensusRelation}, height ${existing.height})`,
     };
   const { timeout, maxMessages } = batchOf(template);
   const changes = [
@@ -80,7 +71,7 @@ export async function creationPlan(ctx: JobContext, approval: ApprovalRequest): 
     `policies, capabilities and ACLs as on ${templateOf(network)}`,
     `joined by ${admins.map((a) => a.name).join(', ')} and by ${params.orgs.map((o) => `${o}'s peers`).join(', ')}`,
   ];
-  return { what, plan: { ...base, changes, demand: { msps: signers, count: signers.length } } };
+  return { ...base, changes, demand: { msps: signers, count: signers.length } };
 }
 
 /** Creates the channel: one genesis block (kept in the job, so a re-run joins with the same block), the orderers, the peers. */

@@ -269,7 +269,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
   // The Slack rule is narrowed before the plan shows on the card: people vote once they see it.
   const planned = await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
     let made = approval.plan;
-    if (made === undefined && change === undefined) made = (await creationPlan(ctx, approval)).plan;
+    if (made === undefined && change === undefined) made = await creationPlan(ctx, approval);
     if (made === undefined && change !== undefined) {
       const { channel } = target(ctx, change.channel);
       const reader = await orgAccess(ctx, network);
