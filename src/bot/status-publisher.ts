@@ -28,9 +28,10 @@ export function slackErrorCode(err: unknown): string {
 
 /**
  * Shows each job as one Slack message: posted when the job starts, then updated in place,
- * at most once per `minIntervalMs` (chat.update is Tier 3). Intermediate states that arrive
- * faster are coalesced into the newest; the final state is sent last, and publish rejects when
- * Slack does not take it (the worker then keeps it for a later try: see UndeliveredStatuses).
+ * its progress at most once per `minIntervalMs` (chat.update is Tier 3). Intermediate states
+ * that arrive faster are coalesced into the newest. The final state is sent last and at once
+ * (one more call, a burst Slack allows; a 429 is waited out by the client), and publish rejects
+ * when Slack does not take it (the worker then keeps it for a later try: see UndeliveredStatuses).
  */
 export class SlackStatusPublisher implements JobReporter {
   private readonly messages = new Map<string, MessageState>();
@@ -117,7 +118,7 @@ export class SlackStatusPublisher implements JobReporter {
       const rendered = state.latest;
       if (rendered === undefined) return;
       state.latest = undefined;
-      const wait = state.lastSentAt + this.minIntervalMs - Date.now();
+      const wait = final ? 0 : state.lastSentAt + this.minIntervalMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       try {
         await this.call('chat.update', () =>
