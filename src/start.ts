@@ -20,6 +20,7 @@ import { queryHandlers } from './jobs/services/queries.js';
 import { QueryClient, startQueryWorker } from './jobs/services/query-bus.js';
 import { JobQueue } from './jobs/engine/queue.js';
 import { createPlatform } from './jobs/services/platform.js';
+import { redisCreatedChannels } from './jobs/services/created-channels.js';
 import { connectRedis, isRedisAuthError, type RedisAccess } from './jobs/engine/redis.js';
 import { startWorkers, type JobEntry, type Workers } from './jobs/engine/worker.js';
 import { UndeliveredStatuses } from './jobs/watchers/undelivered.js';
@@ -143,7 +144,7 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
   opsServer = await startOpsServer(env.OPS_PORT, routes, local ? '127.0.0.1' : undefined);
   log.info({ port: env.OPS_PORT }, 'health, readiness and metrics listening');
   if (workerRedis !== undefined) {
-    const platform = createPlatform(config, env.KUBECONFIG, { timeoutMs: env.KUBE_API_TIMEOUT_MS });
+    const platform = createPlatform(config, env.KUBECONFIG, { timeoutMs: env.KUBE_API_TIMEOUT_MS }, redisCreatedChannels(workerRedis));
     const client = bot?.client ?? createWebClient(env, log);
     publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
     undelivered = new UndeliveredStatuses(workerRedis, jobs, publisher, log);

@@ -24,6 +24,11 @@ export async function channelConfig(target: PeerEndpoint, admin: FabricIdentity,
   return common.Config.deserializeBinary(await peerLocalCall(target, admin, 'cscc', 'GetChannelConfig', [Buffer.from(channel)]));
 }
 
+/** The channel's latest config block as the peer has it (cscc GetConfigBlock): what an orderer joins a running channel with. */
+export async function configBlock(target: PeerEndpoint, admin: FabricIdentity, channel: string): Promise<common.Block> {
+  return common.Block.deserializeBinary(await peerLocalCall(target, admin, 'cscc', 'GetConfigBlock', [Buffer.from(channel)]));
+}
+
 function signatureHeader(id: FabricIdentity): Uint8Array {
   const header = new common.SignatureHeader();
   header.setCreator(serializedIdentity(id));

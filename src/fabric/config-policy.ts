@@ -232,8 +232,10 @@ export interface AdminsDemand {
 /**
  * The policy as "admins of `count` of these MSPs", when it is that simple: an implicit meta policy
  * whose sub-groups' policies each take one admin of one MSP (Fabric's defaults for Admins), or a
- * signature policy taking n of its principals, each an admin (or member) of a different MSP.
- * Undefined for anything else (nested rules, several roles of one MSP), which the bot only checks.
+ * signature policy taking n of its principals, each an admin (or member) of a different MSP. An
+ * implicit meta policy all of whose sub-groups must agree, each of them that simple, is the fewest
+ * admins of their MSPs that satisfy it whichever of them sign (more than Fabric may need, never
+ * fewer). Undefined for anything else (nested rules, several roles of one MSP), which the bot only checks.
  */
 export function adminsDemand(config: common.Config, policyPath: string): AdminsDemand | undefined {
   const parts = policyPath.split('/').filter((p) => p !== '');
@@ -250,17 +252,23 @@ export function adminsDemand(config: common.Config, policyPath: string): AdminsD
     const meta = common.ImplicitMetaPolicy.deserializeBinary(policy.getValue_asU8());
     const children = [...group.getGroupsMap().keys()] as string[];
     const subs = children.map((child) => adminsDemand(config, `/${[...parts, child, meta.getSubPolicy()].join('/')}`));
-    if (children.length === 0 || subs.some((d) => d === undefined || d.count !== 1 || d.msps.length !== 1)) return undefined;
-    const msps = subs.map((d) => d?.msps[0] as string);
-    if (new Set(msps).size !== msps.length) return undefined;
+    if (children.length === 0 || !subs.every((d): d is AdminsDemand => d !== undefined)) return undefined;
     const rule = meta.getRule();
-    const count =
+    const needed =
       rule === common.ImplicitMetaPolicy.Rule.ANY
         ? 1
         : rule === common.ImplicitMetaPolicy.Rule.ALL
-          ? msps.length
-          : Math.floor(msps.length / 2) + 1;
-    return { msps: msps.sort(), count };
+          ? subs.length
+          : Math.floor(subs.length / 2) + 1;
+    const msps = subs.map((d) => d.msps[0] as string);
+    if (subs.every((d) => d.count === 1 && d.msps.length === 1) && new Set(msps).size === msps.length)
+      return { msps: msps.sort(), count: needed };
+    // Every sub-group must agree (the channel's Admins: the application's and the orderer's). No
+    // count of admins says that exactly; the fewest that satisfy it whichever sign: enough that
+    // those left out of any one sub-group's MSPs still leave it its count.
+    if (needed !== subs.length) return undefined;
+    const all = [...new Set(subs.flatMap((d) => d.msps))].sort();
+    return { msps: all, count: Math.max(...subs.map((d) => all.length - d.msps.length + d.count)) };
   }
   if (policy?.getType() === common.Policy.PolicyType.SIGNATURE) {
     const envelope = common.SignaturePolicyEnvelope.deserializeBinary(policy.getValue_asU8());

@@ -653,11 +653,14 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
   /** The ordering org's client endpoints as the CLI reads them. */
   const endpoints = async (): Promise<string[]> =>
     (await fetchedConfig('org1', GOVERNANCE)).channel_group.groups.Orderer.groups.OrdererMSP.values.Endpoints.value.addresses;
-  /** What `osnadmin channel list` says of the orderer's place on the channel: consenter or follower. */
-  const relation = async (orderer: (typeof env.fabric.orderers)[number]): Promise<string> => {
+  /** osnadmin against an orderer's admin endpoint, as the ordering org's admin. */
+  const osnadmin = (orderer: (typeof env.fabric.orderers)[number], args: string[]) => {
     const { cert, key, ca } = env.fabric.ordererAdminTls;
-    const tls = ['--ca-file', ca, '--client-cert', cert, '--client-key', key];
-    const { stdout } = await run(binary('osnadmin'), ['channel', 'list', '--channelID', GOVERNANCE, '-o', orderer.admin, ...tls]);
+    return run(binary('osnadmin'), [...args, '-o', orderer.admin, '--ca-file', ca, '--client-cert', cert, '--client-key', key]);
+  };
+  /** What `osnadmin channel list` says of the orderer's place on the channel: consenter or follower. */
+  const relation = async (orderer: (typeof env.fabric.orderers)[number], channel = GOVERNANCE): Promise<string> => {
+    const { stdout } = await osnadmin(orderer, ['channel', 'list', '--channelID', channel]);
     return (JSON.parse(stdout.slice(stdout.indexOf('{'))) as { consensusRelation: string }).consensusRelation;
   };
   const [orderer0, orderer1, orderer2] = env.fabric.orderers as [OrdererDetails, OrdererDetails, OrdererDetails];
@@ -774,20 +777,8 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
     await stack.click(request.card, 'approval_approve', { user: 'U0ORDADMIN', value: request.id });
     const said = await outcome(stack, request.id);
     expect(said).toContain('succeeded');
-    const { cert, key, ca } = env.fabric.ordererAdminTls;
     for (const o of env.fabric.orderers) {
-      const { stdout } = await run(binary('osnadmin'), [
-        'channel',
-        'list',
-        '-o',
-        o.admin,
-        '--ca-file',
-        ca,
-        '--client-cert',
-        cert,
-        '--client-key',
-        key,
-      ]);
+      const { stdout } = await osnadmin(o, ['channel', 'list']);
       expect(JSON.parse(stdout.slice(stdout.indexOf('{'))).channels.map((c: { name: string }) => c.name)).toContain('ops2');
     }
     for (const o of ['org1', 'org2']) expect(await peerCli(o, ['channel', 'list'])).toContain('ops2');
@@ -798,6 +789,32 @@ describe('onboarding org3 onto the governance channel, and the refusals around i
 
     const again = await requested(stack, 'channel create ops2 org1 org2');
     await cardSays(stack, again.id, ':warning: ops2 exists already on orderer0 (consenter');
+
+    // The configuration does not list ops2, and the channel commands take it all the same.
+    expect(said).toContain('the channel commands take `--channel ops2`');
+    const batch = await requested(stack, 'channel batch --timeout 250ms --channel ops2');
+    expect(await cardSays(stack, batch.id, '*Plan* for `ops2`')).toContain('batch timeout of the orderer: 200ms → 250ms');
+    await stack.click(batch.card, 'approval_approve', { user: 'U0ORDADMIN', value: batch.id });
+    expect(await outcome(stack, batch.id)).toContain('succeeded');
+    expect((await fetchedConfig('org2', 'ops2')).channel_group.groups.Orderer.values.BatchTimeout.value.timeout).toBe('250ms');
+  }, 240_000);
+
+  it('adds back to ops2 a consenter that was taken off the channel: the bot joins it with the config block that names it', async () => {
+    const removal = await requested(stack, 'channel consenter remove orderer2 --channel ops2');
+    await cardSays(stack, removal.id, '*Plan* for `ops2`');
+    await stack.click(removal.card, 'approval_approve', { user: 'U0ORDADMIN', value: removal.id });
+    expect(await outcome(stack, removal.id)).toContain('succeeded');
+    await osnadmin(orderer2, ['channel', 'remove', '--channelID', 'ops2']);
+    expect((await osnadmin(orderer2, ['channel', 'list'])).stdout).not.toContain('"ops2"');
+
+    const addition = await requested(stack, 'channel consenter add orderer2 --channel ops2');
+    await cardSays(stack, addition.id, '*Plan* for `ops2`');
+    await stack.click(addition.card, 'approval_approve', { user: 'U0ORDADMIN', value: addition.id });
+    const added = await outcome(stack, addition.id);
+    expect(added).toContain('succeeded');
+    expect(added).toMatch(/orderer2: joined with config block \d+ \(consenter\)/);
+    expect(added).toMatch(/orderer2\*\\nconsenter, at height \d+/);
+    expect(await relation(orderer2, 'ops2')).toBe('consenter');
   }, 180_000);
 
   it('refuses an orderer the network does not list, before anything is requested', async () => {

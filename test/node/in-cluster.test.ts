@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { startEnvironment, type EnvDetails, type Environment } from '../infra/env/environment.js';
 import { BOT_NAMESPACE, deployBot } from '../infra/env/real-node/in-cluster.js';
 import { SlackEmulator, type StoredMessage } from '../slack/emulator.js';
-import { eventually, kubectl, type RealNode } from './support.js';
+import { apply, eventually, kubectl, type RealNode } from './support.js';
+import { createObjects, orgCaManifests } from '../infra/env/real-node/peer-pods.js';
 import { realNodePlacement } from '../infra/env/real-node/placement.js';
 import { peerCli } from '../infra/env/peer-cli.js';
 
@@ -18,17 +19,24 @@ let slack: SlackEmulator;
 let events: string;
 const SECRET = randomBytes(16).toString('hex');
 const TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
+/** The org whose CA runs as a pod from manifests/fabric-org/org1-ca.yaml (org3: no channel relies on its identities here). */
+const POD_CA_ORG = 'org3';
 
 /**
  * The environment's bot configuration, as it reads from inside the cluster: CAs on the node's
  * address, peers by their DNS names; chaincode images built here, their pods on the real node.
  */
 function inClusterConfig(node: RealNode): string {
-  type Org = { ca: { url: string }; peers: { podAddress?: string } };
+  type Org = { name: string; ca: { url: string; caName?: string }; peers: { podAddress?: string } };
   const config = parse(readFileSync(details.botConfig, 'utf8')) as { networks: { orgs: Org[] }[]; chaincode?: object };
   for (const org of config.networks.flatMap((n) => n.orgs)) {
     org.ca.url = org.ca.url.replace('127.0.0.1', node.address);
     delete org.peers.podAddress;
+    // org3's CA is the pod a test below makes from manifests/fabric-org, found by its Service's name.
+    if (org.name === POD_CA_ORG) {
+      org.ca.url = `https://${POD_CA_ORG}-ca.${details.namespace}.svc:7054`;
+      delete org.ca.caName;
+    }
   }
   const chaincodeImage = node.images['chaincode-basic'] as string;
   config.chaincode = { allowedRegistries: [chaincodeImage.slice(0, chaincodeImage.indexOf('/'))], ...realNodePlacement(node) };
@@ -36,7 +44,7 @@ function inClusterConfig(node: RealNode): string {
 }
 
 beforeAll(async () => {
-  env = await startEnvironment({ realNode: true, peerPods: true, nodeImages: ['redis', 'chaincode-basic'] });
+  env = await startEnvironment({ realNode: true, peerPods: true, nodeImages: ['redis', 'chaincode-basic', 'fabric-ca'] });
   details = env.details;
   const node = details.realNode;
   if (node === undefined) throw new Error('no real node');
@@ -44,7 +52,7 @@ beforeAll(async () => {
     botToken: TOKEN,
     signingSecret: SECRET,
     channels: ['C0OPS', 'C0ALERTS'],
-    users: ['U0ALICE', 'U0ADMIN1'].map((id) => ({ id, name: id.toLowerCase() })),
+    users: ['U0ALICE', 'U0ADMIN1', 'U0ADMIN3'].map((id) => ({ id, name: id.toLowerCase() })),
     host: node.address,
   });
   env.admitPodsTo(Number(new URL(slack.url).port));
@@ -237,4 +245,53 @@ it('a peer whose identity Secret is gone crash-loops when restarted, and the in-
   // A crash loop has at least two failed runs: the one before the latest is one of them.
   const init = await kubectl(details, ['logs', '-n', details.namespace, 'org1-peer-1', '-c', 'identity', '--previous']);
   expect(init).toContain('org1-id-org1-peer-1 did not appear within 20 s');
+}, 240_000);
+
+/** kubectl create secret generic, replacing one of that name. */
+async function putSecret(name: string, files: Record<string, string>): Promise<void> {
+  await kubectl(details, ['delete', 'secret', '-n', details.namespace, name, '--ignore-not-found']);
+  await apply(details, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: details.namespace }, stringData: files });
+}
+
+it("manifests/fabric-org's CA, copied for org3, runs as a real pod; bootstrapped as the README says, the in-cluster worker enrolls an identity there", async () => {
+  const ns = details.namespace;
+  const password = randomBytes(12).toString('hex');
+  await putSecret(`${POD_CA_ORG}-ca-bootstrap`, { user: 'admin', password });
+  await createObjects(
+    details.kubeconfig,
+    orgCaManifests({ namespace: ns, network: 'testnet', org: POD_CA_ORG, image: details.realNode?.images['fabric-ca'] as string }),
+  );
+  await kubectl(details, ['rollout', 'status', '-n', ns, `deploy/${POD_CA_ORG}-ca`, '--timeout=120s']);
+  // The README's bootstrap: the CA's root, and its first registrar enrolled inside the pod.
+  const inCa = (script: string) => kubectl(details, ['exec', '-n', ns, `deploy/${POD_CA_ORG}-ca`, '--', 'sh', '-c', script]);
+  const home = '/etc/hyperledger/fabric-ca-server';
+  const root = await inCa(`cat ${home}/ca-cert.pem`);
+  await inCa(
+    `fabric-ca-client enroll -u "https://admin:$BOOTSTRAP_PASSWORD@localhost:7054" --tls.certfiles ${home}/ca-cert.pem -H /tmp/registrar`,
+  );
+  const cert = await inCa('cat /tmp/registrar/msp/signcerts/cert.pem');
+  const key = await inCa('cat /tmp/registrar/msp/keystore/*_sk && rm -rf /tmp/registrar');
+  await putSecret(`${POD_CA_ORG}-ca-tls`, { 'ca.crt': root });
+  await putSecret(`${POD_CA_ORG}-ca-registrar`, { 'cert.pem': cert, 'key.pem': key });
+
+  await command('U0ADMIN3', `cert enroll ${POD_CA_ORG} clerk`);
+  const done = await eventually(
+    'the enrollment to end',
+    async () =>
+      slack.messages('C0OPS').find((m) => {
+        const text = JSON.stringify(m.blocks ?? []);
+        return !m.ephemeral && text.includes(`cert enroll ${POD_CA_ORG} clerk`) && /succeeded\*|failed\*/.test(text);
+      }),
+    120_000,
+  );
+  expect(JSON.stringify(done.blocks)).toContain(`clerk enrolled in ${POD_CA_ORG} as client`);
+  // The certificate in the identity's Secret was issued by the CA in the pod.
+  const stored = JSON.parse(
+    await kubectl(details, ['get', 'secret', '-n', ns, `${POD_CA_ORG}-id-clerk`, '-o', 'jsonpath={.data}']),
+  ) as Record<string, string>;
+  const issued = new X509Certificate(Buffer.from(stored['cert.pem'] ?? '', 'base64'));
+  expect(issued.subject).toContain('CN=clerk');
+  expect(issued.verify(new X509Certificate(root).publicKey)).toBe(true);
+  // And the CA's own log says so.
+  expect(await kubectl(details, ['logs', '-n', ns, `deploy/${POD_CA_ORG}-ca`])).toMatch(/Listening on https:\/\/0\.0\.0\.0:7054/);
 }, 240_000);

@@ -7,6 +7,7 @@ import { CancelledError, PermanentError, errorMessage, isCancelled } from '../..
 import type { ApprovalNotes, JobContext, JobEntry } from '../../src/jobs/engine/worker.js';
 import type { ApprovalRequest } from '../../src/jobs/services/approvals.js';
 import type { JobRequest, JobResult, JobView, JsonValue, StepRecord, StepSpec } from '../../src/jobs/engine/types.js';
+import { memoryCreatedChannels } from '../../src/jobs/services/created-channels.js';
 import type { Platform } from '../../src/jobs/services/platform.js';
 
 /**
@@ -267,4 +268,5 @@ const noPlatform: Platform = {
   kube() {
     throw new PermanentError('Kubernetes is not configured: set KUBECONFIG, or run the worker in a cluster');
   },
+  createdChannels: memoryCreatedChannels(),
 };

@@ -82,6 +82,27 @@ describe('adminsDemand: what a policy asks, as a count of admins, never less tha
     expectExact(config, '/Channel/Custom', ['A', 'B', 'C'], 2);
   });
 
+  it('a policy every sub-group must satisfy (the channel’s Admins): the fewest admins that satisfy it whichever sign', () => {
+    // /Channel/Admins: MAJORITY of the Application's and the Orderer's Admins, that is both.
+    const config = channelWith(three, implicitMeta('MAJORITY', 'Admins'));
+    const orderer = new common.ConfigGroup();
+    const ordering = new common.ConfigGroup();
+    ordering.getPoliciesMap().set('Admins', signaturePolicy("OR('O.admin')"));
+    orderer.getGroupsMap().set('O', ordering);
+    orderer.getPoliciesMap().set('Admins', implicitMeta('MAJORITY', 'Admins'));
+    const channel = config.getChannelGroup() as common.ConfigGroup;
+    channel.getGroupsMap().set('Orderer', orderer);
+    channel.getPoliciesMap().set('Admins', implicitMeta('MAJORITY', 'Admins'));
+    const msps = ['A', 'B', 'C', 'O'];
+    // Two of A, B, C and O satisfy Fabric; a count over all four must be 4 to be sure of O.
+    expect(adminsDemand(config, '/Channel/Admins')).toEqual({ msps, count: 4 });
+    for (const signers of choose(msps, 4)) expect(evaluatePolicy(config, '/Channel/Admins', signers.map(admin)).satisfied).toBe(true);
+    expect(evaluatePolicy(config, '/Channel/Admins', ['A', 'B', 'C'].map(admin)).satisfied).toBe(false);
+    // Where the sub-groups need not all agree, no count is given.
+    channel.getPoliciesMap().set('Admins', implicitMeta('ANY', 'Admins'));
+    expect(adminsDemand(config, '/Channel/Admins')).toBeUndefined();
+  });
+
   it('anything else is left to Fabric’s own evaluation', () => {
     // Two admins of one org, a peer's signature, a nested rule: no count of admins says it.
     const twoOfA = channelWith({ ...three, A: "AND('A.admin', 'A.admin')" }, implicitMeta('MAJORITY', 'Admins'));

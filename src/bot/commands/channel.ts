@@ -190,8 +190,10 @@ export const channelConsenter: CommandSpec = {
   flags: [channelFlag],
   details:
     'ORDERER is one of the network’s orderers (networks[].orderers). `add` makes its address and the TLS certificate it ' +
-    'presents a consenter and waits until it has the channel’s blocks; it must be on the channel (osnadmin channel join; ' +
-    'a removed one follows it once it notices, after the orderer’s Consensus.EvictionSuspicion, 10 minutes by default). `advertise` then adds it to the endpoints clients submit to, as Fabric’s guide does ' +
+    'presents a consenter, joins it to the channel with the config block that names it when it is not on it (through its ' +
+    'adminEndpoint), and waits until it has the channel’s blocks. One removed but still on the channel follows it once it ' +
+    'notices, after the orderer’s Consensus.EvictionSuspicion (10 minutes by default); take it off the channel first ' +
+    '(osnadmin channel remove) to add it back at once. `advertise` then adds it to the endpoints clients submit to, as Fabric’s guide does ' +
     'once a new consenter has caught up. `remove` takes it out of both. A change that would leave fewer answering ' +
     'consenters than Raft’s quorum is refused; one that lowers the fault tolerance says so on the card.',
   access: 'operator',
@@ -226,8 +228,8 @@ export const channelCreate: CommandSpec = {
   details:
     'The genesis block takes the ordering (Raft set, batch values), policies, capabilities and ACLs of the network’s first ' +
     'channel, with ORGS as its members. Each orderer with an adminEndpoint joins it through the channel participation API ' +
-    'as the ordering org’s admin (its TLS client certificate); each member org’s peers join it as their admin. To manage the ' +
-    'channel with the other commands afterwards, add it to networks[].fabricChannels.',
+    'as the ordering org’s admin (its TLS client certificate); each member org’s peers join it as their admin. The other channel ' +
+    'commands then take it with --channel, as they take those networks[].fabricChannels lists.',
   access: 'operator',
   approval: { orgs: 'signers', rule: 'ALL', approverRole: 'admin' },
   async run(ctx, args) {

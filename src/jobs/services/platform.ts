@@ -4,18 +4,27 @@ import path from 'node:path';
 import type { Config, NetworkConfig, OrdererOrgConfig, OrgConfig } from '../../config/model.js';
 import { connectKube, type Kube, type KubeOptions } from '../../k8s/client.js';
 import { PermanentError } from '../engine/errors.js';
+import { memoryCreatedChannels, type CreatedChannels } from './created-channels.js';
 
 /** What jobs and queries act on, created once per process. */
 export interface Platform {
   config: Config;
   /** The Kubernetes clients; throws a PermanentError naming the fix when none is configured. */
   kube(): Kube;
+  /** The channels `channel create` made, which the channel commands manage beside the configured ones. */
+  createdChannels: CreatedChannels;
 }
 
-export function createPlatform(config: Config, kubeconfigPath: string | undefined, kubeOptions: KubeOptions = {}): Platform {
+export function createPlatform(
+  config: Config,
+  kubeconfigPath: string | undefined,
+  kubeOptions: KubeOptions = {},
+  createdChannels: CreatedChannels = memoryCreatedChannels(),
+): Platform {
   let kube: Kube | undefined;
   return {
     config,
+    createdChannels,
     kube() {
       if (kube === undefined) {
         // Without any of these the client would quietly dial http://localhost:8080.

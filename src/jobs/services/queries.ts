@@ -17,6 +17,7 @@ import { channelConfig } from '../../fabric/channel-config.js';
 import { summarizeConfig, type ChannelSummary } from '../../fabric/config-summary.js';
 import type { PeerEndpoint } from '../../fabric/connection.js';
 import { orgPeersAccess, peerPodAddress } from './fabric-access.js';
+import { managedChannel } from './created-channels.js';
 import { networkNamed, orgNamed, type Platform } from './platform.js';
 import { podLogTail } from '../../k8s/pod-watch.js';
 import { LABELS, fabricSelector } from '../../k8s/labels.js';
@@ -70,11 +71,7 @@ export const queryHandlers: QueryHandlers = {
   },
   async 'channel-config'(platform, networkName, { channel: asked }) {
     const network = networkNamed(platform.config, networkName);
-    const channel = asked ?? network.fabricChannels[0];
-    if (channel === undefined || !network.fabricChannels.includes(channel))
-      throw new PermanentError(
-        `${channel ?? 'no channel'} is not one of network ${network.name}'s channels (${network.fabricChannels.join(', ')})`,
-      );
+    const channel = await managedChannel(platform.createdChannels, network, asked);
     const [org] = network.orgs;
     if (org === undefined) throw new PermanentError(`network ${network.name} has no orgs`);
     const { admin, peers } = await orgPeersAccess(platform.kube(), network, org);

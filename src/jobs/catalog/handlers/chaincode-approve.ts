@@ -3,6 +3,7 @@ import { withGateway } from '../../../fabric/connection.js';
 import { approveCommitted, committedDefinition, installedPackageBytes, installPackage, packageInUse } from '../../../fabric/lifecycle.js';
 import { PermanentError } from '../../engine/errors.js';
 import type { JobHandler } from '../../engine/worker.js';
+import { managedChannel } from '../../services/created-channels.js';
 import { orgPeersAccess } from '../../services/fabric-access.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 
@@ -13,11 +14,7 @@ import { networkNamed, orgNamed } from '../../services/platform.js';
  */
 export const chaincodeApproveCommitted: JobHandler<typeof kinds.chaincodeApproveCommitted> = async (ctx, params) => {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
-  const channel = params.channel ?? network.fabricChannels[0];
-  if (channel === undefined || !network.fabricChannels.includes(channel))
-    throw new PermanentError(
-      `${channel ?? 'no channel'} is not one of network ${network.name}'s channels (${network.fabricChannels.join(', ')})`,
-    );
+  const channel = await managedChannel(ctx.platform.createdChannels, network, params.channel);
   const org = orgNamed(network, params.org);
   const mine = await ctx.prepare(`Read ${org.name}'s admin identity and peers`, () => orgPeersAccess(ctx.platform.kube(), network, org));
   const [own] = mine.peers;

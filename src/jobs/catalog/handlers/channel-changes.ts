@@ -25,7 +25,7 @@ import {
 } from '../../../fabric/config-edits.js';
 import { answers, presentedCertificate, raftSetChange } from '../../../fabric/raft.js';
 import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
-import { ordererHeight } from '../../../fabric/channel-config.js';
+import { configBlock, ordererHeight } from '../../../fabric/channel-config.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
 import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
 import { readSecretData } from '../../../k8s/identities.js';
@@ -38,7 +38,7 @@ import { PermanentError } from '../../engine/errors.js';
 import type { JobResult } from '../../engine/types.js';
 import type { JobContext } from '../../engine/worker.js';
 import { ordererAdmins, ordererTlsRoot, orgPeersAccess } from '../../services/fabric-access.js';
-import { ordererChannel } from '../../../fabric/participation.js';
+import { joinOrderer, ordererChannel } from '../../../fabric/participation.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 
 /**
@@ -364,13 +364,23 @@ async function consenterChange(
         ? undefined
         : async (job, channel, reader) => {
             const root = await job.prepare(`Read ${known.name}'s TLS root`, tlsRoot);
+            const admin = (await ordererAdmins(job.platform.kube(), network)).find((a) => a.name === known.name);
+            // An orderer that is not on the channel (new, or removed from it with osnadmin) joins it
+            // with the config block that makes it a consenter, and onboards from the others.
+            if (admin !== undefined)
+              await job.step({ key: 'join-the-orderer', title: `Join ${known.name} to the channel` }, async (note) => {
+                const on = await ordererChannel(admin, channel);
+                if (on !== undefined) return note(`${known.name}: on ${channel} already (${on.consensusRelation})`);
+                const block = await configBlock(reader.peer, reader.admin, channel);
+                const joined = await joinOrderer(admin, channel, block.serializeBinary());
+                await note(`${known.name}: joined with config block ${block.getHeader()?.getNumber()} (${joined.consensusRelation})`);
+              });
             const height = await job.step(
               { key: 'wait-until-the-orderer-has-the-blocks', title: `Wait until ${known.name} has the channel's blocks` },
               async (note) => {
                 const target = await ledgerHeight(reader.peer, reader.admin, channel);
                 // A follower serves the blocks before it switches to consenting: where the orderer's
                 // admin endpoint is known, it is asked too, until it says consenter and active.
-                const admin = (await ordererAdmins(job.platform.kube(), network)).find((a) => a.name === known.name);
                 const consenting = async (): Promise<boolean> => {
                   if (admin === undefined) return true;
                   const info = await ordererChannel(admin, channel).catch(() => undefined);

@@ -110,12 +110,13 @@ export const channelCreate: JobHandler<typeof kinds.channelCreate> = async (ctx,
     }
     return joined;
   });
+  await ctx.platform.createdChannels.add(network.name, params.name);
   return {
     summary: `channel ${params.name} created for ${params.orgs.join(', ')}`,
     fields: [
       { label: 'Orderers', value: orderers.join(', ') },
       { label: 'Peers', value: peers.join(', ') },
-      { label: 'Next', value: `add ${params.name} to networks[].fabricChannels to manage it with the other channel commands` },
+      { label: 'Next', value: `the channel commands take \`--channel ${params.name}\`` },
     ],
   };
 };

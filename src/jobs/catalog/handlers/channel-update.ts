@@ -17,6 +17,7 @@ import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
 import { approvalsNeeded, type ApprovalRequest, type ChannelPlan, type PlanSignature } from '../../services/approvals.js';
+import { managedChannel } from '../../services/created-channels.js';
 import { ordererAccess, orgAdmin } from '../../services/fabric-access.js';
 import { networkNamed, signingOrgNamed } from '../../services/platform.js';
 
@@ -27,19 +28,20 @@ const NEW_CONFIG_TIMEOUT_MS = 60_000;
 const base64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64');
 const bytesOf = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64'));
 
-/** The orderer's answer when it does not order the channel (down for it, or only following it). */
-const doesNotOrderIt = (refusal: OrdererRefusal): boolean =>
+/**
+ * The orderer's answer when it does not order the channel (down for it, or only following it), or
+ * cannot judge the change: a Raft follower knows of no live consenter (only the leader tracks
+ * them), so it refuses any change of the consenter set as "0 out of 3 nodes are alive".
+ */
+const passOver = (refusal: OrdererRefusal): boolean =>
   refusal.status === common.Status.SERVICE_UNAVAILABLE ||
-  (refusal.status === common.Status.BAD_REQUEST && /orderer system channel is not defined/.test(refusal.message));
+  (refusal.status === common.Status.BAD_REQUEST &&
+    /orderer system channel is not defined|\d+ out of \d+ nodes are alive, configuration will result in quorum loss/.test(refusal.message));
 
 /** The network and the channel a change is for: the network's first channel unless it names one. */
-function target(ctx: JobContext, channelParam: string | undefined): { network: NetworkConfig; channel: string } {
+async function target(ctx: JobContext, channelParam: string | undefined): Promise<{ network: NetworkConfig; channel: string }> {
   const network = networkNamed(ctx.platform.config, ctx.request.network);
-  const channel = channelParam ?? network.fabricChannels[0];
-  if (channel === undefined) throw new PermanentError(`network ${network.name} lists no fabricChannels`);
-  if (!network.fabricChannels.includes(channel))
-    throw new PermanentError(`${channel} is not one of network ${network.name}'s channels (${network.fabricChannels.join(', ')})`);
-  return { network, channel };
+  return { network, channel: await managedChannel(ctx.platform.createdChannels, network, channelParam) };
 }
 
 /** The update from `config` to the change made on it, and what it takes: the plan the orgs sign. */
@@ -139,7 +141,7 @@ async function changeChannel(
   params: { approvedByOrgs: string[]; approvalId?: string | undefined },
   change: ChannelChange,
 ): Promise<JobResult> {
-  const { network, channel } = target(ctx, change.channel);
+  const { network, channel } = await target(ctx, change.channel);
   const reader = await orgAccess(ctx, network);
   const readConfig = (): Promise<common.Config> => channelConfig(reader.peer, reader.admin, channel);
   const { approvalId } = params;
@@ -213,9 +215,9 @@ async function changeChannel(
       signatures.map((s) => common.ConfigSignature.deserializeBinary(bytesOf(s.signature))),
       reader.admin,
     );
-    // The first orderer that takes it. One that is down, or does not order the channel (a removed
-    // consenter follows it, and takes the update for a channel creation), is passed over; a refusal
-    // on the merits is final, and any other orderer would refuse it as well.
+    // The first orderer that takes it. One that is down, does not order the channel (a removed
+    // consenter follows it), or cannot judge the change (a follower, for the Raft set) is passed
+    // over; a refusal on the merits is final, and any other orderer would refuse it as well.
     const passedOver: string[] = [];
     for (const orderer of orderers) {
       try {
@@ -223,7 +225,7 @@ async function changeChannel(
         await note(`accepted by ${orderer.address}${passedOver.length === 0 ? '' : ` (passed over ${passedOver.join('; ')})`}`);
         return;
       } catch (err) {
-        if (err instanceof OrdererRefusal && !doesNotOrderIt(err)) throw new PermanentError(err.message);
+        if (err instanceof OrdererRefusal && !passOver(err)) throw new PermanentError(err.message);
         passedOver.push(`${orderer.address}: ${(err as Error).message}`);
       }
     }
@@ -271,7 +273,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
     let made = approval.plan;
     if (made === undefined && change === undefined) made = await creationPlan(ctx, approval);
     if (made === undefined && change !== undefined) {
-      const { channel } = target(ctx, change.channel);
+      const { channel } = await target(ctx, change.channel);
       const reader = await orgAccess(ctx, network);
       made = await planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change);
     }
@@ -295,7 +297,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
 export const channelSign: JobHandler<typeof kinds.channelSign> = async (ctx, { approvalId, org: orgName }) => {
   const approval = await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
   const change = await changeOf(ctx, approval.jobType, approval.params);
-  const { network, channel } = target(ctx, change.channel);
+  const { network, channel } = await target(ctx, change.channel);
   const org = signingOrgNamed(network, orgName);
   const signature = await ctx.step({ key: 'sign-the-plan', title: `Sign the plan as ${org.mspId}'s admin` }, async (note) => {
     const kept = approval.signatures.find((s) => s.org === org.name);

@@ -39,26 +39,24 @@ const versionOf = (program: Binary): string => {
 function fabricRecipe(
   image: string,
   program: Binary,
-  opts: { cmd: string[]; env: string[]; dirs: string[]; inputs?: string[]; fill?: (rootfs: string) => void },
+  opts: { cmd: string[]; env: string[]; dirs: string[]; inputs?: string[]; fill?: (rootfs: string) => void; alongside?: Binary[] },
 ): ImageRecipe {
   const file = binary(program);
+  const others = (opts.alongside ?? []).map((b) => [binary(b), `usr/local/bin/${b}`] as [string, string]);
   return {
     ref: `fabric-chatops.local/${image}:${versionOf(program)}`,
-    files: [
-      [BUSYBOX, 'bin/busybox'],
-      [file, `usr/local/bin/${program}`],
-    ],
+    files: [[BUSYBOX, 'bin/busybox'], [file, `usr/local/bin/${program}`], ...others],
     entrypoint: [],
     cmd: opts.cmd,
     env: opts.env,
     user: `${USER.uid}:${USER.uid}`,
     workdir: USER.home,
-    inputs: [...sharedLibraries(file), ...(opts.inputs ?? [])],
+    inputs: [...new Set([file, ...others.map(([f]) => f)].flatMap(sharedLibraries)), ...(opts.inputs ?? [])],
     recipes: ['fabric-images.ts'],
     fillRootfs: (rootfs) => {
       busyboxRootfs(rootfs);
       writeAccounts(rootfs, USER);
-      glibcRootfs(rootfs, [file]);
+      glibcRootfs(rootfs, [file, ...others.map(([f]) => f)]);
       ownedDirs(rootfs, USER, opts.dirs);
       opts.fill?.(rootfs);
     },
@@ -90,9 +88,14 @@ export const ordererRecipe = (): ImageRecipe =>
     fill: withConfig,
   });
 
-/** fabric-ca-server (cgo: sqlite) with its home, where it writes its database and keys, the user's. */
+/**
+ * fabric-ca-server (cgo: sqlite) with its home, where it writes its database and keys, the user's;
+ * fabric-ca-client beside it, as in Hyperledger's image (an operator enrolls the first registrar
+ * from inside the pod: see README, Deploy on Kubernetes).
+ */
 export const caRecipe = (): ImageRecipe =>
   fabricRecipe('fabric-ca', 'fabric-ca-server', {
+    alongside: ['fabric-ca-client'],
     cmd: ['fabric-ca-server', 'start'],
     env: [`FABRIC_CA_HOME=${CA_HOME}`, `FABRIC_CA_SERVER_HOME=${CA_HOME}`],
     dirs: [CA_HOME],

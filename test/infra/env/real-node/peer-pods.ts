@@ -11,6 +11,7 @@ const REFERENCE = {
   network: 'demo',
   peerImage: 'hyperledger/fabric-peer:2.5',
   botImage: 'fabric-chatops:latest',
+  caImage: 'hyperledger/fabric-ca:1.5',
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects read from YAML, walked generically.
@@ -30,12 +31,8 @@ export function orgPeerManifests(opts: {
   firstOrdinal: number;
   bootstrap: string;
 }): Manifest[] {
-  const file = path.join(infraDir, '..', '..', 'manifests', 'fabric-org', 'org1-peer.yaml');
-  const text = readFileSync(file, 'utf8').replaceAll(`.${REFERENCE.namespace}.svc`, `.${opts.namespace}.svc`);
-  const docs = parseAllDocuments(text).map((d) => d.toJS() as Manifest);
+  const docs = shippedManifests('org1-peer.yaml', opts);
   for (const doc of docs) {
-    doc.metadata.namespace = opts.namespace;
-    if (doc.metadata.labels?.['fabric-chatops.io/network'] !== undefined) doc.metadata.labels['fabric-chatops.io/network'] = opts.network;
     if (doc.kind !== 'StatefulSet') continue;
     doc.spec.replicas = 0;
     doc.spec.ordinals = { start: opts.firstOrdinal };
@@ -45,6 +42,35 @@ export function orgPeerManifests(opts: {
     onRealNode(template.spec, { [REFERENCE.peerImage]: opts.images.peer, [REFERENCE.botImage]: opts.images.bot });
     for (const c of template.spec.containers)
       for (const e of c.env ?? []) if (e.name === 'CORE_PEER_GOSSIP_BOOTSTRAP') e.value = opts.bootstrap;
+  }
+  return docs;
+}
+
+/**
+ * manifests/fabric-org/org1-ca.yaml copied for `org`, as its kustomization says to do per org
+ * (names, labels and certificate hosts renamed), run on the real node with the CA image built here.
+ */
+export function orgCaManifests(opts: { namespace: string; network: string; org: string; image: string }): Manifest[] {
+  const docs = shippedManifests('org1-ca.yaml', opts, (text) => text.replaceAll('org1', opts.org));
+  for (const doc of docs) {
+    const template = doc.spec?.template;
+    if (doc.kind === 'Deployment') {
+      template.metadata.labels['fabric-chatops.io/network'] = opts.network;
+      template.spec.terminationGracePeriodSeconds = 5;
+      onRealNode(template.spec, { [REFERENCE.caImage]: opts.image });
+    }
+  }
+  return docs;
+}
+
+/** A file of manifests/fabric-org in the test network's namespace and name, optionally edited first. */
+function shippedManifests(name: string, opts: { namespace: string; network: string }, edit = (text: string) => text): Manifest[] {
+  const file = path.join(infraDir, '..', '..', 'manifests', 'fabric-org', name);
+  const text = edit(readFileSync(file, 'utf8')).replaceAll(`.${REFERENCE.namespace}.svc`, `.${opts.namespace}.svc`);
+  const docs = parseAllDocuments(text).map((d) => d.toJS() as Manifest);
+  for (const doc of docs) {
+    doc.metadata.namespace = opts.namespace;
+    if (doc.metadata.labels?.['fabric-chatops.io/network'] !== undefined) doc.metadata.labels['fabric-chatops.io/network'] = opts.network;
   }
   return docs;
 }
