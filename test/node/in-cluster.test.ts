@@ -257,6 +257,8 @@ it("manifests/fabric-org's CA, copied for org3, runs as a real pod; bootstrapped
   const ns = details.namespace;
   const password = randomBytes(12).toString('hex');
   await putSecret(`${POD_CA_ORG}-ca-bootstrap`, { user: 'admin', password });
+  // The environment describes its CA processes as Deployments on fake nodes: org3's gives way to the real one.
+  await kubectl(details, ['delete', 'deployment,service', '-n', ns, `${POD_CA_ORG}-ca`, '--wait']);
   await createObjects(
     details.kubeconfig,
     orgCaManifests({ namespace: ns, network: 'testnet', org: POD_CA_ORG, image: details.realNode?.images['fabric-ca'] as string }),
