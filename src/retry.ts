@@ -25,6 +25,12 @@ export const backoff =
   (attempt: number): number =>
     Math.round(Math.min(max, base * 2 ** (attempt - 1)) * (jitter ? 0.5 + Math.random() : 1));
 
+/** Pauses that grow by `step` each attempt, at most `max`: for what is usually ready within a few steps, often in the first. */
+export const rampUp =
+  (step: number, max: number) =>
+  (attempt: number): number =>
+    Math.min(max, step * attempt);
+
 /** Runs `fn` until it succeeds, or rethrows its last error when the options say to stop. */
 export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryOptions): Promise<T> {
   const started = Date.now();
@@ -45,12 +51,12 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, opts: RetryO
 class NotYet extends Error {}
 
 /**
- * Asks `probe` every `everyMs` until it returns a value (not undefined); past `withinMs` throws
- * what `timedOut` makes of the last answer.
+ * Asks `probe` every `everyMs` (fixed, or by attempt) until it returns a value (not undefined);
+ * past `withinMs` throws what `timedOut` makes of the last answer.
  */
 export async function pollUntil<T>(
   probe: () => Promise<T | undefined>,
-  opts: { everyMs: number; withinMs: number; signal?: AbortSignal; timedOut: () => Error },
+  opts: { everyMs: number | ((attempt: number) => number); withinMs: number; signal?: AbortSignal; timedOut: () => Error },
 ): Promise<T> {
   try {
     return await retry(

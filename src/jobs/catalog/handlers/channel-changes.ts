@@ -32,7 +32,7 @@ import { readSecretData } from '../../../k8s/identities.js';
 import { caAccess } from '../../services/ca-access.js';
 import { policyExists } from '../../../fabric/config-policy.js';
 import { hostAndPort, withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
-import { pollUntil } from '../../../retry.js';
+import { pollUntil, rampUp } from '../../../retry.js';
 import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError } from '../../engine/errors.js';
 import type { JobResult } from '../../engine/types.js';
@@ -60,7 +60,7 @@ export interface ChannelChange {
   /** What the signers should know the change costs (a Raft set that tolerates fewer failures). */
   warning?(config: common.Config): string | undefined;
   /** The config with the change made; the same config when it has it already. Throws PermanentError when it is not possible. */
-  edit(config: common.Config): common.Config;
+  edit(config: common.Config): common.Config | Promise<common.Config>;
   /** What follows once the channel has the change (an added org's peers join); safe to run again. */
   afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<Pick<JobResult, 'fields' | 'next'>>;
 }
@@ -146,13 +146,17 @@ const PEERS_CATCH_UP_MS = 120_000;
 
 async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.channelAddOrg>, network: NetworkConfig): Promise<ChannelChange> {
   const org = orgNamed(network, params.org);
-  const definition = await orgDefinition(ctx, network, org);
+  // Read from its CA only when the change is made: a job that submits a recorded plan needs none of it.
+  let definition: Promise<OrgDefinition> | undefined;
   return {
     channel: params.channel,
     what: `add ${org.mspId}`,
     refusal: (config) => (hasApplicationOrg(config, org.mspId) ? `${org.mspId} is already a member of the channel` : undefined),
-    edit: (config) =>
-      hasApplicationOrg(config, org.mspId) ? config : withApplicationOrg(config, org.mspId, applicationOrgGroup(definition)),
+    edit: async (config) => {
+      if (hasApplicationOrg(config, org.mspId)) return config;
+      definition ??= orgDefinition(ctx, network, org);
+      return withApplicationOrg(config, org.mspId, applicationOrgGroup(await definition));
+    },
     afterwards: async (job, channel, reader) => {
       const access = await job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
         orgPeersAccess(job.platform.kube(), network, org),
@@ -173,7 +177,7 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
                 return height >= target ? height : undefined;
               },
               {
-                everyMs: 100,
+                everyMs: rampUp(10, 250),
                 withinMs: PEERS_CATCH_UP_MS,
                 signal: job.signal,
                 timedOut: () => new Error(`${peer.address} did not reach height ${target}`),

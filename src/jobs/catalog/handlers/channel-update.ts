@@ -12,7 +12,7 @@ import {
   type AdminsDemand,
 } from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
-import { pollUntil } from '../../../retry.js';
+import { pollUntil, rampUp } from '../../../retry.js';
 import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
@@ -51,7 +51,7 @@ async function planOf(channel: string, config: common.Config, change: ChannelCha
   if (refusal !== undefined) return { ...made, problem: refusal };
   let updated: common.Config;
   try {
-    updated = change.edit(config);
+    updated = await change.edit(config);
   } catch (err) {
     if (err instanceof PermanentError) return { ...made, problem: err.message };
     throw err;
@@ -142,11 +142,14 @@ async function changeChannel(
   change: ChannelChange,
 ): Promise<JobResult> {
   const { network, channel } = await target(ctx, change.channel);
-  const reader = await orgAccess(ctx, network);
-  const readConfig = (): Promise<common.Config> => channelConfig(reader.peer, reader.admin, channel);
   const { approvalId } = params;
-  const approval =
-    approvalId === undefined ? undefined : await ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId));
+  // Read at once, each on its own: who reads the channel, the request, and where updates go.
+  const [reader, approval, orderers] = await Promise.all([
+    orgAccess(ctx, network),
+    approvalId === undefined ? undefined : ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId)),
+    ctx.prepare('Read the orderer endpoints', () => ordererAccess(ctx.platform.kube(), network)),
+  ]);
+  const readConfig = (): Promise<common.Config> => channelConfig(reader.peer, reader.admin, channel);
 
   // A ChannelPlan is plain JSON.
   const plan = (await ctx.step({ key: 'plan-the-update', title: 'Plan the update' }, async (note) => {
@@ -161,7 +164,7 @@ async function changeChannel(
 
   const current = await ctx.prepare(`Read ${channel}'s config`, readConfig);
   const sequence = current.getSequence();
-  if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, change.edit(current)).length === 0)) {
+  if (plan.changes.length === 0 || (sequence > plan.sequence && describeConfigChange(current, await change.edit(current)).length === 0)) {
     return {
       summary: `${change.what} on ${channel}: already so (config sequence ${sequence})`,
       ...(await change.afterwards?.(ctx, channel, reader)),
@@ -207,7 +210,6 @@ async function changeChannel(
     },
   );
 
-  const orderers = await ctx.prepare('Read the orderer endpoints', () => ordererAccess(ctx.platform.kube(), network));
   await ctx.step({ key: 'sign-and-submit', title: 'Submit the signed update' }, async (note) => {
     const envelope = await configUpdateTransaction(
       channel,
@@ -238,7 +240,8 @@ async function changeChannel(
         return c.getSequence() > plan.sequence ? c.getSequence() : undefined;
       },
       {
-        everyMs: 100,
+        // A config block is cut at once and committed within a few tens of milliseconds, mostly.
+        everyMs: rampUp(10, 250),
         withinMs: NEW_CONFIG_TIMEOUT_MS,
         signal: ctx.signal,
         timedOut: () => new Error(`${reader.peer.address} still has config sequence ${plan.sequence}`),
