@@ -158,13 +158,21 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
       return withApplicationOrg(config, org.mspId, applicationOrgGroup(await definition));
     },
     afterwards: async (job, channel, reader) => {
-      const access = await job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
+      // What the steps below read is asked for at once; each step waits for its part.
+      const accessRead = job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
         orgPeersAccess(job.platform.kube(), network, org),
       );
+      const committedRead = withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
+      // A step that an earlier attempt finished does not await its read: its failure is not news.
+      for (const read of [accessRead, committedRead]) read.catch(() => undefined);
       await job.step({ key: 'join-the-org-s-peers', title: `Join ${org.name}'s peers to ${channel}` }, async (note) => {
-        const block = await withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel));
-        for (const peer of access.peers) await note(`${peer.address}: ${await joinPeer(peer, access.admin, block)}`);
+        const [block, { admin, peers }] = await Promise.all([
+          withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel)),
+          accessRead,
+        ]);
+        for (const peer of peers) await note(`${peer.address}: ${await joinPeer(peer, admin, block)}`);
       });
+      const access = await accessRead;
       const heights = await job.step(
         { key: 'wait-until-they-catch-up', title: `Wait until ${org.name}'s peers catch up` },
         async (note) => {
@@ -192,7 +200,7 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
       const chaincodes = await job.step(
         { key: 'list-the-chaincodes-to-approve', title: `List the chaincodes ${org.name} is to approve` },
         async (note) => {
-          const committed = await withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
+          const committed = await committedRead;
           await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
           return committed.map((c) => ({ name: c.name, version: c.version, sequence: c.sequence }));
         },
