@@ -284,7 +284,12 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
     const elapsed = Date.now() - t0;
     clearInterval(limiter);
     const done = statuses().filter((m) => JSON.stringify(m.blocks).includes('succeeded')).length;
-    const minGap = Math.min(...statuses().flatMap((m) => m.edits.slice(1).map((e, i) => e.at - (m.edits[i]?.at ?? 0))));
+    // Progress is held to one update a second; the final state is not held back (its gap is left out).
+    const progressGaps = statuses().flatMap((m) => {
+      const sent = [m.postedAt, ...m.edits.map((e) => e.at)].slice(0, -1);
+      return sent.slice(1).map((at, i) => at - (sent[i] ?? 0));
+    });
+    const minGap = progressGaps.length === 0 ? Number.POSITIVE_INFINITY : Math.min(...progressGaps);
     const updates = slack.calls.filter((c) => c.method === 'chat.update');
     const limited = updates.filter((c) => c.status === 429).length;
     const posts = slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 200).map((c) => c.at);
@@ -302,8 +307,8 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
           met: done === jobs,
         },
         {
-          what: 'shortest gap between two updates of one message',
-          value: ms(minGap),
+          what: 'shortest gap between two progress updates of one message',
+          value: progressGaps.length === 0 ? 'none' : ms(minGap),
           baseline: "Slack's ~1 update/s per message",
           target: '>= 950 ms',
           met: minGap >= 950,
@@ -317,6 +322,8 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
         { what: 'all jobs queued → all finished', value: ms(elapsed) },
       ],
       notes: [
+        "a job's final state is sent as soon as it ends, not held back by the second between progress updates " +
+          '(a burst of two updates, which Slack allows; a 429 is waited out)',
         'each job posts one status message, so 100 jobs started together post a burst in one channel; ' +
           'the emulator does not limit posts per channel, Slack may answer such a burst with 429, ' +
           'which the bot retries after Retry-After (tested in test/e2e/slash-commands.test.ts)',

@@ -40,6 +40,7 @@ function call(
   method: string,
   path: string,
   body?: { type: string; bytes: Buffer },
+  timeoutMs = 15_000,
 ): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = https.request(
@@ -50,7 +51,7 @@ function call(
         ca: admin.tlsRootPem,
         cert: admin.clientCertPem,
         key: admin.clientKeyPem,
-        timeout: 15_000,
+        timeout: timeoutMs,
         headers: body === undefined ? {} : { 'content-type': body.type, 'content-length': body.bytes.length },
       },
       (res) => {
@@ -59,7 +60,7 @@ function call(
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`${admin.endpoint}: no answer within 15 s`)));
+    req.on('timeout', () => req.destroy(new Error(`${admin.endpoint}: no answer within ${timeoutMs / 1000} s`)));
     req.on('error', reject);
     req.end(body?.bytes);
   });
@@ -74,8 +75,8 @@ const errorOf = (text: string): string => {
 };
 
 /** The channel as the orderer has it, or undefined when it is not on it. */
-export async function ordererChannel(admin: OrdererAdmin, channel: string): Promise<ParticipationInfo | undefined> {
-  const { status, text } = await call(admin, 'GET', `/participation/v1/channels/${encodeURIComponent(channel)}`);
+export async function ordererChannel(admin: OrdererAdmin, channel: string, timeoutMs?: number): Promise<ParticipationInfo | undefined> {
+  const { status, text } = await call(admin, 'GET', `/participation/v1/channels/${encodeURIComponent(channel)}`, undefined, timeoutMs);
   if (status === 404) return undefined;
   if (status !== 200) throw new ParticipationError(`${admin.endpoint}: ${errorOf(text)} (HTTP ${status})`, status);
   return JSON.parse(text) as ParticipationInfo;

@@ -251,6 +251,11 @@ describe('Kubernetes commands from Slack on the real cluster', () => {
       const shown = Number(new RegExp(`:white_check_mark: \`${peer}\` (\\d+)`).exec(status)?.[1]);
       expect(shown).toBeGreaterThanOrEqual(heights[0] as number);
     }
+    // And each orderer's place on the channel, as its participation API says (orderer2 is left
+    // out: another suite pauses it for a moment).
+    expect(status).toContain('*Ordering service*');
+    for (const orderer of ['orderer0', 'orderer1'])
+      expect(status).toMatch(new RegExp(`:white_check_mark: \`${orderer}\` consenter, active, height \\d+`));
   }, 120_000);
 });
 

@@ -58,3 +58,22 @@ describe('ledger heights on /fabric status', () => {
     expect(JSON.stringify(r.blocks)).toContain('more_');
   });
 });
+
+describe('the ordering service on /fabric status', () => {
+  it('shows each orderer’s place on each channel: active consenters, a follower, a failed one, one that did not answer', () => {
+    const orderers: NetworkStatus['orderers'] = [
+      { channel: 'mychannel', orderer: 'orderer0', relation: 'consenter', state: 'active', height: 12 },
+      { channel: 'mychannel', orderer: 'orderer1', relation: 'follower', state: 'active', height: 12 },
+      { channel: 'mychannel', orderer: 'orderer2', relation: 'consenter', state: 'failed', height: 9 },
+      { channel: 'ops2', orderer: 'orderer0', error: 'orderer0-admin:9443: no answer within 4 s' },
+    ];
+    const r = renderStatus({ ...status([]), orderers }, { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 });
+    const text = JSON.stringify(r.blocks);
+    expect(text).toContain('*Ordering service*');
+    expect(text).toContain(':white_check_mark: `orderer0` consenter, active, height 12');
+    expect(text).toContain(':large_blue_circle: `orderer1` follower, active, height 12');
+    expect(text).toContain(':warning: `orderer2` consenter, failed, height 9');
+    expect(text).toContain(':x: `orderer0` orderer0-admin:9443: no answer within 4 s');
+    expect(validateBlocks(r.blocks)).toEqual([]);
+  });
+});

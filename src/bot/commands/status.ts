@@ -15,7 +15,8 @@ const optionalOrg = (org: string | undefined): { org?: string } => (org === unde
 
 export const status: CommandSpec = {
   path: ['status'],
-  summary: 'Pods of the network (readiness, restarts, age) and each peer’s ledger height per channel',
+  summary:
+    'Pods of the network (readiness, restarts, age), each peer’s ledger height and each orderer’s place (consenter or follower) per channel',
   flags: [org, page, behind],
   access: 'viewer',
   async run(ctx, args) {

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/types';
-import type { LedgerHeight, NetworkStatus } from '../../jobs/services/queries.js';
+import type { LedgerHeight, NetworkStatus, OrdererChannelState } from '../../jobs/services/queries.js';
 import type { PodStatus } from '../../jobs/services/queries.js';
 import { LIMITS, context, escapeMrkdwn, fields, linesToSections, section, truncate, type Rendered } from './text.js';
 
@@ -67,6 +67,7 @@ export function renderStatus(
     blocks.push(fields(summary.slice(i, i + LIMITS.sectionFields)));
   const lagging = (status.ledgers ?? []).filter((l) => l.error !== undefined || (l.behind ?? 0) > (opts.behindLimit ?? 0));
   if (status.ledgers !== undefined) blocks.push(...renderLedgers(status.ledgers, opts.behindLimit ?? 0));
+  if (status.orderers !== undefined) blocks.push(...renderOrderers(status.orderers));
   if (unhealthy.length > 0) {
     const list = unhealthy
       .slice(0, 15)
@@ -94,6 +95,24 @@ export function renderStatus(
   const behind = laggingPeers > 0 ? `, ${laggingPeers} peers behind or unreachable` : '';
   const text = `${status.network}: ${pods.length - unhealthy.length}/${pods.length} Fabric pods ready${behind}`;
   return { text, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
+}
+
+/** Per channel, each orderer's place in it as its participation API says: an active consenter is well; a follower is shown as such. */
+function renderOrderers(states: OrdererChannelState[]): KnownBlock[] {
+  const lines: string[] = ['*Ordering service* (each orderer’s channel participation API)'];
+  for (const channel of [...new Set(states.map((o) => o.channel))]) {
+    lines.push(`\`${escapeMrkdwn(channel)}\``);
+    for (const o of states.filter((s) => s.channel === channel)) {
+      const where = `\`${escapeMrkdwn(o.orderer)}\``;
+      if (o.relation === undefined) lines.push(`    :x: ${where} ${escapeMrkdwn(truncate(o.error ?? 'no answer', 160))}`);
+      else {
+        const well = o.relation === 'consenter' && o.state === 'active';
+        const icon = well ? ':white_check_mark:' : o.relation === 'follower' && o.state === 'active' ? ':large_blue_circle:' : ':warning:';
+        lines.push(`    ${icon} ${where} ${escapeMrkdwn(o.relation)}, ${escapeMrkdwn(o.state ?? '?')}, height ${o.height ?? '?'}`);
+      }
+    }
+  }
+  return linesToSections(lines, 4);
 }
 
 /** Heights per channel, one line per peer; a peer more than `behindLimit` blocks behind is flagged. */

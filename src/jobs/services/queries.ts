@@ -16,8 +16,9 @@ import { ledgerHeight } from '../../fabric/channel.js';
 import { channelConfig } from '../../fabric/channel-config.js';
 import { summarizeConfig, type ChannelSummary } from '../../fabric/config-summary.js';
 import type { PeerEndpoint } from '../../fabric/connection.js';
-import { orgPeersAccess, peerPodAddress } from './fabric-access.js';
-import { managedChannel } from './created-channels.js';
+import { ordererAdmins, orgPeersAccess, peerPodAddress } from './fabric-access.js';
+import { ordererChannel } from '../../fabric/participation.js';
+import { managedChannel, managedChannels } from './created-channels.js';
 import { networkNamed, orgNamed, type Platform } from './platform.js';
 import { podLogTail } from '../../k8s/pod-watch.js';
 import { LABELS, fabricSelector } from '../../k8s/labels.js';
@@ -95,6 +96,21 @@ export interface NetworkStatus {
   pods: PodStatus[];
   /** One row per peer pod and channel, when asked for. */
   ledgers?: LedgerHeight[];
+  /** With the ledgers: one row per orderer with an admin endpoint and channel the bot manages. */
+  orderers?: OrdererChannelState[];
+}
+
+/** A channel as an orderer's participation API has it (osnadmin channel list). */
+export interface OrdererChannelState {
+  channel: string;
+  orderer: string;
+  /** consenter or follower; undefined when the orderer is not on the channel or did not answer. */
+  relation?: string;
+  /** active, onboarding, inactive or failed. */
+  state?: string;
+  height?: number;
+  /** Why it is unknown. */
+  error?: string;
 }
 
 export interface LedgerHeight {
@@ -119,8 +135,35 @@ export async function networkStatus(
   const network = networkNamed(platform.config, networkName);
   if (opts.org !== undefined) orgNamed(network, opts.org);
   const pods = await fabricPods(platform.kube(), network.namespace, opts);
-  const ledgers = opts.withLedgers === true ? await ledgerHeights(platform, network, pods) : undefined;
-  return { network: network.name, namespace: network.namespace, pods, ...(ledgers === undefined ? {} : { ledgers }) };
+  if (opts.withLedgers !== true) return { network: network.name, namespace: network.namespace, pods };
+  const [ledgers, orderers] = await Promise.all([ledgerHeights(platform, network, pods), ordererStates(platform, network)]);
+  return { network: network.name, namespace: network.namespace, pods, ledgers, ...(orderers.length === 0 ? {} : { orderers }) };
+}
+
+/** Each orderer with an admin endpoint, asked for each channel the bot manages, all at once, each bounded by a short timeout. */
+async function ordererStates(platform: Platform, network: NetworkConfig): Promise<OrdererChannelState[]> {
+  const named = network.orderers.filter((o) => o.adminEndpoint !== undefined).map((o) => o.name);
+  if (named.length === 0) return [];
+  const channels = await managedChannels(platform.createdChannels, network);
+  let admins: Awaited<ReturnType<typeof ordererAdmins>>;
+  try {
+    admins = await ordererAdmins(platform.kube(), network);
+  } catch (err) {
+    return named.flatMap((orderer) => channels.map((channel) => ({ channel, orderer, error: errorText(err) })));
+  }
+  return Promise.all(
+    admins.flatMap((admin) =>
+      channels.map(async (channel): Promise<OrdererChannelState> => {
+        try {
+          const info = await ordererChannel(admin, channel, LEDGER_QUERY_TIMEOUT_MS);
+          if (info === undefined) return { channel, orderer: admin.name, error: 'not on the channel' };
+          return { channel, orderer: admin.name, relation: info.consensusRelation, state: info.status, height: info.height };
+        } catch (err) {
+          return { channel, orderer: admin.name, error: errorText(err) };
+        }
+      }),
+    ),
+  );
 }
 
 /**
