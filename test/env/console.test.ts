@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { freePort } from '../infra/env/net.js';
@@ -8,10 +9,12 @@ import { testEnvironment } from './support.js';
 
 /**
  * The local console in a real browser, on the real cluster: what a newcomer does in the README's
- * walkthrough. The screenshots it takes are the ones in docs/.
+ * walkthrough. The screenshots it takes are the ones in docs/ when asked to (`npm run
+ * docs:screenshots`); otherwise they go to a temporary directory, and a test run leaves the tree as it was.
  */
 const env = testEnvironment();
-const DOCS = path.resolve('docs');
+const UPDATE_DOCS = process.env.FCO_UPDATE_SCREENSHOTS === '1';
+const DOCS = UPDATE_DOCS ? path.resolve('docs') : mkdtempSync(path.join(os.tmpdir(), 'fco-console-shots-'));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let stack: Stack;
@@ -30,6 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (!UPDATE_DOCS) rmSync(DOCS, { recursive: true, force: true });
   await browser?.close();
   await stack?.stop();
 });
