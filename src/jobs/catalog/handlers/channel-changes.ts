@@ -375,8 +375,9 @@ async function consenterChange(
       action !== 'add'
         ? undefined
         : async (job, channel, reader) => {
-            const root = await job.prepare(`Read ${known.name}'s TLS root`, tlsRoot);
             const admin = (await ordererAdmins(job.platform.kube(), network)).find((a) => a.name === known.name);
+            // Its admin endpoint's trust is its TLS root: read once.
+            const root = admin?.tlsRootPem ?? (await job.prepare(`Read ${known.name}'s TLS root`, tlsRoot));
             // An orderer that is not on the channel (new, or removed from it with osnadmin) joins it
             // with the config block that makes it a consenter, and onboards from the others.
             if (admin !== undefined)

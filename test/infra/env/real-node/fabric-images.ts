@@ -43,6 +43,7 @@ function fabricRecipe(
 ): ImageRecipe {
   const file = binary(program);
   const others = (opts.alongside ?? []).map((b) => [binary(b), `usr/local/bin/${b}`] as [string, string]);
+  const programs = [file, ...others.map(([f]) => f)];
   return {
     ref: `fabric-chatops.local/${image}:${versionOf(program)}`,
     files: [[BUSYBOX, 'bin/busybox'], [file, `usr/local/bin/${program}`], ...others],
@@ -51,12 +52,12 @@ function fabricRecipe(
     env: opts.env,
     user: `${USER.uid}:${USER.uid}`,
     workdir: USER.home,
-    inputs: [...new Set([file, ...others.map(([f]) => f)].flatMap(sharedLibraries)), ...(opts.inputs ?? [])],
+    inputs: [...new Set(programs.flatMap(sharedLibraries)), ...(opts.inputs ?? [])],
     recipes: ['fabric-images.ts'],
     fillRootfs: (rootfs) => {
       busyboxRootfs(rootfs);
       writeAccounts(rootfs, USER);
-      glibcRootfs(rootfs, [file, ...others.map(([f]) => f)]);
+      glibcRootfs(rootfs, programs);
       ownedDirs(rootfs, USER, opts.dirs);
       opts.fill?.(rootfs);
     },
