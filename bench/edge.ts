@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +20,8 @@ import {
 } from './lib.js';
 
 const SECRET = 'bench-signing-secret';
-const TOKEN = 'xoxb-bench-token';
+// The emulator's bot token, made per run as the tests make theirs: no token-like literal in the tree.
+const TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
 const CONFIG = path.resolve('test/support/test-config.yaml');
 
 async function slackAndBot(
