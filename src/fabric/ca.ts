@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { generateKeyPairSync } from 'node:crypto';
+import https from 'node:https';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
 import jsrsasign from 'jsrsasign';
@@ -280,17 +281,48 @@ export class FabricCaClient {
     }
   }
 
-  /** The CA's current certificate revocation list (PEM) and the serials on it (hex, lower case). */
-  /** The CA's certificate chain, as its /cainfo gives it (PEM, its own certificate first). */
-  async caChain(registrar: RegistrarIdentity): Promise<string> {
-    try {
-      const info = (await this.services.getCaInfo(await this.asUser(registrar))) as { caChain: string };
-      return info.caChain;
-    } catch (err) {
-      throw caError(err, 'reading the CA chain');
-    }
+  /**
+   * The CA's certificate chain, as its /cainfo gives it (PEM, its own certificate first). Asked as
+   * `fabric-ca-client getcainfo` asks it, without signing: it needs no identity, and so no key.
+   */
+  caChain(timeoutMs = 15_000): Promise<string> {
+    const url = new URL('/api/v1/cainfo', this.endpoint.url);
+    const body = Buffer.from(JSON.stringify({ caname: this.endpoint.caName ?? '' }));
+    return new Promise<string>((resolve, reject) => {
+      const req = https.request(
+        url,
+        {
+          method: 'POST',
+          ca: this.endpoint.tlsRootPem,
+          timeout: timeoutMs,
+          headers: { 'content-type': 'application/json', 'content-length': body.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+                success?: boolean;
+                result?: { CAChain?: string };
+                errors?: { message?: string }[];
+              };
+              if (answer.success !== true || answer.result?.CAChain === undefined)
+                throw new Error(answer.errors?.map((e) => e.message).join('; ') || `HTTP ${res.statusCode}`);
+              resolve(Buffer.from(answer.result.CAChain, 'base64').toString('utf8'));
+            } catch (err) {
+              reject(caError(err, 'reading the CA chain'));
+            }
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
+      req.on('error', (err) => reject(caError(err, 'reading the CA chain')));
+      req.end(body);
+    });
   }
 
+  /** The CA's current certificate revocation list (PEM) and the serials on it (hex, lower case). */
   async crl(registrar: RegistrarIdentity): Promise<{ pem: string; serials: string[] }> {
     const user = await this.asUser(registrar);
     let b64: string;

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { common, orderer } from '@hyperledger/fabric-protos';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
-import { PEER_CHANNEL_OPTIONS, serializedIdentity, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
+import {
+  PEER_CHANNEL_OPTIONS,
+  serializedIdentity,
+  sha256,
+  signerFor,
+  withGateway,
+  type FabricIdentity,
+  type PeerEndpoint,
+} from './connection.js';
 import { peerLocalCall } from './proposal.js';
 
 /** An orderer the bot submits to: its address and the CA root its TLS certificate chains to. */
@@ -27,6 +35,59 @@ export async function channelConfig(target: PeerEndpoint, admin: FabricIdentity,
 /** The channel's latest config block as the peer has it (cscc GetConfigBlock): what an orderer joins a running channel with. */
 export async function configBlock(target: PeerEndpoint, admin: FabricIdentity, channel: string): Promise<common.Block> {
   return common.Block.deserializeBinary(await peerLocalCall(target, admin, 'cscc', 'GetConfigBlock', [Buffer.from(channel)]));
+}
+
+/** The config sequence a block sets, when it is a config block; else undefined. */
+export function configSequenceOf(block: common.Block): number | undefined {
+  const [first] = block.getData()?.getDataList_asU8() ?? [];
+  if (first === undefined) return undefined;
+  const payload = common.Payload.deserializeBinary(common.Envelope.deserializeBinary(first).getPayload_asU8());
+  const channelHeader = common.ChannelHeader.deserializeBinary(payload.getHeader()?.getChannelHeader_asU8() ?? new Uint8Array());
+  if (channelHeader.getType() !== common.HeaderType.CONFIG) return undefined;
+  return common.ConfigEnvelope.deserializeBinary(payload.getData_asU8()).getConfig()?.getSequence();
+}
+
+/**
+ * Waits for the peer to commit a config block of `channel` past config sequence `sequence`, reading
+ * the blocks it commits from block `fromBlock` on (its Deliver service, as `reader`): the wait ends
+ * as the block is in, with no polling. Returns the new sequence; rejects after `timeoutMs` or when
+ * `signal` aborts.
+ */
+export async function configCommitted(
+  target: PeerEndpoint,
+  reader: FabricIdentity,
+  channel: string,
+  from: { block: number; sequence: number },
+  opts: { timeoutMs: number; signal?: AbortSignal | undefined },
+): Promise<number> {
+  if (opts.signal?.aborted === true) throw opts.signal.reason;
+  return withGateway(target, reader, async (gateway) => {
+    const blocks = await gateway.getNetwork(channel).getBlockEvents({ startBlock: BigInt(from.block) });
+    let ended: Error | undefined;
+    const end = (why: Error): void => {
+      ended = why;
+      blocks.close();
+    };
+    const timer = setTimeout(
+      () => end(new Error(`${target.address} committed no config past sequence ${from.sequence} within ${opts.timeoutMs} ms`)),
+      opts.timeoutMs,
+    );
+    const onAbort = (): void => end(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const block of blocks) {
+        const sequence = configSequenceOf(block);
+        if (sequence !== undefined && sequence > from.sequence) return sequence;
+      }
+      throw ended ?? new Error(`${target.address} ended its blocks of ${channel} before a config past sequence ${from.sequence}`);
+    } catch (err) {
+      throw ended ?? err;
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      blocks.close();
+    }
+  });
 }
 
 function signatureHeader(id: FabricIdentity): Uint8Array {

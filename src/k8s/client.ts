@@ -7,6 +7,7 @@ import {
   ServerConfiguration,
   type Configuration,
   type Middleware,
+  type RequestContext,
 } from '@kubernetes/client-node';
 import { causeChain, networkFailure, ServiceUnavailableError } from '../outage.js';
 
@@ -49,9 +50,14 @@ export function connectKube(kubeconfigPath?: string, opts: KubeOptions = {}): Ku
 function withDeadlines(config: KubeConfig, timeoutMs: number): Configuration {
   const cluster = config.getCurrentCluster();
   if (cluster === null) throw new Error('the kubeconfig names no current cluster');
+  // The kubeconfig hands each request a new connection pool (a TLS handshake per call, about
+  // half of a Secret read here); the first one it makes serves every request after it.
+  let pool: ReturnType<RequestContext['getDispatcher']>;
   const deadline: Middleware = {
     pre: async (request) => {
       request.setSignal(AbortSignal.timeout(timeoutMs));
+      pool ??= request.getDispatcher();
+      if (pool !== undefined) request.setDispatcher(pool);
       return request;
     },
     post: async (response) => response,

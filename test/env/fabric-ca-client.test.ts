@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
-import { caAccess } from '../../src/jobs/services/ca-access.js';
+import { FabricCaClient } from '../../src/fabric/ca.js';
+import { caAccess, caEndpoint } from '../../src/jobs/services/ca-access.js';
 import { expiringIdentities } from '../../src/jobs/services/queries.js';
 import { connectKube } from '../../src/k8s/client.js';
 import { saveIdentity } from '../../src/k8s/identities.js';
@@ -26,6 +27,20 @@ async function org1() {
 }
 
 describe('src/fabric/ca.ts against a real fabric-ca-server over TLS', () => {
+  it("reads the CA's chain with no identity (as getcainfo does): the certificate that signed an enrolment; a CA name it does not serve is refused by name", async () => {
+    const { config } = await loadConfig(env.botConfig);
+    const network = config.networks[0];
+    const org = network?.orgs.find((o) => o.name === 'org1');
+    if (network === undefined || org === undefined) throw new Error('no org1 in the environment config');
+    const endpoint = await caEndpoint(kube, network, org);
+    const chain = await new FabricCaClient(endpoint).caChain();
+    const { ca, registrar } = await org1();
+    const id = `chain-${Date.now()}`;
+    const enrolled = await ca.enroll({ id, secret: await ca.register(registrar, { id, type: 'client' }) });
+    expect(new X509Certificate(enrolled.certPem).verify(new X509Certificate(chain).publicKey)).toBe(true);
+    await expect(new FabricCaClient({ ...endpoint, caName: 'no-such-ca' }).caChain()).rejects.toThrow(/reading the CA chain: .*no-such-ca/);
+  });
+
   it('registers and enrolls a peer: a signing certificate, and a TLS certificate for its hosts', async () => {
     const { ca, registrar } = await org1();
     const id = `peer-${Date.now()}`;

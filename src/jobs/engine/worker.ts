@@ -66,7 +66,10 @@ export interface ApprovalNotes {
   plan(approvalId: string, plan: ChannelPlan): Promise<ChannelPlan>;
   /** An org's signature of the plan; the first one recorded for the org is kept and returned. */
   signature(approvalId: string, signature: PlanSignature): Promise<PlanSignature>;
-  /** The orgs asked and how many must approve, as the plan's policy counts them; false once anyone has voted. */
+  /**
+   * The orgs asked and how many must approve, as the plan's policy counts them; false once anyone
+   * has voted. Not shown on its own: the plan recorded next shows it.
+   */
   narrow(approvalId: string, orgs: string[], needed: number): Promise<boolean>;
 }
 
@@ -248,7 +251,7 @@ class JobRun implements JobContext {
     fabricReadiness: (approvalId, readiness) => this.showingCard(approvalId, this.deps.approvals.setFabricReadiness(approvalId, readiness)),
     plan: (approvalId, plan) => this.showingCard(approvalId, this.deps.approvals.setPlan(approvalId, plan)),
     signature: (approvalId, signature) => this.showingCard(approvalId, this.deps.approvals.addSignature(approvalId, signature)),
-    narrow: (approvalId, orgs, needed) => this.showingCard(approvalId, this.deps.approvals.narrow(approvalId, orgs, needed)),
+    narrow: (approvalId, orgs, needed) => this.deps.approvals.narrow(approvalId, orgs, needed),
   };
 
   private async showingCard<T>(approvalId: string, recorded: Promise<T>): Promise<T> {
@@ -282,9 +285,19 @@ class JobRun implements JobContext {
     return { ...toView(this.job, 'active'), state, steps: this.progress.steps, attempt: this.progress.attempt, ...extra };
   }
 
+  /** Views go out one after another; the job waits only for the final one (and those before it), not for Slack on each step. */
+  private shown: Promise<void> = Promise.resolve();
+
   async show(view: JobView, final: boolean): Promise<void> {
     // A kind that serves an approval card shows there; a message of its own only says it failed.
     if (this.quiet && !(final && view.state === 'failed')) return;
+    const publishing = this.shown.then(() => this.publish(view, final));
+    this.shown = publishing;
+    if (final) await publishing;
+  }
+
+  /** Never rejects: a view Slack did not take is logged, and a final one kept for a later try. */
+  private async publish(view: JobView, final: boolean): Promise<void> {
     try {
       const ref = await this.deps.reporter.publish(view, this.message, final);
       if (ref !== undefined && (this.message === undefined || ref.ts !== this.message.ts)) {
@@ -321,16 +334,18 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
     const handle = handlerFor(deps, job);
     await run.throwIfCancelled();
     log.info({ attempt: run.attempt }, 'job started');
-    await run.save();
-    await deps.audit.append({
-      actor: 'system',
-      action: 'job.started',
-      target: run.id,
-      result: 'info',
-      channel: job.data.channel,
-      network: job.data.network,
-      detail: `${job.name} attempt ${run.attempt}`,
-    });
+    await Promise.all([
+      run.save(),
+      deps.audit.append({
+        actor: 'system',
+        action: 'job.started',
+        target: run.id,
+        result: 'info',
+        channel: job.data.channel,
+        network: job.data.network,
+        detail: `${job.name} attempt ${run.attempt}`,
+      }),
+    ]);
     const result = await handle(run);
     // The audit trail records the outcome before the channel is told of it.
     await deps.audit.append({
@@ -408,7 +423,10 @@ export function startWorkers(deps: WorkerDeps): Workers {
         const id = job.id ?? '?';
         active.add(id);
         try {
-          return await processJob(deps, job, bullSignal);
+          try {
+            return await processJob(deps, job, bullSignal);
+          } finally {
+          }
         } finally {
           active.delete(id);
         }

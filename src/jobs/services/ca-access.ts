@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import type { NetworkConfig, OrgConfig } from '../../config/model.js';
-import { FabricCaClient, ForeignIdentityError, type RegistrarIdentity } from '../../fabric/ca.js';
+import { FabricCaClient, ForeignIdentityError, type CaEndpoint, type RegistrarIdentity } from '../../fabric/ca.js';
 import type { Kube } from '../../k8s/client.js';
 import { readIdentity, readSecretData } from '../../k8s/identities.js';
 import { PermanentError } from '../engine/errors.js';
@@ -13,24 +13,36 @@ async function requiredSecret(kube: Kube, namespace: string, name: string): Prom
   return data;
 }
 
+/** Where an organisation's CA answers and the TLS root it is trusted with, from the Secret the config names. */
+export async function caEndpoint(kube: Kube, network: NetworkConfig, org: OrgConfig): Promise<CaEndpoint> {
+  const { ca } = org;
+  if (ca.tlsSecret === undefined && ca.url.startsWith('https:')) {
+    throw new PermanentError(`org ${org.name}: networks[].orgs[].ca.tlsSecret is needed to trust ${ca.url}`);
+  }
+  const tls = ca.tlsSecret === undefined ? undefined : await requiredSecret(kube, network.namespace, ca.tlsSecret);
+  const tlsRootPem = tls?.['ca.crt'];
+  if (tls !== undefined && tlsRootPem === undefined) throw new PermanentError(`Secret ${ca.tlsSecret} has no ca.crt`);
+  return { url: ca.url, ...(ca.caName === undefined ? {} : { caName: ca.caName }), tlsRootPem: tlsRootPem ?? '' };
+}
+
 /** An organisation's CA client and its registrar, read from the Secrets the config names. */
 export async function caAccess(
   kube: Kube,
   network: NetworkConfig,
   org: OrgConfig,
 ): Promise<{ ca: FabricCaClient; registrar: RegistrarIdentity }> {
-  const { ca } = org;
-  if (ca.tlsSecret === undefined && ca.url.startsWith('https:')) {
-    throw new PermanentError(`org ${org.name}: networks[].orgs[].ca.tlsSecret is needed to trust ${ca.url}`);
-  }
-  const tls = ca.tlsSecret === undefined ? undefined : await requiredSecret(kube, network.namespace, ca.tlsSecret);
-  const reg = await requiredSecret(kube, network.namespace, ca.registrarSecret);
-  const tlsRootPem = tls?.['ca.crt'];
-  if (tls !== undefined && tlsRootPem === undefined) throw new PermanentError(`Secret ${ca.tlsSecret} has no ca.crt`);
+  // Read at once; when both fail, the TLS Secret's failure is the one told, as when they were read in turn.
+  const [read, registrarRead] = await Promise.allSettled([
+    caEndpoint(kube, network, org),
+    requiredSecret(kube, network.namespace, org.ca.registrarSecret),
+  ]);
+  if (read.status === 'rejected') throw read.reason;
+  if (registrarRead.status === 'rejected') throw registrarRead.reason;
+  const [endpoint, reg] = [read.value, registrarRead.value];
   if (reg['cert.pem'] === undefined || reg['key.pem'] === undefined)
-    throw new PermanentError(`Secret ${ca.registrarSecret} needs cert.pem and key.pem`);
+    throw new PermanentError(`Secret ${org.ca.registrarSecret} needs cert.pem and key.pem`);
   return {
-    ca: new FabricCaClient({ url: ca.url, ...(ca.caName === undefined ? {} : { caName: ca.caName }), tlsRootPem: tlsRootPem ?? '' }),
+    ca: new FabricCaClient(endpoint),
     registrar: { mspId: org.mspId, certPem: reg['cert.pem'], keyPem: reg['key.pem'] },
   };
 }

@@ -36,10 +36,13 @@ export async function orgPeersAccess(
   const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
   if (tlsSecret === undefined)
     throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to trust its peers' TLS certificates`);
-  const tlsRootPem = (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
-  if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${tlsSecret} with ca.crt is missing`);
   const secret = adminSecretName(network, org);
-  const id = await readIdentity(kube, network.namespace, secret);
+  const [tlsData, id] = await Promise.all([
+    readSecretData(kube, network.namespace, tlsSecret),
+    readIdentity(kube, network.namespace, secret),
+  ]);
+  const tlsRootPem = tlsData?.['ca.crt'];
+  if (tlsRootPem === undefined) throw new PermanentError(`Secret ${network.namespace}/${tlsSecret} with ca.crt is missing`);
   if (id === undefined) throw new PermanentError(`org ${org.name} has no admin identity in Secret ${network.namespace}/${secret}`);
   return {
     admin: { mspId: org.mspId, certPem: id.certPem, keyPem: id.keyPem },

@@ -29,7 +29,8 @@ import { configBlock, ordererHeight } from '../../../fabric/channel-config.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
 import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
 import { readSecretData } from '../../../k8s/identities.js';
-import { caAccess } from '../../services/ca-access.js';
+import { caAccess, caEndpoint } from '../../services/ca-access.js';
+import { FabricCaClient } from '../../../fabric/ca.js';
 import { policyExists } from '../../../fabric/config-policy.js';
 import { hostAndPort, withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
 import { pollUntil, rampUp } from '../../../retry.js';
@@ -63,6 +64,16 @@ export interface ChannelChange {
   edit(config: common.Config): common.Config | Promise<common.Config>;
   /** What follows once the channel has the change (an added org's peers join); safe to run again. */
   afterwards?(ctx: JobContext, channel: string, reader: OrgAccess): Promise<Pick<JobResult, 'fields' | 'next'>>;
+  /** Starts reading what `edit` needs (an org's CA chain), so that it is read while the config is. */
+  readAheadForEdit?(): void;
+  /** Starts reading what `afterwards` needs, so that it is read while the update is submitted and committed. */
+  readAheadForAfterwards?(ctx: JobContext, channel: string, reader: OrgAccess): void;
+}
+
+/** `read`, its failure left to whoever awaits it: a read begun ahead and never awaited must not crash the process. */
+function readAhead<T>(read: Promise<T>): Promise<T> {
+  read.catch(() => undefined);
+  return read;
 }
 
 export type OrgAccess = { admin: FabricIdentity; peer: PeerEndpoint };
@@ -133,12 +144,14 @@ function aclChange(params: ParamsOf<typeof kinds.channelAcl>): ChannelChange {
 export async function orgDefinition(ctx: JobContext, network: NetworkConfig, org: OrgConfig): Promise<OrgDefinition> {
   return ctx.prepare(`Read ${org.name}'s CA chain and TLS root`, async () => {
     const kube = ctx.platform.kube();
-    const { ca, registrar } = await caAccess(kube, network, org);
-    const caChain = pemCertificates(await ca.caChain(registrar));
     const tlsSecret = org.peers.tlsSecret ?? org.ca.tlsSecret;
-    const tlsPem = tlsSecret === undefined ? undefined : (await readSecretData(kube, network.namespace, tlsSecret))?.['ca.crt'];
+    const [chainPem, tlsData] = await Promise.all([
+      caEndpoint(kube, network, org).then((endpoint) => new FabricCaClient(endpoint).caChain()),
+      tlsSecret === undefined ? undefined : readSecretData(kube, network.namespace, tlsSecret),
+    ]);
+    const tlsPem = tlsData?.['ca.crt'];
     if (tlsPem === undefined) throw new PermanentError(`org ${org.name}: set peers.tlsSecret (or ca.tlsSecret) to its peers' TLS root`);
-    return { mspId: org.mspId, caChain, tlsRoots: pemCertificates(tlsPem) };
+    return { mspId: org.mspId, caChain: pemCertificates(chainPem), tlsRoots: pemCertificates(tlsPem) };
   });
 }
 
@@ -148,31 +161,37 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
   const org = orgNamed(network, params.org);
   // Read from its CA only when the change is made: a job that submits a recorded plan needs none of it.
   let definition: Promise<OrgDefinition> | undefined;
+  const readDefinition = (): Promise<OrgDefinition> => (definition ??= readAhead(orgDefinition(ctx, network, org)));
+  // What joining the org's peers reads: begun as the update is submitted, each step waits for its part.
+  let forJoin: { access: Promise<{ admin: FabricIdentity; peers: PeerEndpoint[] }>; block: Promise<Uint8Array> } | undefined;
+  let committedRead: Promise<Awaited<ReturnType<typeof committedDefinitions>>> | undefined;
+  const readForAfterwards = (job: JobContext, channel: string, reader: OrgAccess) => {
+    forJoin ??= {
+      access: readAhead(
+        job.prepare(`Read ${org.name}'s admin identity and peers`, () => orgPeersAccess(job.platform.kube(), network, org)),
+      ),
+      block: readAhead(withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel))),
+    };
+    committedRead ??= readAhead(withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel)));
+    return { ...forJoin, committed: committedRead };
+  };
   return {
     channel: params.channel,
     what: `add ${org.mspId}`,
     refusal: (config) => (hasApplicationOrg(config, org.mspId) ? `${org.mspId} is already a member of the channel` : undefined),
+    readAheadForEdit: () => void readDefinition(),
     edit: async (config) => {
       if (hasApplicationOrg(config, org.mspId)) return config;
-      definition ??= orgDefinition(ctx, network, org);
-      return withApplicationOrg(config, org.mspId, applicationOrgGroup(await definition));
+      return withApplicationOrg(config, org.mspId, applicationOrgGroup(await readDefinition()));
     },
+    readAheadForAfterwards: (job, channel, reader) => void readForAfterwards(job, channel, reader),
     afterwards: async (job, channel, reader) => {
-      // What the steps below read is asked for at once; each step waits for its part.
-      const accessRead = job.prepare(`Read ${org.name}'s admin identity and peers`, () =>
-        orgPeersAccess(job.platform.kube(), network, org),
-      );
-      const committedRead = withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
-      // A step that an earlier attempt finished does not await its read: its failure is not news.
-      for (const read of [accessRead, committedRead]) read.catch(() => undefined);
+      const reads = readForAfterwards(job, channel, reader);
       await job.step({ key: 'join-the-org-s-peers', title: `Join ${org.name}'s peers to ${channel}` }, async (note) => {
-        const [block, { admin, peers }] = await Promise.all([
-          withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel)),
-          accessRead,
-        ]);
+        const [block, { admin, peers }] = await Promise.all([reads.block, reads.access]);
         for (const peer of peers) await note(`${peer.address}: ${await joinPeer(peer, admin, block)}`);
       });
-      const access = await accessRead;
+      const access = await reads.access;
       const heights = await job.step(
         { key: 'wait-until-they-catch-up', title: `Wait until ${org.name}'s peers catch up` },
         async (note) => {
@@ -200,7 +219,7 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
       const chaincodes = await job.step(
         { key: 'list-the-chaincodes-to-approve', title: `List the chaincodes ${org.name} is to approve` },
         async (note) => {
-          const committed = await committedRead;
+          const committed = await reads.committed;
           await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
           return committed.map((c) => ({ name: c.name, version: c.version, sequence: c.sequence }));
         },

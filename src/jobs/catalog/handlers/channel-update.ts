@@ -1,7 +1,15 @@
 import * as kinds from '../kinds.js';
 import { common } from '@hyperledger/fabric-protos';
 import type { NetworkConfig, OrdererOrgConfig, OrgConfig } from '../../../config/model.js';
-import { broadcast, channelConfig, configUpdateTransaction, OrdererRefusal, signConfigUpdate } from '../../../fabric/channel-config.js';
+import {
+  broadcast,
+  channelConfig,
+  configCommitted,
+  configUpdateTransaction,
+  OrdererRefusal,
+  signConfigUpdate,
+} from '../../../fabric/channel-config.js';
+import { ledgerHeight } from '../../../fabric/channel.js';
 import { describeConfigChange } from '../../../fabric/config-diff.js';
 import {
   adminsDemand,
@@ -12,7 +20,6 @@ import {
   type AdminsDemand,
 } from '../../../fabric/config-policy.js';
 import { computeConfigUpdate } from '../../../fabric/config-update.js';
-import { pollUntil, rampUp } from '../../../retry.js';
 import { PermanentError, RequestAgainError } from '../../engine/errors.js';
 import type { JobResult, JsonValue } from '../../engine/types.js';
 import type { JobContext, JobHandler } from '../../engine/worker.js';
@@ -143,12 +150,15 @@ async function changeChannel(
 ): Promise<JobResult> {
   const { network, channel } = await target(ctx, change.channel);
   const { approvalId } = params;
+  // Without an approval there is no recorded plan: one is made below.
+  if (approvalId === undefined) change.readAheadForEdit?.();
   // Read at once, each on its own: who reads the channel, the request, and where updates go.
   const [reader, approval, orderers] = await Promise.all([
     orgAccess(ctx, network),
     approvalId === undefined ? undefined : ctx.prepare('Read the approval request', () => requestNamed(ctx, approvalId)),
     ctx.prepare('Read the orderer endpoints', () => ordererAccess(ctx.platform.kube(), network)),
   ]);
+  if (approval !== undefined && approval.plan === undefined) change.readAheadForEdit?.();
   const readConfig = (): Promise<common.Config> => channelConfig(reader.peer, reader.admin, channel);
 
   // A ChannelPlan is plain JSON.
@@ -210,13 +220,17 @@ async function changeChannel(
     },
   );
 
-  await ctx.step({ key: 'sign-and-submit', title: 'Submit the signed update' }, async (note) => {
-    const envelope = await configUpdateTransaction(
-      channel,
-      bytesOf(plan.update),
-      signatures.map((s) => common.ConfigSignature.deserializeBinary(bytesOf(s.signature))),
-      reader.admin,
-    );
+  // The peer's height before the update goes out: the new config block is at or past it.
+  const fromBlock = await ctx.step({ key: 'sign-and-submit', title: 'Submit the signed update' }, async (note) => {
+    const [height, envelope] = await Promise.all([
+      ledgerHeight(reader.peer, reader.admin, channel),
+      configUpdateTransaction(
+        channel,
+        bytesOf(plan.update),
+        signatures.map((s) => common.ConfigSignature.deserializeBinary(bytesOf(s.signature))),
+        reader.admin,
+      ),
+    ]);
     // The first orderer that takes it. One that is down, does not order the channel (a removed
     // consenter follows it), or cannot judge the change (a follower, for the Raft set) is passed
     // over; a refusal on the merits is final, and any other orderer would refuse it as well.
@@ -225,7 +239,7 @@ async function changeChannel(
       try {
         await broadcast(orderer, envelope);
         await note(`accepted by ${orderer.address}${passedOver.length === 0 ? '' : ` (passed over ${passedOver.join('; ')})`}`);
-        return;
+        return height;
       } catch (err) {
         if (err instanceof OrdererRefusal && !passOver(err)) throw new PermanentError(err.message);
         passedOver.push(`${orderer.address}: ${(err as Error).message}`);
@@ -233,19 +247,15 @@ async function changeChannel(
     }
     throw new Error(`no orderer took the update: ${passedOver.join('; ')}`);
   });
+  // Read while Fabric commits the update.
+  change.readAheadForAfterwards?.(ctx, channel, reader);
   const next = await ctx.step({ key: 'wait-for-the-new-config', title: 'Wait for the new config on the peer' }, async (note) => {
-    const seen = await pollUntil(
-      async () => {
-        const c = await readConfig();
-        return c.getSequence() > plan.sequence ? c.getSequence() : undefined;
-      },
-      {
-        // A config block is cut at once and committed within a few tens of milliseconds, mostly.
-        everyMs: rampUp(10, 250),
-        withinMs: NEW_CONFIG_TIMEOUT_MS,
-        signal: ctx.signal,
-        timedOut: () => new Error(`${reader.peer.address} still has config sequence ${plan.sequence}`),
-      },
+    const seen = await configCommitted(
+      reader.peer,
+      reader.admin,
+      channel,
+      { block: fromBlock, sequence: plan.sequence },
+      { timeoutMs: NEW_CONFIG_TIMEOUT_MS, signal: ctx.signal },
     );
     await note(`config sequence ${plan.sequence} → ${seen}`);
     return seen;
@@ -276,6 +286,7 @@ export const channelPlan: JobHandler<typeof kinds.channelPlan> = async (ctx, { a
     let made = approval.plan;
     if (made === undefined && change === undefined) made = await creationPlan(ctx, approval);
     if (made === undefined && change !== undefined) {
+      change.readAheadForEdit?.();
       const { channel } = await target(ctx, change.channel);
       const reader = await orgAccess(ctx, network);
       made = await planOf(channel, await channelConfig(reader.peer, reader.admin, channel), change);
