@@ -33,7 +33,12 @@ async function byBot(stack: Stack, channel: string): Promise<{ took: number; pla
   // Waited for as the other Slack messages below: stack.command's own answer() looks every 100 ms.
   const before = stack.ephemeralFor('U0ALICE').length;
   await stack.command(`channel add-org org3 --channel ${channel}`, { user: 'U0ALICE' });
-  const answer = await slackShows(stack, 'the answer', () => stack.ephemeralFor('U0ALICE')[before]);
+  const answer = await slackShows(stack, 'the answer', () =>
+    stack
+      .ephemeralFor('U0ALICE')
+      .slice(before)
+      .find((m) => /request `[a-z0-9]+`/.test(m.text ?? '')),
+  );
   const id = /request `([a-z0-9]+)`/.exec(answer.text ?? '')?.[1];
   if (id === undefined) throw new Error(`no request: ${answer.text}`);
   const cardText = () => stack.slack.messages('C0OPS').find((m) => JSON.stringify(m.blocks ?? []).includes(`Request \`${id}\``));

@@ -163,17 +163,27 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
   let definition: Promise<OrgDefinition> | undefined;
   const readDefinition = (): Promise<OrgDefinition> => (definition ??= readAhead(orgDefinition(ctx, network, org)));
   // What joining the org's peers reads: begun as the update is submitted, each step waits for its part.
+  // The peer reads are made again in the step that needs them when the one begun ahead failed (a
+  // step runs again while the peer is unavailable); the access read waits out outages itself.
   let forJoin: { access: Promise<{ admin: FabricIdentity; peers: PeerEndpoint[] }>; block: Promise<Uint8Array> } | undefined;
   let committedRead: Promise<Awaited<ReturnType<typeof committedDefinitions>>> | undefined;
   const readForAfterwards = (job: JobContext, channel: string, reader: OrgAccess) => {
+    const block = () => withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel));
+    const committed = () => withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel));
     forJoin ??= {
       access: readAhead(
         job.prepare(`Read ${org.name}'s admin identity and peers`, () => orgPeersAccess(job.platform.kube(), network, org)),
       ),
-      block: readAhead(withGateway(reader.peer, reader.admin, (g) => genesisBlock(g, channel))),
+      block: readAhead(block()),
     };
-    committedRead ??= readAhead(withGateway(reader.peer, reader.admin, (g) => committedDefinitions(g, channel)));
-    return { ...forJoin, committed: committedRead };
+    committedRead ??= readAhead(committed());
+    const ahead = forJoin;
+    const firstCommitted = committedRead;
+    return {
+      access: ahead.access,
+      block: () => ahead.block.catch(block),
+      committed: () => firstCommitted.catch(committed),
+    };
   };
   return {
     channel: params.channel,
@@ -188,7 +198,7 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
     afterwards: async (job, channel, reader) => {
       const reads = readForAfterwards(job, channel, reader);
       await job.step({ key: 'join-the-org-s-peers', title: `Join ${org.name}'s peers to ${channel}` }, async (note) => {
-        const [block, { admin, peers }] = await Promise.all([reads.block, reads.access]);
+        const [block, { admin, peers }] = await Promise.all([reads.block(), reads.access]);
         for (const peer of peers) await note(`${peer.address}: ${await joinPeer(peer, admin, block)}`);
       });
       const access = await reads.access;
@@ -219,7 +229,7 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
       const chaincodes = await job.step(
         { key: 'list-the-chaincodes-to-approve', title: `List the chaincodes ${org.name} is to approve` },
         async (note) => {
-          const committed = await reads.committed;
+          const committed = await reads.committed();
           await note(committed.length === 0 ? 'none committed' : committed.map((c) => `${c.name} ${c.version}`).join(', '));
           return committed.map((c) => ({ name: c.name, version: c.version, sequence: c.sequence }));
         },
