@@ -2,15 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
 import { common, orderer } from '@hyperledger/fabric-protos';
 import timestampPb from 'google-protobuf/google/protobuf/timestamp_pb.js';
-import {
-  PEER_CHANNEL_OPTIONS,
-  serializedIdentity,
-  sha256,
-  signerFor,
-  withGateway,
-  type FabricIdentity,
-  type PeerEndpoint,
-} from './connection.js';
+import { PEER_CHANNEL_OPTIONS, serializedIdentity, sha256, signerFor, type FabricIdentity, type PeerEndpoint } from './connection.js';
+import { firstCommitted } from './channel.js';
 import { peerLocalCall } from './proposal.js';
 
 /** An orderer the bot submits to: its address and the CA root its TLS certificate chains to. */
@@ -48,10 +41,8 @@ export function configSequenceOf(block: common.Block): number | undefined {
 }
 
 /**
- * Waits for the peer to commit a config block of `channel` past config sequence `sequence`, reading
- * the blocks it commits from block `fromBlock` on (its Deliver service, as `reader`): the wait ends
- * as the block is in, with no polling. Returns the new sequence; rejects after `timeoutMs` or when
- * `signal` aborts.
+ * Waits for the peer to commit a config block of `channel` past config sequence `from.sequence`,
+ * looking at the blocks it commits from block `from.block` on. Returns the new sequence.
  */
 export async function configCommitted(
   target: PeerEndpoint,
@@ -60,34 +51,17 @@ export async function configCommitted(
   from: { block: number; sequence: number },
   opts: { timeoutMs: number; signal?: AbortSignal | undefined },
 ): Promise<number> {
-  if (opts.signal?.aborted === true) throw opts.signal.reason;
-  return withGateway(target, reader, async (gateway) => {
-    const blocks = await gateway.getNetwork(channel).getBlockEvents({ startBlock: BigInt(from.block) });
-    let ended: Error | undefined;
-    const end = (why: Error): void => {
-      ended = why;
-      blocks.close();
-    };
-    const timer = setTimeout(
-      () => end(new Error(`${target.address} committed no config past sequence ${from.sequence} within ${opts.timeoutMs} ms`)),
-      opts.timeoutMs,
-    );
-    const onAbort = (): void => end(opts.signal?.reason instanceof Error ? opts.signal.reason : new Error('aborted'));
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const block of blocks) {
-        const sequence = configSequenceOf(block);
-        if (sequence !== undefined && sequence > from.sequence) return sequence;
-      }
-      throw ended ?? new Error(`${target.address} ended its blocks of ${channel} before a config past sequence ${from.sequence}`);
-    } catch (err) {
-      throw ended ?? err;
-    } finally {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', onAbort);
-      blocks.close();
-    }
-  });
+  return firstCommitted(
+    target,
+    reader,
+    channel,
+    from.block,
+    (block) => {
+      const sequence = configSequenceOf(block);
+      return sequence !== undefined && sequence > from.sequence ? sequence : undefined;
+    },
+    { ...opts, what: `a config past sequence ${from.sequence}` },
+  );
 }
 
 function signatureHeader(id: FabricIdentity): Uint8Array {

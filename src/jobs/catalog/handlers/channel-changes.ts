@@ -24,7 +24,7 @@ import {
   withoutConsenter,
 } from '../../../fabric/config-edits.js';
 import { answers, presentedCertificate, raftSetChange } from '../../../fabric/raft.js';
-import { genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
+import { blockNumber, firstCommitted, genesisBlock, joinPeer, ledgerHeight } from '../../../fabric/channel.js';
 import { configBlock, ordererHeight } from '../../../fabric/channel-config.js';
 import { committedDefinitions } from '../../../fabric/lifecycle.js';
 import { applicationOrgGroup, pemCertificates, type OrgDefinition } from '../../../fabric/org-definition.js';
@@ -33,7 +33,7 @@ import { caAccess, caEndpoint } from '../../services/ca-access.js';
 import { FabricCaClient } from '../../../fabric/ca.js';
 import { policyExists } from '../../../fabric/config-policy.js';
 import { hostAndPort, withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
-import { pollUntil, rampUp } from '../../../retry.js';
+import { pollUntil } from '../../../retry.js';
 import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError } from '../../engine/errors.js';
 import type { JobResult } from '../../engine/types.js';
@@ -206,22 +206,19 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
         { key: 'wait-until-they-catch-up', title: `Wait until ${org.name}'s peers catch up` },
         async (note) => {
           const target = await ledgerHeight(reader.peer, reader.admin, channel);
-          const seen: number[] = [];
-          for (const [i, peer] of access.peers.entries()) {
-            seen[i] = await pollUntil(
-              async () => {
-                const height = await ledgerHeight(peer, access.admin, channel).catch(() => 0);
-                return height >= target ? height : undefined;
-              },
-              {
-                everyMs: rampUp(10, 250),
-                withinMs: PEERS_CATCH_UP_MS,
+          // Watched as the channel member who reads it: the org's own admin is refused until its
+          // peer holds the block that adds the org.
+          const seen = await Promise.all(
+            access.peers.map(async (peer) => {
+              const height = await firstCommitted(peer, reader.admin, channel, target - 1, (block) => blockNumber(block) + 1, {
+                timeoutMs: PEERS_CATCH_UP_MS,
+                what: `block ${target - 1}`,
                 signal: job.signal,
-                timedOut: () => new Error(`${peer.address} did not reach height ${target}`),
-              },
-            );
-            await note(`${peer.address}: height ${seen[i]} of ${target}`);
-          }
+              });
+              await note(`${peer.address}: height ${height} of ${target}`);
+              return height;
+            }),
+          );
           return seen;
         },
       );
