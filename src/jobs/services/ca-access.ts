@@ -6,6 +6,9 @@ import { readIdentity, readSecretData } from '../../k8s/identities.js';
 import { PermanentError } from '../engine/errors.js';
 import { adminSecretName } from './fabric-access.js';
 
+/** How many identities a job enrols at once at an org's CA (scaling by several peers). */
+export const CA_CONCURRENCY = 4;
+
 /** A Secret the configuration names; its absence is a configuration problem, not worth a retry. */
 async function requiredSecret(kube: Kube, namespace: string, name: string): Promise<Record<string, string>> {
   const data = await readSecretData(kube, namespace, name);

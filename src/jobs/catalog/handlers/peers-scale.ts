@@ -1,5 +1,6 @@
 import type * as kinds from '../kinds.js';
 import { X509Certificate } from 'node:crypto';
+import pMap from 'p-map';
 import { identitySecretName, readIdentity, saveIdentity } from '../../../k8s/identities.js';
 import { currentReplicas, firstOrdinal, setReplicas, waitForReplicas, podNamesForOrdinals } from '../../../k8s/peers.js';
 import type { NetworkConfig, OrgConfig } from '../../../config/model.js';
@@ -8,7 +9,7 @@ import { withGateway, type PeerEndpoint } from '../../../fabric/connection.js';
 import { installedPackageBytes, installedPackages, installPackage } from '../../../fabric/lifecycle.js';
 import type { Kube } from '../../../k8s/client.js';
 import { PEER_ADDRESS_ANNOTATION } from '../../../k8s/labels.js';
-import { caAccess, NOTE_ISSUED, refusingForeign, revokeLeftovers, validSerials } from '../../services/ca-access.js';
+import { CA_CONCURRENCY, caAccess, NOTE_ISSUED, refusingForeign, revokeLeftovers, validSerials } from '../../services/ca-access.js';
 import { orgPeersAccess, peerPodAddress } from '../../services/fabric-access.js';
 import { networkNamed, orgNamed } from '../../services/platform.js';
 import { retry } from '../../../retry.js';
@@ -40,8 +41,8 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
       ? {}
       : await ctx.step(NOTE_ISSUED, async (note) => {
           const { ca, registrar } = await caAccess(kube, network, orgConfig);
-          const serials: Record<string, string[]> = {};
-          for (const pod of added) serials[pod] = await validSerials(ca, registrar, pod);
+          const found = await pMap(added, (pod) => validSerials(ca, registrar, pod), { concurrency: CA_CONCURRENCY });
+          const serials: Record<string, string[]> = Object.fromEntries(added.map((pod, i) => [pod, found[i] ?? []]));
           const issued = Object.values(serials).reduce((n, s) => n + s.length, 0);
           await note(`${added.join(', ')}: ${issued} valid certificate${issued === 1 ? '' : 's'}`);
           return serials;
@@ -52,38 +53,43 @@ export const peersScale: JobHandler<typeof kinds.peersScale> = async (ctx, { org
       return;
     }
     const { ca, registrar } = await caAccess(kube, network, orgConfig);
-    for (const pod of added) {
-      const ref = { network: network.name, org, name: pod };
-      if ((await readIdentity(kube, network.namespace, identitySecretName(ref))) !== undefined) {
-        await note(`${pod}: already enrolled`);
-        continue;
-      }
-      const secret = await refusingForeign(() => ca.register(registrar, { id: pod, type: 'peer' }));
-      const signing = await ca.enroll({ id: pod, secret });
-      const hosts = [
-        '127.0.0.1',
-        'localhost',
-        pod,
-        `${pod}.${service}.${network.namespace}.svc`,
-        `${pod}.${service}.${network.namespace}.svc.cluster.local`,
-      ];
-      const tls = await ca.enroll({ id: pod, secret, profile: 'tls', hosts });
-      await saveIdentity(kube, network.namespace, ref, {
-        mspId: orgConfig.mspId,
-        certPem: signing.certPem,
-        keyPem: signing.keyPem,
-        caChainPem: signing.caChainPem,
-        tlsCertPem: tls.certPem,
-        tlsKeyPem: tls.keyPem,
-        tlsCaPem: tls.caChainPem,
-      });
-      await note(`${pod}: enrolled (certificate serial ${new X509Certificate(signing.certPem).serialNumber})`);
-      if (ctx.interruptedAt(ENROLL) !== undefined) {
-        const revoked = await revokeLeftovers(ca, registrar, pod, issuedBefore[pod] ?? [], [signing.certPem, tls.certPem]);
-        if (revoked.length > 0)
-          await note(`${pod}: enrolled; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
-      }
-    }
+    // Several at once: the CA's time per identity, not the bot's, is what scaling by many waits on.
+    await pMap(
+      added,
+      async (pod) => {
+        const ref = { network: network.name, org, name: pod };
+        if ((await readIdentity(kube, network.namespace, identitySecretName(ref))) !== undefined) {
+          await note(`${pod}: already enrolled`);
+          return;
+        }
+        const secret = await refusingForeign(() => ca.register(registrar, { id: pod, type: 'peer' }));
+        const signing = await ca.enroll({ id: pod, secret });
+        const hosts = [
+          '127.0.0.1',
+          'localhost',
+          pod,
+          `${pod}.${service}.${network.namespace}.svc`,
+          `${pod}.${service}.${network.namespace}.svc.cluster.local`,
+        ];
+        const tls = await ca.enroll({ id: pod, secret, profile: 'tls', hosts });
+        await saveIdentity(kube, network.namespace, ref, {
+          mspId: orgConfig.mspId,
+          certPem: signing.certPem,
+          keyPem: signing.keyPem,
+          caChainPem: signing.caChainPem,
+          tlsCertPem: tls.certPem,
+          tlsKeyPem: tls.keyPem,
+          tlsCaPem: tls.caChainPem,
+        });
+        await note(`${pod}: enrolled (certificate serial ${new X509Certificate(signing.certPem).serialNumber})`);
+        if (ctx.interruptedAt(ENROLL) !== undefined) {
+          const revoked = await revokeLeftovers(ca, registrar, pod, issuedBefore[pod] ?? [], [signing.certPem, tls.certPem]);
+          if (revoked.length > 0)
+            await note(`${pod}: enrolled; revoked ${revoked.join(', ')}, issued to an interrupted attempt and never stored`);
+        }
+      },
+      { concurrency: CA_CONCURRENCY },
+    );
   });
   await ctx.step({ key: 'scale-the-statefulset', title: 'Scale the StatefulSet' }, async (note) => {
     if (from === replicas) {
