@@ -78,6 +78,11 @@ const networkSchema = z.strictObject({
          * in that admin's identity Secret); its server certificate chains to tlsSecret's root.
          */
         adminEndpoint: endpoint.optional(),
+        /**
+         * URL of its operations service (http://, or https:// trusted with tlsSecret's root), whose
+         * /metrics says which channels it leads the Raft cluster of (Metrics.Provider: prometheus).
+         */
+        operationsUrl: z.url({ protocol: /^https?$/ }).optional(),
       }),
     )
     .default([]),

@@ -8,6 +8,7 @@ import { accepts } from '../infra/env/environment.js';
 import { freePort } from '../infra/env/net.js';
 import { ManagedProcess } from '../infra/env/proc.js';
 import { eventually } from '../support/app-process.js';
+import { raftLeadership } from '../../src/fabric/operations.js';
 import { ledgerHeight, peerCli, testEnvironment } from './support.js';
 
 // The Fabric network of the environment, driven with Fabric's own peer CLI: the reference the
@@ -29,6 +30,27 @@ const ordererArgs = (): string[] => ['-o', env.fabric.orderer.address, '--tls', 
 const bothPeers = (): string[] => env.fabric.peers.flatMap((p) => ['--peerAddresses', p.address, '--tlsRootCertFiles', p.tlsRootCert]);
 
 describe('the Fabric network', () => {
+  it("names exactly one Raft leader of the channel in the three orderers' metrics", async () => {
+    // Another suite pauses an orderer for a moment; a new leader is then elected among the others.
+    const leaders = await eventually(
+      'one leader of mychannel among the orderers that answer',
+      async () => {
+        const leads = await Promise.all(
+          env.fabric.orderers.map((o) =>
+            raftLeadership({ url: `http://${o.operations}` }, 2000).then(
+              (m) => m.get(env.fabric.channel),
+              () => undefined,
+            ),
+          ),
+        );
+        const named = env.fabric.orderers.filter((_, i) => leads[i] === true).map((o) => o.name);
+        return named.length === 1 && leads.filter((l) => l === false).length >= 1 ? named : undefined;
+      },
+      30_000,
+    );
+    expect(leaders).toHaveLength(1);
+  });
+
   it('has both peers on the channel', async () => {
     for (const p of env.fabric.peers) expect(await peer(p.org, ['channel', 'list'])).toContain(env.fabric.channel);
   });

@@ -256,6 +256,17 @@ describe('Kubernetes commands from Slack on the real cluster', () => {
     expect(status).toContain('*Ordering service*');
     for (const orderer of ['orderer0', 'orderer1'])
       expect(status).toMatch(new RegExp(`:white_check_mark: \`${orderer}\` consenter, active, height \\d+`));
+    // And which one leads the channel's Raft cluster, from the orderers' metrics (an election may
+    // be under way while another suite pauses one).
+    const withLeader = await eventually(
+      'a Raft leader on /fabric status',
+      async () => {
+        const shown = JSON.stringify((await command('U0VIEWER', 'status')).blocks);
+        return /`orderer\d` consenter, active, height \d+, \*Raft leader\*/.test(shown) ? shown : undefined;
+      },
+      30_000,
+    );
+    expect(withLeader.match(/\*Raft leader\*/g)?.length).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { renderStatus } from '../../src/bot/render/status.js';
 import type { NetworkStatus } from '../../src/jobs/services/queries.js';
+import { raftLeadershipOf } from '../../src/fabric/operations.js';
 import { validateBlocks } from '../slack/block-kit.js';
 
 const peer = (name: string, org: string) => ({ name, org, component: 'peer', phase: 'Running', ready: true, restarts: 0, ageSeconds: 60 });
@@ -75,5 +76,40 @@ describe('the ordering service on /fabric status', () => {
     expect(text).toContain(':warning: `orderer2` consenter, failed, height 9');
     expect(text).toContain(':x: `orderer0` orderer0-admin:9443: no answer within 4 s');
     expect(validateBlocks(r.blocks)).toEqual([]);
+  });
+
+  it('names the Raft leader where the orderers report it, and warns when every consenter answers that it does not lead', () => {
+    const orderers: NetworkStatus['orderers'] = [
+      { channel: 'mychannel', orderer: 'orderer0', relation: 'consenter', state: 'active', height: 12, leader: false },
+      { channel: 'mychannel', orderer: 'orderer1', relation: 'consenter', state: 'active', height: 12, leader: true },
+      { channel: 'ops2', orderer: 'orderer0', relation: 'consenter', state: 'active', height: 3, leader: false },
+      { channel: 'ops2', orderer: 'orderer1', relation: 'consenter', state: 'active', height: 3, leader: false },
+      { channel: 'gov', orderer: 'orderer0', relation: 'consenter', state: 'active', height: 5 },
+    ];
+    const r = renderStatus({ ...status([]), orderers }, { withMetrics: false, page: 1, command: '/fabric status', behindLimit: 5 });
+    const text = JSON.stringify(r.blocks);
+    expect(text).toContain(':white_check_mark: `orderer1` consenter, active, height 12, *Raft leader*');
+    expect(text).toContain(':white_check_mark: `orderer0` consenter, active, height 12\\n');
+    expect(text.match(/no consenter says it leads the Raft cluster/g)).toHaveLength(1);
+    // Leadership not reported (no metrics) is no warning.
+    expect(text).toContain(':white_check_mark: `orderer0` consenter, active, height 5');
+    expect(validateBlocks(r.blocks)).toEqual([]);
+  });
+});
+
+describe("an orderer's Raft leadership from its Prometheus metrics", () => {
+  it('reads consensus_etcdraft_is_leader per channel, and nothing else', () => {
+    const metrics = [
+      '# HELP consensus_etcdraft_is_leader The leader status of the current node: 1 if it is the leader else 0.',
+      '# TYPE consensus_etcdraft_is_leader gauge',
+      'consensus_etcdraft_is_leader{channel="mychannel"} 1',
+      'consensus_etcdraft_is_leader{channel="governance"} 0',
+      'consensus_etcdraft_cluster_size{channel="mychannel"} 3',
+      'consensus_etcdraft_leader_changes{channel="ops2"} 1',
+    ].join('\n');
+    expect([...raftLeadershipOf(metrics)]).toEqual([
+      ['mychannel', true],
+      ['governance', false],
+    ]);
   });
 });

@@ -97,7 +97,10 @@ export function renderStatus(
   return { text, blocks: blocks.slice(0, LIMITS.blocksPerMessage) };
 }
 
-/** Per channel, each orderer's place in it as its participation API says: an active consenter is well; a follower is shown as such. */
+/**
+ * Per channel, each orderer's place in it as its participation API says (an active consenter is
+ * well; a follower is shown as such), and which one leads the Raft cluster, where its metrics say.
+ */
 function renderOrderers(states: OrdererChannelState[]): KnownBlock[] {
   const lines: string[] = ['*Ordering service* (each orderer’s channel participation API)'];
   for (const channel of [...new Set(states.map((o) => o.channel))]) {
@@ -108,9 +111,13 @@ function renderOrderers(states: OrdererChannelState[]): KnownBlock[] {
       else {
         const well = o.relation === 'consenter' && o.state === 'active';
         const icon = well ? ':white_check_mark:' : o.relation === 'follower' && o.state === 'active' ? ':large_blue_circle:' : ':warning:';
-        lines.push(`    ${icon} ${where} ${escapeMrkdwn(o.relation)}, ${escapeMrkdwn(o.state ?? '?')}, height ${o.height ?? '?'}`);
+        const leads = o.leader === true ? ', *Raft leader*' : '';
+        lines.push(`    ${icon} ${where} ${escapeMrkdwn(o.relation)}, ${escapeMrkdwn(o.state ?? '?')}, height ${o.height ?? '?'}${leads}`);
       }
     }
+    // Leadership is known only where orderers report it; every one answering and none leading is news.
+    const rows = states.filter((s) => s.channel === channel && s.relation === 'consenter');
+    if (rows.length > 0 && rows.every((s) => s.leader === false)) lines.push('    :warning: no consenter says it leads the Raft cluster');
   }
   return linesToSections(lines, 4);
 }

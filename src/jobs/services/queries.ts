@@ -19,6 +19,7 @@ import type { PeerEndpoint } from '../../fabric/connection.js';
 import { ordererAdmins, orgPeersAccess, peerPodAddress } from './fabric-access.js';
 import { ordererChannel } from '../../fabric/participation.js';
 import { managedChannel, managedChannels } from './created-channels.js';
+import { raftLeadership } from '../../fabric/operations.js';
 import { networkNamed, orgNamed, type Platform } from './platform.js';
 import { podLogTail } from '../../k8s/pod-watch.js';
 import { LABELS, fabricSelector } from '../../k8s/labels.js';
@@ -109,6 +110,8 @@ export interface OrdererChannelState {
   /** active, onboarding, inactive or failed. */
   state?: string;
   height?: number;
+  /** Whether it leads the channel's Raft cluster, as its operations service says; undefined when not asked or not known. */
+  leader?: boolean;
   /** Why it is unknown. */
   error?: string;
 }
@@ -151,13 +154,32 @@ async function ordererStates(platform: Platform, network: NetworkConfig): Promis
   } catch (err) {
     return named.flatMap((orderer) => channels.map((channel) => ({ channel, orderer, error: errorText(err) })));
   }
+  // Each orderer's Raft leadership, read once for all its channels; unknown when it cannot be read.
+  const leadership = new Map(
+    admins.map((admin) => {
+      const url = network.orderers.find((o) => o.name === admin.name)?.operationsUrl;
+      const read =
+        url === undefined
+          ? Promise.resolve(undefined)
+          : raftLeadership({ url, tlsRootPem: admin.tlsRootPem }, LEDGER_QUERY_TIMEOUT_MS).catch(() => undefined);
+      return [admin.name, read] as const;
+    }),
+  );
   return Promise.all(
     admins.flatMap((admin) =>
       channels.map(async (channel): Promise<OrdererChannelState> => {
         try {
-          const info = await ordererChannel(admin, channel, LEDGER_QUERY_TIMEOUT_MS);
+          const [info, leads] = await Promise.all([ordererChannel(admin, channel, LEDGER_QUERY_TIMEOUT_MS), leadership.get(admin.name)]);
           if (info === undefined) return { channel, orderer: admin.name, error: 'not on the channel' };
-          return { channel, orderer: admin.name, relation: info.consensusRelation, state: info.status, height: info.height };
+          const leader = leads?.get(channel);
+          return {
+            channel,
+            orderer: admin.name,
+            relation: info.consensusRelation,
+            state: info.status,
+            height: info.height,
+            ...(leader === undefined ? {} : { leader }),
+          };
         } catch (err) {
           return { channel, orderer: admin.name, error: errorText(err) };
         }

@@ -74,16 +74,19 @@ export interface OrdererDetails {
   name: string;
   address: string;
   admin: string;
+  /** host:port of its operations service (plain HTTP). */
+  operations: string;
   tlsCert: string;
   tlsRootCert: string;
   /** Its process, for a test that pauses it (SIGSTOP: it still accepts connections, and answers none). */
   pid: number;
 }
 
-const ordererDetails = ({ name, address, admin, tlsCert, tlsRootCert, process }: FabricNetwork['orderer']): OrdererDetails => ({
+const ordererDetails = ({ name, address, admin, operations, tlsCert, tlsRootCert, process }: FabricNetwork['orderer']): OrdererDetails => ({
   name,
   address,
   admin,
+  operations,
   tlsCert,
   tlsRootCert,
   pid: process.pid ?? 0,
@@ -274,7 +277,7 @@ async function startEnvironmentOnce(opts: StartOptions): Promise<Environment> {
       [...cas, candidateCa],
       Object.fromEntries([...fabric.peers, ...fabric.candidates].map((p) => [p.org, [p.address]])),
       podAddress,
-      fabric.orderers.map((o) => ({ address: o.address, admin: o.admin })),
+      fabric.orderers.map((o) => ({ address: o.address, admin: o.admin, operations: o.operations })),
     ),
   );
   const details: EnvDetails = {

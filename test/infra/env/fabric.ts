@@ -38,6 +38,8 @@ export interface OrdererNode {
   name: string;
   address: string;
   admin: string;
+  /** host:port of its operations service (plain HTTP, loopback): /healthz, and /metrics in Prometheus's format. */
+  operations: string;
   tlsCert: string;
   tlsRootCert: string;
   process: ManagedProcess;
@@ -421,7 +423,8 @@ async function startOrderer(opts: {
       ORDERER_ADMIN_TLS_ROOTCAS: `[${tls.ca}]`,
       ORDERER_ADMIN_TLS_CLIENTAUTHREQUIRED: 'true',
       ORDERER_ADMIN_TLS_CLIENTROOTCAS: `[${tls.ca}]`,
-      ORDERER_METRICS_PROVIDER: 'disabled',
+      // /metrics says which channels it leads the Raft cluster of (shown by /fabric status).
+      ORDERER_METRICS_PROVIDER: 'prometheus',
     },
   });
   try {
@@ -434,6 +437,7 @@ async function startOrderer(opts: {
     name: opts.name,
     address: `${opts.host}:${port}`,
     admin: `127.0.0.1:${admin}`,
+    operations: `${LOOPBACK}:${ops}`,
     tlsCert: tls.cert,
     tlsRootCert: tls.ca,
     process: orderer,

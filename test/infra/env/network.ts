@@ -115,7 +115,7 @@ export function botConfigYaml(
   /** Per org, peers.podAddress (the default when absent). */
   podAddress: Record<string, string> = {},
   /** The orderers config updates go to, the first that takes them (their TLS root in the Secret ORDERER_TLS_SECRET), and their admin endpoints. */
-  orderers: { address: string; admin: string }[] = [],
+  orderers: { address: string; admin: string; operations?: string }[] = [],
 ): string {
   return stringify({
     slack: { command: '/fabric' },
@@ -131,6 +131,7 @@ export function botConfigYaml(
           endpoint: o.address,
           tlsSecret: ORDERER_TLS_SECRET,
           adminEndpoint: o.admin,
+          ...(o.operations === undefined ? {} : { operationsUrl: `http://${o.operations}` }),
         })),
         ordererOrgs: [{ name: ORDERER_ORG, mspId: 'OrdererMSP' }],
         orgs: cas.map((ca, i) => ({
