@@ -33,7 +33,7 @@ import { caAccess, caEndpoint } from '../../services/ca-access.js';
 import { FabricCaClient } from '../../../fabric/ca.js';
 import { policyExists } from '../../../fabric/config-policy.js';
 import { hostAndPort, withGateway, type FabricIdentity, type PeerEndpoint } from '../../../fabric/connection.js';
-import { pollUntil } from '../../../retry.js';
+import { pollUntil, rampUp, retry } from '../../../retry.js';
 import { parseParams, type JobKind, type ParamsOf } from '../kind.js';
 import { PermanentError } from '../../engine/errors.js';
 import type { JobResult } from '../../engine/types.js';
@@ -210,11 +210,21 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
           // peer holds the block that adds the org.
           const seen = await Promise.all(
             access.peers.map(async (peer) => {
-              const height = await firstCommitted(peer, reader.admin, channel, target - 1, (block) => blockNumber(block) + 1, {
-                timeoutMs: PEERS_CATCH_UP_MS,
-                what: `block ${target - 1}`,
-                signal: job.signal,
-              });
+              // Just joined, the peer may not serve the channel yet: its Deliver answers NOT_FOUND (404).
+              const height = await retry(
+                () =>
+                  firstCommitted(peer, reader.admin, channel, target - 1, (block) => blockNumber(block) + 1, {
+                    timeoutMs: PEERS_CATCH_UP_MS,
+                    what: `block ${target - 1}`,
+                    signal: job.signal,
+                  }),
+                {
+                  retryIf: (err) => /status response: 404\b/.test(String(err)),
+                  delayMs: rampUp(10, 250),
+                  withinMs: PEERS_CATCH_UP_MS,
+                  signal: job.signal,
+                },
+              );
               await note(`${peer.address}: height ${height} of ${target}`);
               return height;
             }),
