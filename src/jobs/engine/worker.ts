@@ -365,6 +365,8 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
     const message = errorMessage(err);
     const willRetry = !isPermanent(err) && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
     const outcome = isCancelled(err) ? 'cancelled' : willRetry ? 'retrying' : 'failed';
+    // The message only (as the audit trail and Slack have it): an error's other fields may carry what a log must not.
+    log.warn({ attempt: run.attempt, outcome, error: message }, 'job attempt did not succeed');
     await deps.audit.append({
       actor: 'system',
       action: `job.${outcome}`,
