@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { generateKeyPairSync, sign } from 'node:crypto';
+import http from 'node:http';
 import https from 'node:https';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
@@ -302,12 +303,14 @@ export class FabricCaClient {
   caChain(timeoutMs = 15_000): Promise<string> {
     const url = new URL('/api/v1/cainfo', this.endpoint.url);
     const body = Buffer.from(JSON.stringify({ caname: this.endpoint.caName ?? '' }));
+    // A CA without TLS (allowed by the configuration for http:// URLs) is asked over plain HTTP.
+    const client = url.protocol === 'http:' ? http : https;
     return new Promise<string>((resolve, reject) => {
-      const req = https.request(
+      const req = client.request(
         url,
         {
           method: 'POST',
-          ca: this.endpoint.tlsRootPem,
+          ...(url.protocol === 'http:' ? {} : { ca: this.endpoint.tlsRootPem }),
           timeout: timeoutMs,
           headers: { 'content-type': 'application/json', 'content-length': body.length },
         },

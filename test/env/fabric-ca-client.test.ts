@@ -11,6 +11,9 @@ import { caAccess, caEndpoint } from '../../src/jobs/services/ca-access.js';
 import { expiringIdentities } from '../../src/jobs/services/queries.js';
 import { connectKube } from '../../src/k8s/client.js';
 import { saveIdentity } from '../../src/k8s/identities.js';
+import { binary } from '../infra/env/binaries.js';
+import { freePort, httpOk } from '../infra/env/net.js';
+import { ManagedProcess } from '../infra/env/proc.js';
 import { platformFor } from './platform.js';
 import { testEnvironment } from './support.js';
 
@@ -39,6 +42,28 @@ describe('src/fabric/ca.ts against a real fabric-ca-server over TLS', () => {
     const enrolled = await ca.enroll({ id, secret: await ca.register(registrar, { id, type: 'client' }) });
     expect(new X509Certificate(enrolled.certPem).verify(new X509Certificate(chain).publicKey)).toBe(true);
     await expect(new FabricCaClient({ ...endpoint, caName: 'no-such-ca' }).caChain()).rejects.toThrow(/reading the CA chain: .*no-such-ca/);
+  });
+
+  it('reads the chain of a CA without TLS too (an http:// URL, as the configuration allows)', async () => {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'fco-plain-ca-'));
+    const [port, ops] = (await Promise.all([freePort(), freePort()])) as [number, number];
+    const server = ManagedProcess.start(
+      'fabric-ca-plain',
+      binary('fabric-ca-server'),
+      ['start', '-b', 'admin:adminpw', '--port', String(port), '--home', home, '--ca.name', 'ca-plain'],
+      { logDir: home, env: { FABRIC_CA_SERVER_OPERATIONS_LISTENADDRESS: `127.0.0.1:${ops}` } },
+    );
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await server.waitUntil('/cainfo answered', () => httpOk(`${url}/cainfo`).catch(() => false), 60_000);
+      const chain = await new FabricCaClient({ url, caName: 'ca-plain', tlsRootPem: '' }).caChain();
+      expect(new X509Certificate(chain).fingerprint256).toBe(
+        new X509Certificate(readFileSync(path.join(home, 'ca-cert.pem'))).fingerprint256,
+      );
+    } finally {
+      await server.stop();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 
   it('registers and enrolls a peer: a signing certificate, and a TLS certificate for its hosts', async () => {
