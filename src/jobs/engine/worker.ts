@@ -425,10 +425,7 @@ export function startWorkers(deps: WorkerDeps): Workers {
         const id = job.id ?? '?';
         active.add(id);
         try {
-          try {
-            return await processJob(deps, job, bullSignal);
-          } finally {
-          }
+          return await processJob(deps, job, bullSignal);
         } finally {
           active.delete(id);
         }

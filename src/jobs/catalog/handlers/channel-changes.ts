@@ -178,11 +178,11 @@ async function addOrgChange(ctx: JobContext, params: ParamsOf<typeof kinds.chann
     };
     committedRead ??= readAhead(committed());
     const ahead = forJoin;
-    const firstCommitted = committedRead;
+    const committedAhead = committedRead;
     return {
       access: ahead.access,
       block: () => ahead.block.catch(block),
-      committed: () => firstCommitted.catch(committed),
+      committed: () => committedAhead.catch(committed),
     };
   };
   return {
