@@ -1,7 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { generateKeyPairSync, sign } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
+import { requestText } from './http-text.js';
 import FabricCAServices from 'fabric-ca-client';
 import { User } from 'fabric-common';
 import jsrsasign from 'jsrsasign';
@@ -300,43 +299,27 @@ export class FabricCaClient {
    * The CA's certificate chain, as its /cainfo gives it (PEM, its own certificate first). Asked as
    * `fabric-ca-client getcainfo` asks it, without signing: it needs no identity, and so no key.
    */
-  caChain(timeoutMs = 15_000): Promise<string> {
-    const url = new URL('/api/v1/cainfo', this.endpoint.url);
-    const body = Buffer.from(JSON.stringify({ caname: this.endpoint.caName ?? '' }));
-    // A CA without TLS (allowed by the configuration for http:// URLs) is asked over plain HTTP.
-    const client = url.protocol === 'http:' ? http : https;
-    return new Promise<string>((resolve, reject) => {
-      const req = client.request(
-        url,
-        {
-          method: 'POST',
-          ...(url.protocol === 'http:' ? {} : { ca: this.endpoint.tlsRootPem }),
-          timeout: timeoutMs,
-          headers: { 'content-type': 'application/json', 'content-length': body.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            try {
-              const answer = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-                success?: boolean;
-                result?: { CAChain?: string };
-                errors?: { message?: string }[];
-              };
-              if (answer.success !== true || answer.result?.CAChain === undefined)
-                throw new Error(answer.errors?.map((e) => e.message).join('; ') || `HTTP ${res.statusCode}`);
-              resolve(Buffer.from(answer.result.CAChain, 'base64').toString('utf8'));
-            } catch (err) {
-              reject(caError(err, 'reading the CA chain'));
-            }
-          });
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
-      req.on('error', (err) => reject(caError(err, 'reading the CA chain')));
-      req.end(body);
-    });
+  async caChain(timeoutMs = 15_000): Promise<string> {
+    let status: number;
+    let text: string;
+    try {
+      ({ status, text } = await requestText(new URL('/api/v1/cainfo', this.endpoint.url), {
+        method: 'POST',
+        tls: { ca: this.endpoint.tlsRootPem },
+        body: { type: 'application/json', bytes: Buffer.from(JSON.stringify({ caname: this.endpoint.caName ?? '' })) },
+        timeoutMs,
+      }));
+    } catch (err) {
+      throw caError(err, 'reading the CA chain');
+    }
+    try {
+      const answer = JSON.parse(text) as { success?: boolean; result?: { CAChain?: string }; errors?: { message?: string }[] };
+      if (answer.success !== true || answer.result?.CAChain === undefined)
+        throw new Error(answer.errors?.map((e) => e.message).join('; ') || `HTTP ${status}`);
+      return Buffer.from(answer.result.CAChain, 'base64').toString('utf8');
+    } catch (err) {
+      throw caError(err, 'reading the CA chain');
+    }
   }
 
   /** The CA's current certificate revocation list (PEM) and the serials on it (hex, lower case). */

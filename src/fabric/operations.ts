@@ -1,5 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
+import { requestText } from './http-text.js';
 
 /** Where a node's operations service answers: its URL, and for https the root its certificate chains to. */
 export interface OperationsEndpoint {
@@ -8,26 +7,14 @@ export interface OperationsEndpoint {
 }
 
 /** The text of `path` on the operations service (plain HTTP, or HTTPS trusted with its root). */
-function get(endpoint: OperationsEndpoint, path: string, timeoutMs: number): Promise<string> {
+async function get(endpoint: OperationsEndpoint, path: string, timeoutMs: number): Promise<string> {
   const url = new URL(path, endpoint.url);
-  const client = url.protocol === 'https:' ? https : http;
-  return new Promise((resolve, reject) => {
-    const req = client.get(
-      url,
-      { timeout: timeoutMs, ...(endpoint.tlsRootPem === undefined ? {} : { ca: endpoint.tlsRootPem }) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode === 200) resolve(text);
-          else reject(new Error(`${url.origin}${path}: HTTP ${res.statusCode}${text === '' ? '' : `: ${text.slice(0, 200)}`}`));
-        });
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${url.origin}${path}: no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', reject);
+  const { status, text } = await requestText(url, {
+    ...(endpoint.tlsRootPem === undefined ? {} : { tls: { ca: endpoint.tlsRootPem } }),
+    timeoutMs,
   });
+  if (status !== 200) throw new Error(`${url.origin}${path}: HTTP ${status}${text === '' ? '' : `: ${text.slice(0, 200)}`}`);
+  return text;
 }
 
 /**

@@ -1,6 +1,6 @@
-import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { hostAndPort } from './connection.js';
+import { requestText } from './http-text.js';
 
 /**
  * An orderer's channel participation API (what `osnadmin channel` calls): the channels it is on
@@ -42,27 +42,13 @@ function call(
   body?: { type: string; bytes: Buffer },
   timeoutMs = 15_000,
 ): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        ...hostAndPort(admin.endpoint),
-        method,
-        path,
-        ca: admin.tlsRootPem,
-        cert: admin.clientCertPem,
-        key: admin.clientKeyPem,
-        timeout: timeoutMs,
-        headers: body === undefined ? {} : { 'content-type': body.type, 'content-length': body.bytes.length },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${admin.endpoint}: no answer within ${timeoutMs / 1000} s`)));
-    req.on('error', reject);
-    req.end(body?.bytes);
+  const { host, port } = hostAndPort(admin.endpoint);
+  const url = new URL(`https://${host.includes(':') ? `[${host}]` : host}:${port}${path}`);
+  return requestText(url, {
+    method,
+    tls: { ca: admin.tlsRootPem, cert: admin.clientCertPem, key: admin.clientKeyPem },
+    ...(body === undefined ? {} : { body }),
+    timeoutMs,
   });
 }
 
