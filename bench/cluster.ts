@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import diagnostics from 'node:diagnostics_channel';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,9 +11,6 @@ import { withGateway, type FabricIdentity, type PeerEndpoint } from '../src/fabr
 import { approveForMyOrg, ccaasPackage, commitDefinition, installPackage, type ChaincodeDefinition } from '../src/fabric/lifecycle.js';
 import { CA_CONCURRENCY, caAccess } from '../src/jobs/services/ca-access.js';
 import { createPlatform, networkNamed, orgNamed } from '../src/jobs/services/platform.js';
-import { connectKube } from '../src/k8s/client.js';
-import { LABELS, PART_OF_FABRIC } from '../src/k8s/labels.js';
-import { fabricPods } from '../src/k8s/status.js';
 import { binary } from '../test/infra/env/binaries.js';
 import type { EnvDetails } from '../test/infra/env/environment.js';
 import { median, ms, sleep, type BenchOptions, type BenchResult } from './lib.js';
@@ -261,98 +257,4 @@ export async function deploy(env: EnvDetails, opts: BenchOptions): Promise<Bench
     notes: ['each approval and the commit wait for their block (the orderer cuts a block after its batch timeout), in both'],
     raw: { ours, cli },
   };
-}
-
-/** `/fabric status` of 500 pods against kubectl get pods + kubectl top pods: API calls and time. */
-export async function status500(env: EnvDetails, opts: BenchOptions): Promise<BenchResult> {
-  const count = opts.short ? 50 : 500;
-  const rounds = opts.short ? 2 : 5;
-  const namespace = `bench-${Date.now().toString(36)}`;
-  const kube = connectKube(env.kubeconfig);
-  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
-  try {
-    const labels = { [LABELS.partOf]: PART_OF_FABRIC, [LABELS.component]: 'peer', [LABELS.org]: 'org1' };
-    for (let i = 0; i < count; i += 25) {
-      await Promise.all(
-        Array.from({ length: Math.min(25, count - i) }, (_, j) =>
-          kube.core.createNamespacedPod({
-            namespace,
-            body: {
-              metadata: { name: `peer-${i + j}`, labels },
-              spec: { containers: [{ name: 'peer', image: 'hyperledger/fabric-peer:2.5' }] },
-            },
-          }),
-        ),
-      );
-    }
-    const deadline = Date.now() + 180_000;
-    for (;;) {
-      const pods = await fabricPods(kube, namespace, { withMetrics: true });
-      // kwok's three nodes hold 110 pods each: the rest stay Pending, which status lists too.
-      const running = pods.filter((p) => p.phase === 'Running');
-      const scheduled = Math.min(count, 330);
-      if ((running.length >= scheduled && running.every((p) => p.usage !== undefined)) || Date.now() > deadline) break;
-      await sleep(2000);
-    }
-    let requests = 0;
-    const onRequest = (): void => void requests++;
-    const ours: number[] = [];
-    let oursCalls = 0;
-    for (let r = 0; r < rounds; r++) {
-      requests = 0;
-      diagnostics.subscribe('undici:request:create', onRequest);
-      const t0 = performance.now();
-      const pods = await fabricPods(kube, namespace, { withMetrics: true });
-      ours.push(performance.now() - t0);
-      diagnostics.unsubscribe('undici:request:create', onRequest);
-      oursCalls = requests;
-      if (pods.length !== count) throw new Error(`status saw ${pods.length} pods, not ${count}`);
-    }
-    const kubectl: number[] = [];
-    let kubectlCalls = 0;
-    for (let r = 0; r < rounds; r++) {
-      const t0 = performance.now();
-      const a = await run(binary('kubectl'), ['--kubeconfig', env.kubeconfig, '-n', namespace, 'get', 'pods', '-v=6'], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const b = await run(binary('kubectl'), ['--kubeconfig', env.kubeconfig, '-n', namespace, 'top', 'pods', '-v=6'], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      kubectl.push(performance.now() - t0);
-      // -v=6 logs one line per response: `"Response" verb="GET" url=…` (or `GET https://… 200 OK` in older kubectl).
-      kubectlCalls = (
-        `${a.stderr}${b.stderr}`.match(/verb="(?:GET|POST|PUT|PATCH|DELETE)"| (?:GET|POST|PUT|PATCH|DELETE) https?:\/\//g) ?? []
-      ).length;
-    }
-    const ratio = median(ours) / median(kubectl);
-    return {
-      name: 'status-500',
-      short: opts.short,
-      rows: [
-        {
-          what: `status + metrics of ${count} pods (median of ${rounds})`,
-          value: ms(median(ours)),
-          baseline: `kubectl get + top ${ms(median(kubectl))}`,
-          ratio,
-          target: 'faster',
-          met: ratio < 1,
-        },
-        {
-          what: 'API calls',
-          value: String(oursCalls),
-          baseline: `kubectl ${kubectlCalls}`,
-          ratio: oursCalls / Math.max(kubectlCalls, 1),
-          target: 'fewer',
-          met: oursCalls < kubectlCalls,
-        },
-      ],
-      notes: [
-        `${Math.min(count, 330)} of the pods Running with metrics (kwok's three nodes hold 110 each), the rest Pending`,
-        'kubectl also starts a process and reads its discovery cache each time; ' +
-          'our figure is one call from a running process, as the bot makes it',
-      ],
-    };
-  } finally {
-    await kube.core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  }
 }

@@ -88,11 +88,15 @@ export interface BotProcess {
 }
 
 /** The real bot (`node dist/main.js`), as the tests start it. */
-export async function startBot(env: Record<string, string>): Promise<BotProcess> {
+export const startBot = (env: Record<string, string>): Promise<BotProcess> => startServer('dist/main.js', env);
+
+/** A Node server script on a free PORT (and OPS_PORT), ready once /healthz answers on the port named by `probe`. */
+export async function startServer(script: string, env: Record<string, string>, probe: 'PORT' | 'OPS_PORT' = 'PORT'): Promise<BotProcess> {
   const port = await freePort();
+  const opsPort = await freePort();
   let out = '';
-  const child = spawn(process.execPath, [path.resolve('dist/main.js')], {
-    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', PORT: String(port), ...env },
+  const child = spawn(process.execPath, [path.resolve(script)], {
+    env: { PATH: process.env.PATH ?? '', HOME: os.tmpdir(), LOG_LEVEL: 'warn', PORT: String(port), OPS_PORT: String(opsPort), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
@@ -100,15 +104,15 @@ export async function startBot(env: Record<string, string>): Promise<BotProcess>
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`the bot exited: ${out}`);
+    if (child.exitCode !== null) throw new Error(`${script} exited: ${out}`);
     if (
-      await fetch(`${url}/healthz`).then(
+      await fetch(`http://127.0.0.1:${probe === 'PORT' ? port : opsPort}/healthz`).then(
         (r) => r.ok,
         () => false,
       )
     )
       break;
-    if (Date.now() > deadline) throw new Error(`the bot did not start: ${out}`);
+    if (Date.now() > deadline) throw new Error(`${script} did not start: ${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   return {

@@ -1,5 +1,6 @@
 import { startEnvironment } from '../test/infra/env/environment.js';
-import { caEnroll, deploy, status500 } from './cluster.js';
+import { caEnroll, deploy } from './cluster.js';
+import { growth } from './growth.js';
 import { ackLatency, queueLatency, slackUpdates } from './edge.js';
 import { peersScale } from './peers-scale.js';
 import { addOrg } from './add-org.js';
@@ -28,7 +29,7 @@ for (const [name, bench] of local) if (wanted(name)) record(await bench(opts));
 const onCluster = [
   ['ca-enroll', caEnroll],
   ['deploy', deploy],
-  ['status-500', status500],
+  ['growth', growth],
   // Last: it makes org3 a member of mychannel.
   ['add-org', addOrg],
 ] as const;

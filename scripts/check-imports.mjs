@@ -16,6 +16,7 @@ const allowed = {
   runtime: ['config', 'console', 'metrics'],
   main: ['start', 'bot', 'config', 'jobs', 'log'],
   start: ['*'],
+  'start-worker': ['*'],
   /** The peer pods' init container (node dist/peer-identity.js): the identity, nothing of Slack or jobs. */
   'peer-identity': ['k8s', 'fabric', 'retry'],
   log: [],

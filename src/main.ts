@@ -1,7 +1,6 @@
 import { commands } from './bot/commands/index.js';
 import type { Env } from './config/env.js';
 import { ConfigError, loadConfig, loadEnv } from './config/load.js';
-import { jobHandlers } from './jobs/catalog/handlers/index.js';
 import { jobKinds } from './jobs/catalog/kinds.js';
 import { createLogger } from './log.js';
 import { startProcess } from './start.js';
@@ -33,7 +32,8 @@ async function main(argv: string[]): Promise<void> {
     log,
     commands,
     kinds: jobKinds,
-    handlers: jobHandlers,
+    // The handlers bring the Kubernetes and Fabric clients: loaded by workers only.
+    handlers: async () => (await import('./jobs/catalog/handlers/index.js')).jobHandlers,
     exampleConfig: loaded.isExample,
   });
   let signalled = false;

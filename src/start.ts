@@ -5,29 +5,20 @@
  */
 import type { Redis } from 'ioredis';
 import type { Server } from 'node:http';
-import type { Worker } from 'bullmq';
 import { createBot, type Bot } from './bot/app.js';
-import { createWebClient } from './bot/slack-client.js';
-import { SlackAlertPublisher } from './bot/alert-publisher.js';
-import { SlackStatusPublisher } from './bot/status-publisher.js';
-import { AlertMonitor } from './jobs/watchers/alerts.js';
 import { OwedJobsSweeper } from './jobs/services/approval-flow.js';
-import { CertExpiryWatch } from './jobs/watchers/cert-expiry.js';
 import { Approvals } from './jobs/services/approvals.js';
 import { AuditLog } from './jobs/services/audit.js';
 import { JobKinds, type JobKind } from './jobs/catalog/kind.js';
-import { queryHandlers } from './jobs/services/queries.js';
-import { QueryClient, startQueryWorker } from './jobs/services/query-bus.js';
+import { QueryClient } from './jobs/services/query-bus.js';
 import { JobQueue } from './jobs/engine/queue.js';
-import { createPlatform } from './jobs/services/platform.js';
-import { redisCreatedChannels } from './jobs/services/created-channels.js';
 import { connectRedis, isRedisAuthError, type RedisAccess } from './jobs/engine/redis.js';
-import { startWorkers, type JobEntry, type Workers } from './jobs/engine/worker.js';
-import { UndeliveredStatuses } from './jobs/watchers/undelivered.js';
+import type { JobEntry } from './jobs/engine/worker.js';
 import type { Logger } from './log.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './runtime/embedded-redis.js';
 import { opsRoutes, startOpsServer } from './runtime/ops-routes.js';
 import { startLocalConsole, wantsLocalConsole } from './runtime/local-console.js';
+import type { WorkerSide } from './start-worker.js';
 import { usageOf } from './bot/grammar.js';
 import type { LocalConsole } from './console/console-server.js';
 import type { CommandSpec } from './bot/types.js';
@@ -54,7 +45,8 @@ export interface StartOptions {
   log: Logger;
   commands: readonly CommandSpec[];
   kinds: readonly JobKind[];
-  handlers: readonly JobEntry[];
+  /** What runs each kind: given, or loaded when this process runs workers (the edge needs none). */
+  handlers: readonly JobEntry[] | (() => Promise<readonly JobEntry[]>);
   /** The configuration is the bundled example (said in the log). */
   exampleConfig?: boolean;
 }
@@ -69,7 +61,7 @@ export interface Running {
 
 export async function startProcess(opts: StartOptions): Promise<Running> {
   let { env } = opts;
-  const { config, log, commands, handlers } = opts;
+  const { config, log, commands } = opts;
   let localConsole: LocalConsole | undefined;
   const local = wantsLocalConsole(env);
   if (local) {
@@ -115,12 +107,7 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
 
   let bot: Bot | undefined;
   let opsServer: Server | undefined;
-  let workers: Workers | undefined;
-  let queryWorker: Worker | undefined;
-  let publisher: SlackStatusPublisher | undefined;
-  let undelivered: UndeliveredStatuses | undefined;
-  let alerts: AlertMonitor | undefined;
-  let certExpiry: CertExpiryWatch | undefined;
+  let workerSide: WorkerSide | undefined;
   let sweeper: OwedJobsSweeper | undefined;
 
   if (queries !== undefined) {
@@ -144,40 +131,23 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
   opsServer = await startOpsServer(env.OPS_PORT, routes, local ? '127.0.0.1' : undefined);
   log.info({ port: env.OPS_PORT }, 'health, readiness and metrics listening');
   if (workerRedis !== undefined) {
-    const platform = createPlatform(config, env.KUBECONFIG, { timeoutMs: env.KUBE_API_TIMEOUT_MS }, redisCreatedChannels(workerRedis));
-    const client = bot?.client ?? createWebClient(env, log);
-    publisher = new SlackStatusPublisher(client, log, env.STATUS_UPDATE_INTERVAL_MS, approvals);
-    undelivered = new UndeliveredStatuses(workerRedis, jobs, publisher, log);
-    undelivered.start(env.STATUS_RETRY_MS);
-    workers = startWorkers({
+    const { startWorkerSide } = await import('./start-worker.js');
+    const handlers = typeof opts.handlers === 'function' ? await opts.handlers() : opts.handlers;
+    workerSide = await startWorkerSide({
+      env,
+      config,
+      log,
       redis: workerRedis,
-      handlers,
-      networks,
-      reporter: publisher,
+      jobs,
       audit,
       approvals,
-      platform,
-      log,
-      concurrency: config.jobs.concurrency,
-      lockMs: env.WORKER_LOCK_MS,
-      outagePatienceMs: env.OUTAGE_PATIENCE_MS,
-      undelivered,
+      handlers,
+      networks,
+      client: bot?.client,
     });
-    queryWorker = startQueryWorker({ redis: workerRedis, platform, handlers: queryHandlers, log, concurrency: 8 });
-    log.info({ concurrency: config.jobs.concurrency, networks, types: handlers.map((h) => h.kind.type) }, 'worker started');
-    // Every worker watches; Redis decides which one posts each alert.
-    if (env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined) {
-      const alertPublisher = new SlackAlertPublisher(client, config.slack.command);
-      alerts = new AlertMonitor(workerRedis, platform, alertPublisher, audit, log, { recheckMs: env.ALERT_RECHECK_MS });
-      await alerts.start().catch((err: unknown) => log.warn({ err }, 'pod alerts are off: cannot watch pods'));
-      certExpiry = new CertExpiryWatch(workerRedis, platform, alertPublisher, audit, log, env.CERT_SCAN_MS);
-      certExpiry.start();
-    } else if (config.networks.some((n) => n.alertChannel !== undefined)) {
-      log.warn('pod alerts are off: no KUBECONFIG and not running in a cluster');
-    }
   }
   // Approved requests whose voter died before queuing the job: any process may queue them.
-  const cardRefresher = publisher;
+  const cardRefresher = workerSide?.publisher;
   sweeper = new OwedJobsSweeper({ jobs, approvals, audit, kinds }, log, async (id) => cardRefresher?.approvalChanged(id));
   sweeper.start();
 
@@ -187,12 +157,7 @@ export async function startProcess(opts: StartOptions): Promise<Running> {
       const steps: Array<[string, () => Promise<unknown>]> = [
         ['bot', async () => bot?.stop()],
         ['approval sweeper', async () => sweeper?.stop()],
-        ['alerts', async () => alerts?.stop()],
-        ['certificate expiry watch', async () => certExpiry?.stop()],
-        ['workers', async () => workers?.close()],
-        ['query worker', async () => queryWorker?.close(workerRedis?.status !== 'ready')],
-        ['undelivered statuses', async () => undelivered?.stop()],
-        ['status updates', async () => publisher?.flush()],
+        ...(workerSide?.stops ?? []),
         ['ops server', async () => new Promise((r) => (opsServer === undefined ? r(undefined) : opsServer.close(() => r(undefined))))],
         ['queries', async () => queries?.close()],
         ['queue', async () => jobs.close()],

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Env } from '../config/env.js';
 import type { Config } from '../config/model.js';
-import { startConsole, type ConsoleMember, type LocalConsole } from '../console/console-server.js';
+import type { ConsoleMember, LocalConsole } from '../console/console-server.js';
 import { freePort } from './embedded-redis.js';
 
 /** With no Slack credentials at all, `ROLE=all` runs against the local console instead of Slack. */
@@ -23,6 +23,8 @@ export async function startLocalConsole(env: Env, config: Config, commandHelp: s
   const botPort = await freePort();
   const botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
+  // Loaded only when the console runs: a process talking to Slack has no use for the emulator.
+  const { startConsole } = await import('../console/console-server.js');
   const console = await startConsole({
     port: env.PORT,
     host: env.CONSOLE_HOST,

@@ -1,6 +1,9 @@
 import { commandsUnder } from '../grammar.js';
 import { renderHelp, renderUsageError } from '../render/help.js';
-import { ephemeral, type CommandSpec } from './types.js';
+import { ephemeral, type CommandSpec, type Reply } from './types.js';
+
+/** Help is the same for everyone: rendered once per command set, prefix and choice of commands. */
+const rendered = new WeakMap<readonly CommandSpec[], Map<string, Reply>>();
 
 export const help: CommandSpec = {
   path: ['help'],
@@ -15,6 +18,11 @@ export const help: CommandSpec = {
     if (chosen.length === 0) {
       return ephemeral(renderUsageError(`there is no command \`${word}\``, [`${commandName} help`]));
     }
-    return ephemeral(renderHelp(commandName, chosen, word !== undefined));
+    const key = `${commandName}\n${word !== undefined}\n${chosen.map((c) => c.path.join(' ')).join('\n')}`;
+    const known = rendered.get(commands) ?? new Map<string, Reply>();
+    rendered.set(commands, known);
+    const reply = known.get(key) ?? ephemeral(renderHelp(commandName, chosen, word !== undefined));
+    known.set(key, reply);
+    return reply;
   },
 };

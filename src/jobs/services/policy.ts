@@ -2,7 +2,7 @@ import { roleRank, type Config, type NetworkConfig, type Role } from '../../conf
 import type { ApprovalPolicy, ApprovalRequest, ApprovalRule } from './approvals.js';
 import type { Requester } from '../engine/types.js';
 
-export { endorsementPolicyProblem } from '../../fabric/policy.js';
+export { endorsementPolicyProblem } from '../../fabric/policy-syntax.js';
 
 /**
  * Who may do what: the policy a request runs under, who may vote on it, who may cancel a job,
