@@ -92,7 +92,7 @@ function signedCommand(slack: SlackEmulator, text: string, trigger: string): { b
   };
 }
 
-/** Open-loop load: requests start on schedule whether or not earlier ones have answered. */
+/** Open-loop load of signed `/fabric help` (answered inline): requests start on schedule whether or not earlier ones have answered. */
 async function ackLoad(
   url: string,
   slack: SlackEmulator,
@@ -109,7 +109,7 @@ async function ackLoad(
     const due = t0 + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 0) await sleep(wait);
-    const { body, headers } = signedCommand(slack, 'ping', `${tag}.${i}.${Date.now()}`);
+    const { body, headers } = signedCommand(slack, 'help', `${tag}.${i}.${Date.now()}`);
     const start = performance.now();
     pending.push(
       fetch(`${url}/slack/events`, { method: 'POST', headers, body }).then(

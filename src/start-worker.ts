@@ -18,10 +18,9 @@ import type { Approvals } from './jobs/services/approvals.js';
 import type { AuditLog } from './jobs/services/audit.js';
 import { redisCreatedChannels } from './jobs/services/created-channels.js';
 import { createPlatform } from './jobs/services/platform.js';
-import { queryHandlers } from './jobs/services/queries.js';
 import { startQueryWorker } from './jobs/services/query-bus.js';
-import { AlertMonitor } from './jobs/watchers/alerts.js';
-import { CertExpiryWatch } from './jobs/watchers/cert-expiry.js';
+import type { AlertMonitor } from './jobs/watchers/alerts.js';
+import type { CertExpiryWatch } from './jobs/watchers/cert-expiry.js';
 import { UndeliveredStatuses } from './jobs/watchers/undelivered.js';
 import type { Logger } from './log.js';
 
@@ -66,12 +65,22 @@ export async function startWorkerSide(deps: WorkerSideDeps): Promise<WorkerSide>
     outagePatienceMs: env.OUTAGE_PATIENCE_MS,
     undelivered,
   });
-  const queryWorker: Worker = startQueryWorker({ redis, platform, handlers: queryHandlers, log, concurrency: 8 });
+  const queryWorker: Worker = startQueryWorker({
+    redis,
+    platform,
+    handlers: async () => (await import('./jobs/services/queries.js')).queryHandlers,
+    log,
+    concurrency: 8,
+  });
   log.info({ concurrency: config.jobs.concurrency, networks, types: handlers.map((h) => h.kind.type) }, 'worker started');
   let alerts: AlertMonitor | undefined;
   let certExpiry: CertExpiryWatch | undefined;
   // Every worker watches; Redis decides which one posts each alert.
   if (env.KUBECONFIG !== undefined || process.env.KUBERNETES_SERVICE_HOST !== undefined) {
+    const [{ AlertMonitor }, { CertExpiryWatch }] = await Promise.all([
+      import('./jobs/watchers/alerts.js'),
+      import('./jobs/watchers/cert-expiry.js'),
+    ]);
     const alertPublisher = new SlackAlertPublisher(client, config.slack.command);
     alerts = new AlertMonitor(redis, platform, alertPublisher, audit, log, { recheckMs: env.ALERT_RECHECK_MS });
     await alerts.start().catch((err: unknown) => log.warn({ err }, 'pod alerts are off: cannot watch pods'));

@@ -138,12 +138,15 @@ export function createBot(deps: BotDeps): Bot {
         appToken: env.SLACK_APP_TOKEN,
         socketMode: true,
         logger,
+        convoStore: false,
         clientOptions,
         installerOptions: { clientOptions },
       })
     : new App({
         token: env.SLACK_BOT_TOKEN,
         logger,
+        // No conversation state is kept; Bolt's store would build an Error on every request to say so.
+        convoStore: false,
         clientOptions,
         receiver: guardedReceiver(
           new HTTPReceiver({

@@ -1,11 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import {
-  identitySecretName,
-  listIdentityCertificates,
-  readIdentity,
-  readSecretData,
-  registrationSecretName,
-} from '../../k8s/identities.js';
+import { identityCertificates, type IdentityCertificate } from './identity-expiry.js';
+import { identitySecretName, readIdentity, readSecretData, registrationSecretName } from '../../k8s/identities.js';
 import type { RegisteredIdentity } from '../../fabric/ca.js';
 import { caAccess } from './ca-access.js';
 import { fabricPods, type PodStatus } from '../../k8s/status.js';
@@ -237,59 +232,6 @@ async function ledgerHeights(platform: Platform, network: NetworkConfig, pods: P
 
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'unknown error';
 
-export interface IdentityCertificate {
-  secret: string;
-  org: string;
-  name: string;
-  /** When the certificate stops being valid; undefined when it cannot be read. */
-  expiresAt?: number;
-  daysLeft?: number;
-  /** Hex, lower case; undefined when the certificate cannot be read. */
-  serial?: string;
-}
-
-/**
- * The network's stored identities with their certificates' expiry, unreadable ones first, then
- * soonest to expire: one list call over the identity Secrets, keys never read.
- */
-export async function identityCertificates(
-  platform: Platform,
-  networkName: string | undefined,
-  now = Date.now(),
-): Promise<IdentityCertificate[]> {
-  const network = networkNamed(platform.config, networkName);
-  const certs = await listIdentityCertificates(platform.kube(), network.namespace, network.name);
-  return certs
-    .map((c): IdentityCertificate => {
-      try {
-        const cert = new X509Certificate(c.certPem);
-        const expiresAt = new Date(cert.validTo).getTime();
-        return {
-          secret: c.secret,
-          org: c.org,
-          name: c.name,
-          expiresAt,
-          daysLeft: Math.floor((expiresAt - now) / 86_400_000),
-          serial: cert.serialNumber.toLowerCase(),
-        };
-      } catch {
-        return { secret: c.secret, org: c.org, name: c.name };
-      }
-    })
-    .sort((a, b) => (a.expiresAt ?? 0) - (b.expiresAt ?? 0));
-}
-
-/** Identities whose certificate expires within `days`, or cannot be read. */
-export async function expiringIdentities(
-  platform: Platform,
-  networkName: string | undefined,
-  days: number,
-  now = Date.now(),
-): Promise<IdentityCertificate[]> {
-  const horizon = now + days * 86_400_000;
-  return (await identityCertificates(platform, networkName, now)).filter((e) => e.expiresAt === undefined || e.expiresAt <= horizon);
-}
-
 export interface StoredCertificate {
   secret: string;
   subject: string;
@@ -359,3 +301,5 @@ export async function identityDetails(
     ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }),
   };
 }
+
+export { expiringIdentities, identityCertificates, type IdentityCertificate } from './identity-expiry.js';

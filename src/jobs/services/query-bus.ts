@@ -72,15 +72,19 @@ export class QueryClient {
 export function startQueryWorker(deps: {
   redis: Redis;
   platform: Platform;
-  handlers: QueryHandlers;
+  /** The handlers, or how to load them on the first query (they bring the Kubernetes and Fabric clients). */
+  handlers: QueryHandlers | (() => Promise<QueryHandlers>);
   log: Logger;
   concurrency: number;
 }): Worker<QueryJob> {
+  const { handlers } = deps;
+  let loaded: Promise<QueryHandlers> | undefined;
+  const loadHandlers = (): Promise<QueryHandlers> => (loaded ??= typeof handlers === 'function' ? handlers() : Promise.resolve(handlers));
   const worker = new Worker<QueryJob>(
     QUERY_QUEUE,
     async (job) => {
       const { name, network, params } = job.data;
-      const handler = deps.handlers[name] as ((p: Platform, n: string, q: unknown) => Promise<unknown>) | undefined;
+      const handler = (await loadHandlers())[name] as ((p: Platform, n: string, q: unknown) => Promise<unknown>) | undefined;
       if (handler === undefined) throw new Error(`no query ${name}`);
       return handler(deps.platform, network, params);
     },

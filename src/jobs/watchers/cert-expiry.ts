@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../log.js';
 import type { AuditLog } from '../services/audit.js';
-import { expiringIdentities, type IdentityCertificate } from '../services/queries.js';
+import { expiringIdentities, type IdentityCertificate } from '../services/identity-expiry.js';
 import { KEY_PREFIX } from '../engine/redis.js';
 import type { Platform } from '../services/platform.js';
 

@@ -1,35 +1,43 @@
 import * as kinds from '../kinds.js';
-import { handle, type JobEntry } from '../../engine/worker.js';
-import { certEnroll, certRegister, certRenew, certRevoke } from './cert.js';
-import { chaincodeApproveForOrg, chaincodeDeploy } from './chaincode-deploy.js';
-import { channelPlan, channelSign, channelUpdate } from './channel-update.js';
-import { channelCreate } from './channel-create.js';
-import { chaincodeApproveCommitted } from './chaincode-approve.js';
-import { peersScale } from './peers-scale.js';
-import { ping } from './ping.js';
-import { podRestart } from './pod-restart.js';
+import type { JobKind } from '../kind.js';
+import { handle, type JobEntry, type JobHandler } from '../../engine/worker.js';
+
+/**
+ * A handler whose module is imported when its first job runs: the handlers bring the Fabric SDKs
+ * and gRPC with them, which a worker that has run no such job does not need to hold.
+ */
+function onFirstJob<K extends JobKind>(kind: K, load: () => Promise<JobHandler<K>>): JobEntry {
+  let loading: Promise<JobHandler<K>> | undefined;
+  return handle(kind, async (ctx, params) => (await (loading ??= load()))(ctx, params));
+}
+
+const cert = () => import('./cert.js');
+const deploy = () => import('./chaincode-deploy.js');
+const update = () => import('./channel-update.js');
 
 /** What runs each kind of job this project ships (kinds.ts declares them). */
 export const jobHandlers: readonly JobEntry[] = [
-  handle(kinds.ping, ping),
-  handle(kinds.peersScale, peersScale),
-  handle(kinds.podRestart, podRestart),
-  handle(kinds.certEnroll, certEnroll),
-  handle(kinds.certRegister, certRegister),
-  handle(kinds.certRevoke, certRevoke),
-  handle(kinds.certRenew, certRenew),
-  handle(kinds.chaincodeDeploy, chaincodeDeploy),
-  handle(kinds.chaincodeApproveOrg, chaincodeApproveForOrg),
-  handle(kinds.channelPlan, channelPlan),
-  handle(kinds.channelSign, channelSign),
-  handle(kinds.channelAcl, channelUpdate),
-  handle(kinds.channelAnchors, channelUpdate),
-  handle(kinds.channelAddOrg, channelUpdate),
-  handle(kinds.channelRemoveOrg, channelUpdate),
-  handle(kinds.channelCrl, channelUpdate),
-  handle(kinds.channelBatch, channelUpdate),
-  handle(kinds.channelCapability, channelUpdate),
-  handle(kinds.channelConsenter, channelUpdate),
-  handle(kinds.channelCreate, channelCreate),
-  handle(kinds.chaincodeApproveCommitted, chaincodeApproveCommitted),
+  onFirstJob(kinds.ping, async () => (await import('./ping.js')).ping),
+  onFirstJob(kinds.peersScale, async () => (await import('./peers-scale.js')).peersScale),
+  onFirstJob(kinds.podRestart, async () => (await import('./pod-restart.js')).podRestart),
+  onFirstJob(kinds.certEnroll, async () => (await cert()).certEnroll),
+  onFirstJob(kinds.certRegister, async () => (await cert()).certRegister),
+  onFirstJob(kinds.certRevoke, async () => (await cert()).certRevoke),
+  onFirstJob(kinds.certRenew, async () => (await cert()).certRenew),
+  onFirstJob(kinds.chaincodeDeploy, async () => (await deploy()).chaincodeDeploy),
+  onFirstJob(kinds.chaincodeApproveOrg, async () => (await deploy()).chaincodeApproveForOrg),
+  onFirstJob(kinds.channelPlan, async () => (await update()).channelPlan),
+  onFirstJob(kinds.channelSign, async () => (await update()).channelSign),
+  ...[
+    kinds.channelAcl,
+    kinds.channelAnchors,
+    kinds.channelAddOrg,
+    kinds.channelRemoveOrg,
+    kinds.channelCrl,
+    kinds.channelBatch,
+    kinds.channelCapability,
+    kinds.channelConsenter,
+  ].map((kind) => onFirstJob(kind, async () => (await update()).channelUpdate)),
+  onFirstJob(kinds.channelCreate, async () => (await import('./channel-create.js')).channelCreate),
+  onFirstJob(kinds.chaincodeApproveCommitted, async () => (await import('./chaincode-approve.js')).chaincodeApproveCommitted),
 ];
