@@ -8,7 +8,10 @@ import { handle, type JobEntry, type JobHandler } from '../../engine/worker.js';
  */
 function onFirstJob<K extends JobKind>(kind: K, load: () => Promise<JobHandler<K>>): JobEntry {
   let loading: Promise<JobHandler<K>> | undefined;
-  return handle(kind, async (ctx, params) => (await (loading ??= load()))(ctx, params));
+  return handle(kind, async (ctx, params) => {
+    loading ??= load();
+    return (await loading)(ctx, params);
+  });
 }
 
 const cert = () => import('./cert.js');
