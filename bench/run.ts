@@ -1,6 +1,6 @@
 import { startEnvironment } from '../test/infra/env/environment.js';
 import { caEnroll, deploy } from './cluster.js';
-import { growth } from './growth.js';
+import { growth, startup } from './growth.js';
 import { ackLatency, queueLatency, slackUpdates } from './edge.js';
 import { peersScale } from './peers-scale.js';
 import { addOrg } from './add-org.js';
@@ -23,6 +23,7 @@ const local: Array<[string, (o: BenchOptions) => Promise<BenchResult>]> = [
   ['ack-latency', ackLatency],
   ['queue-latency', queueLatency],
   ['slack-updates', slackUpdates],
+  ['startup', startup],
 ];
 for (const [name, bench] of local) if (wanted(name)) record(await bench(opts));
 

@@ -21,7 +21,8 @@ export interface QueueSettings {
 
 export type CancelOutcome = 'removed' | 'cancelling' | 'not-found' | 'already-finished';
 
-const CLAIM_TTL_SEC = 7 * 24 * 3600;
+/** As long as a job is kept (a failed one: 30 days), so a job that exists has its claim. */
+const CLAIM_TTL_SEC = 30 * 24 * 3600;
 const enqueueClaimKey = (jobId: string): string => `${KEY_PREFIX}:enqueued:${jobId}`;
 export const cancelKey = (jobId: string): string => `${KEY_PREFIX}:cancel:${jobId}`;
 
@@ -55,8 +56,6 @@ export class JobQueue {
    */
   async enqueue(id: string, request: JobRequest): Promise<{ id: string; created: boolean }> {
     const queue = this.queueFor(request.network);
-    const existing = await queue.getJob(id);
-    if (existing !== undefined) return { id, created: false };
     const opts: JobsOptions = {
       jobId: id,
       attempts: this.settings.attempts,
@@ -64,9 +63,9 @@ export class JobQueue {
       removeOnComplete: { age: 7 * 24 * 3600, count: 5000 },
       removeOnFail: { age: 30 * 24 * 3600, count: 5000 },
     };
-    // Two deliveries of one request can both get past the lookup above. BullMQ keeps one job per
-    // id; the claim decides which delivery reports "queued", and it is taken after the add so a
-    // crash between the two cannot lose the job.
+    // BullMQ keeps one job per id (adding an id it holds changes nothing); the claim decides which
+    // delivery reports "queued", and it is taken after the add so a crash between the two cannot
+    // lose the job: the next delivery then finds it unclaimed and reports it queued.
     await queue.add(request.type, request, opts);
     const claimed = await this.redis.set(enqueueClaimKey(id), '1', 'EX', CLAIM_TTL_SEC, 'NX');
     return { id, created: claimed === 'OK' };

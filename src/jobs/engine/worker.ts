@@ -332,9 +332,10 @@ async function processJob(deps: WorkerDeps, job: Job<JobData, JobResult>, bullSi
   const started = Date.now();
   try {
     const handle = handlerFor(deps, job);
-    await run.throwIfCancelled();
     log.info({ attempt: run.attempt }, 'job started');
+    // One round trip: a job cancelled as it was picked up is recorded as started, then cancelled.
     await Promise.all([
+      run.throwIfCancelled(),
       run.save(),
       deps.audit.append({
         actor: 'system',
