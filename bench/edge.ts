@@ -1,9 +1,10 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import { commands } from '../src/bot/commands/index.js';
 import { loadConfig, loadEnv } from '../src/config/load.js';
@@ -126,6 +127,19 @@ async function ackLoad(
   return { latencies, errors };
 }
 
+/** Variables a shipped Deployment sets on its container, by name. */
+function deployedEnv(manifest: string, names: string[]): Record<string, string> {
+  type Deployment = {
+    kind: string;
+    spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } };
+  };
+  const documents = parseAllDocuments(readFileSync(manifest, 'utf8')).map((d) => d.toJS() as Deployment);
+  const deployment = documents.find((d) => d.kind === 'Deployment');
+  if (deployment === undefined) throw new Error(`${manifest} has no Deployment`);
+  const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+  return Object.fromEntries(env.filter((e) => names.includes(e.name) && e.value !== undefined).map((e) => [e.name, e.value as string]));
+}
+
 interface Contender {
   name: string;
   server: BotProcess;
@@ -154,13 +168,14 @@ export async function ackLatency(opts: BenchOptions): Promise<BenchResult> {
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fco-bench-bolt-'));
   const common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
-  const role = (ROLE: string) =>
-    startBot({ ROLE, ...common, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: CONFIG, STATUS_UPDATE_INTERVAL_MS: '1000' });
+  const role = (ROLE: string, extra: Record<string, string> = {}) =>
+    startBot({ ROLE, ...common, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: CONFIG, STATUS_UPDATE_INTERVAL_MS: '1000', ...extra });
   const contenders: Contender[] = [];
   const enter = (name: string, server: BotProcess, serves = true): void =>
     void contenders.push({ name, server, serves, latencies: new Map(), idle: 0, peak: 0 });
   try {
-    enter('ROLE=bot', await role('bot'));
+    // As the shipped bot Deployment runs it.
+    enter('ROLE=bot', await role('bot', deployedEnv('manifests/base/bot.yaml', ['NODE_OPTIONS'])));
     enter('ROLE=all', await role('all'));
     const worker = { ROLE: 'worker', ...common, REDIS_URL: redis.url, FABRIC_CHATOPS_CONFIG: CONFIG };
     enter('ROLE=worker', await startServer('dist/main.js', worker, 'OPS_PORT'), false);
@@ -425,7 +440,6 @@ export async function slackUpdates(opts: BenchOptions): Promise<BenchResult> {
   const jobs = opts.short ? 20 : 100;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fco-bench-cfg-'));
   const config = path.join(dir, 'config.yaml');
-  const { readFileSync } = await import('node:fs');
   writeFileSync(config, readFileSync(CONFIG, 'utf8').replace(/concurrency: \d+/, `concurrency: ${Math.min(64, jobs)}`));
   const { slack, bot, cleanup } = await slackAndBot({ STATUS_UPDATE_INTERVAL_MS: '1000' }, config);
   // One chat.update in ten is answered 429 (Retry-After 1 s).

@@ -45,6 +45,23 @@ const packages = {
   '@fabric-chatops/slack-emulator/faults': [],
 };
 
+/**
+ * Packages of the worker side: the Slack edge (src/main.ts and src/start.ts, with everything they
+ * import at load time) must not load them; they are imported when a process runs workers.
+ */
+const workerSidePackages = [
+  '@kubernetes/client-node',
+  '@grpc/grpc-js',
+  '@hyperledger/fabric-gateway',
+  '@hyperledger/fabric-protos',
+  'fabric-ca-client',
+  'fabric-common',
+  'google-protobuf',
+  'jsrsasign',
+  '@fabric-chatops/slack-emulator',
+];
+const edgeEntries = ['main.ts', 'start.ts'];
+
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
@@ -58,6 +75,7 @@ walk(root);
 const partOf = (file) => path.relative(root, file).split(path.sep)[0].replace(/\.ts$/, '');
 const problems = [];
 const graph = new Map();
+const loadGraph = new Map();
 for (const file of files) {
   const text = readFileSync(file, 'utf8');
   const targets = [];
@@ -87,6 +105,46 @@ for (const file of files) {
     else if (!may.includes(from)) problems.push(`${rel} imports ${m[1]}: src/${from} may not import it`);
   }
   graph.set(file, targets);
+  // What a module needs when it loads: its imports that are not type-only (dynamic import() is not one).
+  const loads = [];
+  for (const m of text.matchAll(/^\s*(import|export)\s([^'"]*?)\s*from\s+['"]([^'"]+)['"]/gm)) {
+    const [, , clause, spec] = m;
+    const typeOnly =
+      /^type\s/.test(clause) ||
+      (/^\{[^}]*\}$/s.test(clause.trim()) &&
+        clause
+          .replace(/[{}]/g, '')
+          .split(',')
+          .every((x) => /^\s*(type\s|$)/.test(x)));
+    if (!typeOnly) loads.push(spec);
+  }
+  for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) loads.push(m[1]);
+  loadGraph.set(
+    file,
+    loads.map((spec) => (spec.startsWith('.') ? path.resolve(path.dirname(file), spec.replace(/\.js$/, '.ts')) : spec)),
+  );
+}
+
+// The edge's load-time closure.
+const reachedFrom = new Map();
+const pending = edgeEntries.map((f) => path.join(root, f)).filter((f) => loadGraph.has(f));
+for (const f of pending) reachedFrom.set(f, undefined);
+while (pending.length > 0) {
+  const file = pending.pop();
+  for (const next of loadGraph.get(file) ?? []) {
+    if (path.isAbsolute(next)) {
+      if (!reachedFrom.has(next)) {
+        reachedFrom.set(next, file);
+        pending.push(next);
+      }
+      continue;
+    }
+    const pkg = workerSidePackages.find((p) => next === p || next.startsWith(`${p}/`));
+    if (pkg === undefined) continue;
+    const chain = [];
+    for (let at = file; at !== undefined; at = reachedFrom.get(at)) chain.unshift(path.relative(root, at));
+    problems.push(`the Slack edge loads ${pkg}: ${chain.join(' → ')} → ${next} (import it where workers start, or on first use)`);
+  }
 }
 
 // Cycles: a depth-first walk that meets a module still on its path.
