@@ -39,17 +39,21 @@ const SECRET = 'bench-signing-secret';
 const TOKEN = `xoxb-${randomBytes(8).toString('hex')}`;
 const CONFIG = path.resolve('test/support/test-config.yaml');
 
-async function slackAndBot(
-  extraEnv: Record<string, string> = {},
-  config = CONFIG,
-): Promise<{ slack: SlackEmulator; bot: BotProcess; redisUrl: string; cleanup(): Promise<void> }> {
-  const redis = await privateRedis();
-  const slack = await SlackEmulator.start({
+/** The emulated Slack every edge benchmark talks to: two channels, one member. */
+const benchSlack = (): Promise<SlackEmulator> =>
+  SlackEmulator.start({
     botToken: TOKEN,
     signingSecret: SECRET,
     channels: ['C0OPS', 'C0ALERTS'],
     users: [{ id: 'U0ALICE', name: 'alice' }],
   });
+
+async function slackAndBot(
+  extraEnv: Record<string, string> = {},
+  config = CONFIG,
+): Promise<{ slack: SlackEmulator; bot: BotProcess; redisUrl: string; cleanup(): Promise<void> }> {
+  const redis = await privateRedis();
+  const slack = await benchSlack();
   const bot = await startBot({
     ROLE: 'all',
     SLACK_BOT_TOKEN: TOKEN,
@@ -160,12 +164,7 @@ export async function ackLatency(opts: BenchOptions): Promise<BenchResult> {
   const rounds = 3;
   const rates = [200, 1000];
   const redis = await privateRedis();
-  const slack = await SlackEmulator.start({
-    botToken: TOKEN,
-    signingSecret: SECRET,
-    channels: ['C0OPS', 'C0ALERTS'],
-    users: [{ id: 'U0ALICE', name: 'alice' }],
-  });
+  const slack = await benchSlack();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'fco-bench-bolt-'));
   const common = { SLACK_BOT_TOKEN: TOKEN, SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: slack.apiUrl };
   const role = (ROLE: string, extra: Record<string, string> = {}) =>
@@ -296,12 +295,7 @@ class StartTimes {
 export async function queueLatency(opts: BenchOptions): Promise<BenchResult> {
   const n = opts.short ? 50 : 500;
   const redis = await privateRedis();
-  const slack = await SlackEmulator.start({
-    botToken: TOKEN,
-    signingSecret: SECRET,
-    channels: ['C0OPS', 'C0ALERTS'],
-    users: [{ id: 'U0ALICE', name: 'alice' }],
-  });
+  const slack = await benchSlack();
   const starts = new StartTimes();
   const { config } = await loadConfig(CONFIG);
   const network = config.networks[0]?.name ?? 'none';
