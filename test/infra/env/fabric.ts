@@ -289,19 +289,7 @@ export async function startFabricNetwork(opts: {
     // All at once: the node Fabric picks to campaign first finds the others there to vote.
     await Promise.all(
       orderers.flatMap((o) =>
-        [CHANNEL, GOVERNANCE_CHANNEL].map((channel) =>
-          run(binary('osnadmin'), [
-            'channel',
-            'join',
-            '--channelID',
-            channel,
-            '--config-block',
-            blockOf(channel),
-            '-o',
-            o.admin,
-            ...osnadminTls(ordererAdmin),
-          ]),
-        ),
+        [CHANNEL, GOVERNANCE_CHANNEL].map((channel) => joinOrderer(o.admin, channel, blockOf(channel), ordererAdmin)),
       ),
     );
 
@@ -365,6 +353,28 @@ export async function startFabricNetwork(opts: {
   } catch (err) {
     await Promise.all(processes.map((p) => p.stop()));
     throw err;
+  }
+}
+
+/**
+ * Joins an orderer to a channel with osnadmin. A node suite run once failed here with nothing said
+ * (osnadmin's output was not in the error): the answer is now in the message, and a refusal is
+ * tried again twice; an orderer that already has the channel (a retry of a join that went through) is joined.
+ */
+async function joinOrderer(admin: string, channel: string, block: string, ordererAdmin: EnrolledIdentity): Promise<void> {
+  const args = ['channel', 'join', '--channelID', channel, '--config-block', block, '-o', admin, ...osnadminTls(ordererAdmin)];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await run(binary('osnadmin'), args);
+      return;
+    } catch (err) {
+      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
+      const said = `${stdout}${stderr}`.trim();
+      if (/already exists/i.test(said)) return;
+      if (attempt === 3)
+        throw new Error(`osnadmin channel join ${channel} at ${admin} failed ${attempt} times; last answer: ${said || '(nothing)'}`);
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
   }
 }
 
