@@ -357,24 +357,22 @@ export async function startFabricNetwork(opts: {
 }
 
 /**
- * Joins an orderer to a channel with osnadmin. A node suite run once failed here with nothing said
- * (osnadmin's output was not in the error): the answer is now in the message, and a refusal is
- * tried again twice; an orderer that already has the channel (a retry of a join that went through) is joined.
+ * Joins an orderer to a channel with osnadmin, which exits 1 only when it gets no answer (its
+ * "Error: …" on stdout) and 0 whatever the orderer answers. A node suite run once failed here with
+ * no reason shown: the answer is now in the error, and a join that is not "Status: 201" is tried
+ * again twice; an orderer that already has the channel (a retry of a join that went through) is joined.
  */
 async function joinOrderer(admin: string, channel: string, block: string, ordererAdmin: EnrolledIdentity): Promise<void> {
   const args = ['channel', 'join', '--channelID', channel, '--config-block', block, '-o', admin, ...osnadminTls(ordererAdmin)];
   for (let attempt = 1; ; attempt++) {
-    try {
-      await run(binary('osnadmin'), args);
-      return;
-    } catch (err) {
-      const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-      const said = `${stdout}${stderr}`.trim();
-      if (/already exists/i.test(said)) return;
-      if (attempt === 3)
-        throw new Error(`osnadmin channel join ${channel} at ${admin} failed ${attempt} times; last answer: ${said || '(nothing)'}`);
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
+    const said = await run(binary('osnadmin'), args).then(
+      ({ stdout, stderr }) => `${stdout}${stderr}`.trim(),
+      (err: { stdout?: string; stderr?: string }) => `${err.stdout ?? ''}${err.stderr ?? ''}`.trim(),
+    );
+    if (/^Status: 201\b/m.test(said) || /already exists/i.test(said)) return;
+    if (attempt === 3)
+      throw new Error(`osnadmin channel join ${channel} at ${admin}: ${attempt} tries, the last answered: ${said || '(nothing)'}`);
+    await new Promise((r) => setTimeout(r, 500 * attempt));
   }
 }
 
