@@ -1,5 +1,6 @@
 import { peer } from '@hyperledger/fabric-protos';
-import { parseSignaturePolicy, PolicyError } from './policy.js';
+import { parseSignaturePolicy } from './policy.js';
+import { PolicyError } from './policy-syntax.js';
 
 /**
  * Private data collections in the JSON the peer CLI's --collections-config takes, turned into the

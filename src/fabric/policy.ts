@@ -1,8 +1,6 @@
 import { common, msp } from '@hyperledger/fabric-protos';
 import { parsePolicyTree, type PolicyNode } from './policy-syntax.js';
 
-export { endorsementPolicyProblem, PolicyError } from './policy-syntax.js';
-
 /**
  * Fabric's signature policy language, as the peer CLI's --signature-policy takes it:
  *   AND('Org1MSP.peer', 'Org2MSP.peer'), OR(...), OutOf(2, 'A.member', 'B.member', 'C.member')

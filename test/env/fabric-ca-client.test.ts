@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { loadConfig } from '../../src/config/load.js';
 import { FabricCaClient } from '../../src/fabric/ca.js';
 import { caAccess, caEndpoint } from '../../src/jobs/services/ca-access.js';
-import { expiringIdentities } from '../../src/jobs/services/queries.js';
+import { expiringIdentities } from '../../src/jobs/services/identity-expiry.js';
 import { connectKube } from '../../src/k8s/client.js';
 import { saveIdentity } from '../../src/k8s/identities.js';
 import { binary } from '../infra/env/binaries.js';

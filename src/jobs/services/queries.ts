@@ -301,5 +301,3 @@ export async function identityDetails(
     ...(registration === undefined ? {} : { registrationSecret: registrationSecretName(ref) }),
   };
 }
-
-export { expiringIdentities, identityCertificates, type IdentityCertificate } from './identity-expiry.js';

@@ -23,7 +23,7 @@ import { readServerTls, saveServerTls, serverTlsSecretName } from '../../../k8s/
 import { caAccess, NOTE_ISSUED, noteIssued, refusingForeign, revokeLeftovers } from '../../services/ca-access.js';
 import { serverCertificateProblem } from '../../services/server-tls.js';
 import { parseCollections, type CollectionConfig } from '../../../fabric/collections.js';
-import { PolicyError } from '../../../fabric/policy.js';
+import { PolicyError } from '../../../fabric/policy-syntax.js';
 import type { Kube } from '../../../k8s/client.js';
 import { PermanentError } from '../../engine/errors.js';
 import { orgPeersAccess } from '../../services/fabric-access.js';
